@@ -1,0 +1,39 @@
+# Developer and CI entry points. CI runs `.ci/run`, which runs `make test`.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+DEMO_ARGS ?= --seed 1
+
+.PHONY: venv test demo bench lint clean
+
+venv: $(STAMP)
+
+# (Re)install when pyproject.toml is newer than the stamp, or the venv is missing.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+# pyproject addopts already has -q; a second -q would hide pytest's "N passed" summary line.
+test: venv
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+demo: venv
+	mkdir -p data
+	$(BIN)/suara init
+	$(BIN)/suara synth $(DEMO_ARGS) --out data/demo.jsonl
+	$(BIN)/suara ingest data/demo.jsonl
+	$(BIN)/suara results
+
+bench: venv
+	$(BIN)/python bench/run.py
+
+lint: venv
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf data $(VENV)

@@ -1,0 +1,231 @@
+"""`suara ...`: the command line (Typer), with Rich progress bars on anything long."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import orjson
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy import Engine
+
+from suara.config import Settings
+from suara.domain.contests import UnknownContest
+from suara.domain.percent import format_id, percent
+from suara.domain.policy import Policy
+from suara.domain.regions import NATIONAL, UnknownRegion
+from suara.services.ingest import ingest_file
+from suara.services.setup import init_database
+from suara.services.verify import verify as verify_database
+from suara.store.engine import make_engine
+from suara.store.reference import Reference, load_reference, region_count
+from suara.synth import SynthOptions, Synthesizer
+from suara.tally.fold import fold_all
+from suara.tally.queries import rollup, rollups_of
+
+app = typer.Typer(help="Suara: hasil pemilu dari formulir C Hasil, terbuka dan dapat diverifikasi.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+console = Console()
+err = Console(stderr=True)
+
+
+def _engine() -> Engine:
+    return make_engine(Settings.from_env().database_url)
+
+
+def _reference(engine: Engine) -> Reference:
+    try:
+        with engine.connect() as conn:
+            if region_count(conn) == 0:
+                raise RuntimeError
+            return load_reference(conn)
+    except Exception:
+        err.print("[red]Basis data belum disiapkan: jalankan `suara init` dulu.[/red]")
+        raise typer.Exit(2) from None
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    TimeRemainingColumn(), console=err, transient=False)
+
+
+@app.command()
+def init(
+    contests: Annotated[Optional[Path], typer.Option(help="CSV of contests to load instead of the shipped 2024 one")] = None,
+    candidates: Annotated[Optional[Path], typer.Option(help="CSV of candidate pairs to load")] = None,
+) -> None:
+    """Create or upgrade the database and load the region tree and contests."""
+    settings = Settings.from_env()
+    started = time.perf_counter()
+    try:
+        summary = init_database(make_engine(settings.database_url), contests_csv=contests, candidates_csv=candidates)
+    except (ValueError, OSError) as exc:
+        err.print(f"[red]Gagal: {exc}[/red]")
+        raise typer.Exit(2) from None
+    counts = ", ".join(f"{format_id(v)} {k}" for k, v in summary.counts.items())
+    console.print(f"Basis data siap ({settings.database_url}) dalam {time.perf_counter() - started:.1f} dtk: "
+                  f"{counts}; {summary.contests} pemilihan.")
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option(help="JSON Lines file to write")],
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same election")] = 1,
+    provinces: Annotated[Optional[str], typer.Option(help="Comma-separated province codes, e.g. 31,32")] = None,
+    contests: Annotated[str, typer.Option(help="ppwp, pkwkp, pkwkk or exact contest keys, comma-separated")] = "ppwp",
+    error_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of forms with real-world errors")] = 0.005,
+) -> None:
+    """Generate a deterministic synthetic election as C Hasil forms."""
+    reference = _reference(_engine())
+    options = SynthOptions(seed=seed, provinces=tuple(p.strip() for p in provinces.split(",")) if provinces else None,
+                           contests=tuple(c.strip() for c in contests.split(",") if c.strip()), error_rate=error_rate)
+    try:
+        synthesizer = Synthesizer(reference.tree, reference.contests, options)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    total = synthesizer.total_forms()
+    written = 0
+    with _progress() as progress, open(out, "wb") as f:
+        task = progress.add_task("synth", total=total)
+        for form in synthesizer.forms():
+            f.write(orjson.dumps(form))
+            f.write(b"\n")
+            written += 1
+            if written % 5000 == 0:
+                progress.update(task, completed=written)
+        progress.update(task, completed=written)
+    console.print(f"{format_id(written)} formulir ditulis ke {out}")
+
+
+def _count_lines(path: Path) -> int:
+    with open(path, "rb") as f:
+        return sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b""))
+
+
+@app.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    policy: Annotated[Policy, typer.Option(help="as-is: store everything well-formed; strict: refuse errors")] = Policy.AS_IS,
+    show_errors: Annotated[int, typer.Option(help="How many refused lines to list")] = 20,
+) -> None:
+    """Submit a JSON Lines file of forms; bad lines are reported and change nothing."""
+    engine = _engine()
+    reference = _reference(engine)
+    started = time.perf_counter()
+    with _progress() as progress:
+        task = progress.add_task("ingest", total=_count_lines(file))
+        report = ingest_file(engine, reference, file, policy, progress=lambda n: progress.advance(task, n))
+        progress.update(task, completed=report.lines)
+    elapsed = time.perf_counter() - started
+    for error in report.errors[:show_errors]:
+        err.print(f"baris {error.line}: [{error.code}] {error.message}")
+    if report.refused > show_errors:
+        err.print(f"... dan {report.refused - show_errors} baris lain ditolak")
+    table = Table(title=f"Ingest {file} ({policy.value}) dalam {elapsed:.1f} dtk")
+    table.add_column("hasil")
+    table.add_column("jumlah", justify="right")
+    table.add_row("Data Sudah Terkirim (stored)", format_id(report.stored))
+    table.add_row("Data Sudah Terkirim, dengan Catatan (stored with notes)", format_id(report.stored_with_notes))
+    table.add_row("Data Tidak Terkirim (refused)", format_id(report.refused))
+    table.add_row("sudah pernah dikirim (replayed)", format_id(report.replayed))
+    console.print(table)
+    if report.refused_by_code:
+        console.print("ditolak menurut alasan: " + ", ".join(f"{k} {v}" for k, v in report.refused_by_code.most_common()))
+    if report.flags:
+        console.print("catatan menurut aturan: " + ", ".join(f"{k} {v}" for k, v in sorted(report.flags.items(), key=lambda kv: int(kv[0][1:]))))
+
+
+@app.command()
+def tally() -> None:
+    """Fold every queued form version into the rollups."""
+    console.print(f"{format_id(fold_all(_engine()))} versi dijumlahkan")
+
+
+@app.command()
+def results(
+    kode: Annotated[str, typer.Argument(help="Region code (0 or empty for the nation)")] = NATIONAL,
+    contest: Annotated[str, typer.Option(help="Contest key")] = "ppwp",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
+) -> None:
+    """Results of a contest for a region and each of its children."""
+    engine = _engine()
+    reference = _reference(engine)
+    try:
+        chosen = reference.contest(contest)
+        region = reference.tree.get(kode or NATIONAL)
+    except (UnknownContest, UnknownRegion) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    if not chosen.covers(region.kode) and not (region.kode == NATIONAL or chosen.region.startswith(region.kode)):
+        err.print(f"[red]{region.nama} di luar wilayah {chosen.key}[/red]")
+        raise typer.Exit(2)
+    children = [c for c in reference.tree.children(region.kode) if chosen.covers(c.kode) or chosen.region.startswith(c.kode)]
+    with engine.connect() as conn:
+        own = rollup(conn, chosen.key, region.kode)
+        rows = rollups_of(conn, chosen.key, [c.kode for c in children])
+    scope_total = reference.tree.get(chosen.region).tps_total if region.kode == NATIONAL and chosen.region != NATIONAL else region.tps_total
+    if as_json:
+        doc = {"contest": chosen.key, "kode": region.kode, "nama": region.nama, "tps_total": scope_total,
+               **own.as_dict(),
+               "children": [{"kode": c.kode, "nama": c.nama, "tps_total": c.tps_total, **rows[c.kode].as_dict()}
+                            for c in children]}
+        sys.stdout.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    names = [(str(p.nomor_urut), p.nama) for p in chosen.candidates]
+    console.print(f"[bold]{chosen.nama}[/bold] - {region.nama} ({region.kode})")
+    console.print(f"Progres: {format_id(own.tps_reported)} dari {format_id(scope_total)} TPS "
+                  f"({format_id(percent(own.tps_reported, scope_total, 5))}%), TPS bercatatan {format_id(own.tps_flagged)}")
+    for nomor, nama in names:
+        votes = own.votes.get(nomor, 0)
+        console.print(f"  {nomor:>2}. {nama:<50} {format_id(votes):>14}  {format_id(percent(votes, own.suara_sah, 2)):>6}%")
+    console.print(f"  Suara sah {format_id(own.suara_sah)}, tidak sah {format_id(own.suara_tidak_sah)}")
+    table = Table()
+    table.add_column("kode")
+    table.add_column("wilayah")
+    for nomor, _ in names:
+        table.add_column(nomor, justify="right")
+    table.add_column("TPS", justify="right")
+    table.add_column("bercatatan", justify="right")
+    for child in children:
+        t = rows[child.kode]
+        table.add_row(child.kode, child.nama, *(format_id(t.votes.get(n, 0)) for n, _ in names),
+                      f"{format_id(t.tps_reported)}/{format_id(child.tps_total)}", format_id(t.tps_flagged))
+    console.print(table)
+    console.print("[dim]Publikasi awal formulir C Hasil, bukan hasil resmi; hasil resmi ditetapkan melalui rekapitulasi berjenjang.[/dim]")
+
+
+@app.command()
+def verify() -> None:
+    """Recompute every rollup from the current versions and check the audit chain."""
+    engine = _engine()
+    started = time.perf_counter()
+    with _progress() as progress:
+        tasks: dict[str, int] = {}
+
+        def tick(stage: str, n: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=None)
+            progress.advance(tasks[stage], n)
+
+        report = verify_database(engine, tick)
+    elapsed = time.perf_counter() - started
+    console.print(f"{format_id(report.events_checked)} peristiwa audit, {format_id(report.versions_checked)} versi, "
+                  f"{format_id(report.current_checked)} TPS terkini, {format_id(report.rollups_checked)} rollup "
+                  f"diperiksa dalam {elapsed:.1f} dtk")
+    if report.ok:
+        console.print("[green]OK: semua rollup sama dengan hitung ulang, rantai audit utuh.[/green]")
+        return
+    for problem in report.problems:
+        err.print(f"[red]{problem}[/red]")
+    err.print(f"[red]{report.problem_count} masalah ditemukan[/red]")
+    raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,19 @@
+"""Settings from the environment; the defaults give the embedded deployment in ./data."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        data_dir = Path(os.environ.get("SUARA_DATA_DIR", "data"))
+        url = os.environ.get("SUARA_DATABASE_URL") or f"sqlite:///{data_dir / 'suara.db'}"
+        return cls(database_url=url, data_dir=data_dir)

@@ -1,0 +1,1 @@
+"""Pure election logic: no I/O, no framework."""

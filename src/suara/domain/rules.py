@@ -1,0 +1,209 @@
+"""The consistency rules R1..R11 of the C Hasil form (shared/spec/c-hasil.md).
+
+Each rule is a small function of (form, contest) returning the flags it raises. A rule checks
+only what the form has: a missing field makes a rule silent, never a failure. R12 (malformed)
+is parsing, in form.py; R13 (the photo or TPS code belongs elsewhere) needs stored photos and
+is checked by the submission service.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+
+from suara.domain.contests import Contest
+from suara.domain.form import PERSON_GROUPS, Form, MalformedForm
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    id: str
+    severity: Severity
+    judul: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    rule: str
+    severity: Severity
+    message: str
+
+
+RULES: dict[str, RuleInfo] = {
+    info.id: info
+    for info in (
+        RuleInfo("R1", Severity.ERROR, "Jumlah pengguna hak pilih tidak sama dengan DPT + DPTb + DPK",
+                 "Voters who voted do not add up to DPT + DPTb + DPK"),
+        RuleInfo("R2", Severity.ERROR, "Jumlah (J) tidak sama dengan laki-laki + perempuan",
+                 "Total (J) is not male + female"),
+        RuleInfo("R3", Severity.WARNING, "Pengguna hak pilih melebihi DPT",
+                 "DPT voters who voted exceed the DPT"),
+        RuleInfo("R4", Severity.WARNING, "DPT melebihi kapasitas TPS",
+                 "Registered voters exceed the TPS capacity"),
+        RuleInfo("R5", Severity.ERROR, "Surat suara diterima tidak sama dengan digunakan + dikembalikan + tidak digunakan",
+                 "Ballots received do not equal used + returned + unused"),
+        RuleInfo("R6", Severity.WARNING, "Surat suara diterima melebihi DPT + cadangan 2% + DPTb",
+                 "Ballots received exceed DPT + 2% reserve + DPTb"),
+        RuleInfo("R7", Severity.WARNING, "Surat suara digunakan tidak sama dengan jumlah pengguna hak pilih",
+                 "Ballots used do not equal voters who voted"),
+        RuleInfo("R8", Severity.ERROR, "Jumlah suara sah tidak sama dengan jumlah perolehan paslon",
+                 "Total valid votes do not equal the sum of the candidates' votes"),
+        RuleInfo("R9", Severity.ERROR, "Jumlah suara sah dan tidak sah tidak sama dengan total suara",
+                 "Valid plus invalid votes do not equal the total"),
+        RuleInfo("R10", Severity.ERROR, "Total suara melebihi jumlah pengguna hak pilih",
+                 "Total votes exceed the number of voters who voted"),
+        RuleInfo("R11", Severity.ERROR, "Suara paslon melebihi 999 atau melebihi jumlah pemilih",
+                 "A candidate's votes exceed 999 or the number of voters"),
+        RuleInfo("R12", Severity.ERROR, "Formulir tidak sah (bukan bilangan bulat >= 0 atau kunci tidak dikenal)",
+                 "Malformed form (not whole numbers >= 0, or unknown keys)"),
+        RuleInfo("R13", Severity.ERROR, "Formulir atau foto milik TPS lain",
+                 "The form or its photo belongs to another TPS"),
+    )
+}
+
+SEXES = ("l", "p", "j")
+
+
+def _flag(rule: str, message: str) -> Flag:
+    return Flag(rule, RULES[rule].severity, message)
+
+
+def r1_pengguna_total(form: Form, contest: Contest) -> list[Flag]:
+    flags = []
+    for sex in SEXES:
+        parts = [form.adm(f"{g}_{sex}") for g in ("pengguna_dpt", "pengguna_dptb", "pengguna_non_dpt")]
+        total = form.adm(f"pengguna_total_{sex}")
+        if total is None or any(p is None for p in parts):
+            continue
+        expected = sum(p for p in parts if p is not None)
+        if total != expected:
+            flags.append(_flag("R1", f"pengguna_total_{sex} {total} != DPT + DPTb + DPK = {expected}"))
+    return flags
+
+
+def r2_jumlah(form: Form, contest: Contest) -> list[Flag]:
+    flags = []
+    for group in PERSON_GROUPS:
+        l, p, j = (form.adm(f"{group}_{sex}") for sex in SEXES)
+        if l is not None and p is not None and j is not None and j != l + p:
+            flags.append(_flag("R2", f"{group}_j {j} != L {l} + P {p}"))
+    return flags
+
+
+def r3_pengguna_dpt(form: Form, contest: Contest) -> list[Flag]:
+    flags = []
+    for sex in SEXES:
+        used, registered = form.adm(f"pengguna_dpt_{sex}"), form.adm(f"pemilih_dpt_{sex}")
+        if used is not None and registered is not None and used > registered:
+            flags.append(_flag("R3", f"pengguna_dpt_{sex} {used} > pemilih_dpt_{sex} {registered}"))
+    return flags
+
+
+def r4_kapasitas(form: Form, contest: Contest) -> list[Flag]:
+    dpt = form.adm("pemilih_dpt_j")
+    if dpt is not None and dpt > contest.tps_cap:
+        return [_flag("R4", f"pemilih_dpt_j {dpt} > kapasitas TPS {contest.tps_cap}")]
+    return []
+
+
+def r5_surat_suara(form: Form, contest: Contest) -> list[Flag]:
+    names = ("surat_suara_diterima", "surat_suara_digunakan", "surat_suara_dikembalikan", "surat_suara_tidak_digunakan")
+    received, used, returned, unused = (form.adm(n) for n in names)
+    if received is None or used is None or returned is None or unused is None:
+        return []
+    if received != used + returned + unused:
+        return [_flag("R5", f"diterima {received} != digunakan {used} + dikembalikan {returned} + tidak digunakan {unused}")]
+    return []
+
+
+def reserve_ballots(dpt: int) -> int:
+    """The 2% reserve over DPT, rounded up."""
+    return -(-dpt * 2 // 100)
+
+
+def r6_cadangan(form: Form, contest: Contest) -> list[Flag]:
+    received, dpt = form.adm("surat_suara_diterima"), form.adm("pemilih_dpt_j")
+    if received is None or dpt is None:
+        return []
+    allowed = dpt + reserve_ballots(dpt) + (form.adm("pengguna_dptb_j") or 0)
+    if received > allowed:
+        return [_flag("R6", f"surat_suara_diterima {received} > DPT + 2% + DPTb = {allowed}")]
+    return []
+
+
+def r7_digunakan(form: Form, contest: Contest) -> list[Flag]:
+    used, voters = form.adm("surat_suara_digunakan"), form.adm("pengguna_total_j")
+    if used is not None and voters is not None and used != voters:
+        return [_flag("R7", f"surat_suara_digunakan {used} != pengguna_total_j {voters}")]
+    return []
+
+
+def r8_suara_sah(form: Form, contest: Contest) -> list[Flag]:
+    total = sum(form.suara.values())
+    if form.suara_sah != total:
+        return [_flag("R8", f"suara_sah {form.suara_sah} != jumlah suara paslon {total}")]
+    return []
+
+
+def r9_suara_total(form: Form, contest: Contest) -> list[Flag]:
+    expected = form.suara_sah + form.suara_tidak_sah
+    if form.suara_total != expected:
+        return [_flag("R9", f"suara_total {form.suara_total} != sah {form.suara_sah} + tidak sah {form.suara_tidak_sah}")]
+    return []
+
+
+def r10_melebihi_pengguna(form: Form, contest: Contest) -> list[Flag]:
+    voters = form.adm("pengguna_total_j")
+    if voters is not None and form.suara_total > voters:
+        return [_flag("R10", f"suara_total {form.suara_total} > pengguna_total_j {voters}")]
+    return []
+
+
+def r11_suara_paslon(form: Form, contest: Contest) -> list[Flag]:
+    dpt, dptb, dpk = (form.adm(k) for k in ("pemilih_dpt_j", "pengguna_dptb_j", "pengguna_non_dpt_j"))
+    ceiling = dpt + dptb + dpk if dpt is not None and dptb is not None and dpk is not None else None
+    flags = []
+    for nomor, votes in form.suara.items():
+        if votes > 999:
+            flags.append(_flag("R11", f"suara paslon {nomor} {votes} > 999 (tiga kotak angka)"))
+        elif ceiling is not None and votes > ceiling:
+            flags.append(_flag("R11", f"suara paslon {nomor} {votes} > DPT + DPTb + DPK = {ceiling}"))
+    return flags
+
+
+Rule = Callable[[Form, Contest], list[Flag]]
+CHECKS: tuple[Rule, ...] = (
+    r1_pengguna_total, r2_jumlah, r3_pengguna_dpt, r4_kapasitas, r5_surat_suara, r6_cadangan,
+    r7_digunakan, r8_suara_sah, r9_suara_total, r10_melebihi_pengguna, r11_suara_paslon,
+)
+
+
+def conform_to_contest(form: Form, contest: Contest) -> None:
+    """The vote section must name exactly the contest's candidates (part of R12)."""
+    if form.contest != contest.key:
+        raise MalformedForm(f"formulir untuk {form.contest!r}, bukan {contest.key!r}", "contest")
+    expected = set(contest.nomor_keys)
+    given = set(form.suara)
+    if given != expected:
+        extra, missing = sorted(given - expected, key=int), sorted(expected - given, key=int)
+        parts = []
+        if extra:
+            parts.append(f"nomor urut tidak dikenal: {', '.join(extra)}")
+        if missing:
+            parts.append(f"nomor urut tidak ada: {', '.join(missing)}")
+        raise MalformedForm(f"suara: {'; '.join(parts)} (paslon {contest.key}: 1..{len(expected)})", "suara")
+
+
+def check_form(form: Form, contest: Contest) -> list[Flag]:
+    """All flags of a well-formed form, in rule order."""
+    flags: list[Flag] = []
+    for rule in CHECKS:
+        flags.extend(rule(form, contest))
+    return flags

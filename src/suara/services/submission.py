@@ -1,0 +1,234 @@
+"""Submitting C Hasil forms: check, decide by policy, append a version, queue it for the tally.
+
+The same code serves one form from a KPPS device and a batch of thousands from `suara ingest`:
+a batch is one transaction, so nothing half-written is ever visible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine, select, tuple_
+
+from suara.domain.audit import content_hash
+from suara.domain.contests import UnknownContest
+from suara.domain.form import Form, MalformedForm, parse_form
+from suara.domain.policy import Outcome, Policy, decide
+from suara.domain.rules import Flag, Severity, check_form, conform_to_contest
+from suara.store import audit
+from suara.store.dialect import chunks, upsert
+from suara.store.reference import Reference
+from suara.store.schema import current_versions, form_versions, tally_queue
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    doc: Any
+    idempotency_key: str | None = None
+    actor: str = "system"
+    reason: str | None = None
+
+
+@dataclass(slots=True)
+class SubmissionResult:
+    outcome: Outcome
+    flags: list[Flag] = field(default_factory=list)
+    tps: str | None = None
+    contest: str | None = None
+    version_id: int | None = None
+    version_no: int | None = None
+    error_code: str | None = None
+    message: str | None = None
+    replayed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome.value,
+            "status": self.outcome.label,
+            "tps": self.tps,
+            "contest": self.contest,
+            "version_id": self.version_id,
+            "version_no": self.version_no,
+            "flags": [flag_dict(f) for f in self.flags],
+            "error": None if self.error_code is None else {"code": self.error_code, "message": self.message},
+            "replayed": self.replayed,
+        }
+
+
+class IdempotencyConflict(Exception):
+    """The same idempotency key was used before with a different body."""
+
+
+def flag_dict(flag: Flag) -> dict[str, str]:
+    return {"rule": flag.rule, "severity": flag.severity.value, "message": flag.message}
+
+
+def _refused(code: str, message: str, form: Form | None = None, flags: list[Flag] | None = None) -> SubmissionResult:
+    return SubmissionResult(Outcome.REFUSED, flags or [], form.tps if form else None,
+                            form.contest if form else None, error_code=code, message=message)
+
+
+@dataclass(slots=True)
+class _Checked:
+    form: Form
+    flags: list[Flag]
+    outcome: Outcome
+
+
+def check(reference: Reference, doc: Any, policy: Policy) -> _Checked | SubmissionResult:
+    """Everything that decides a form's fate without the database."""
+    try:
+        form = parse_form(doc)
+    except MalformedForm as exc:
+        return _refused("malformed", str(exc))
+    try:
+        contest = reference.contest(form.contest)
+    except UnknownContest as exc:
+        return _refused("unknown_contest", str(exc), form)
+    if not reference.tree.has_tps(form.tps):
+        return _refused("unknown_tps", f"TPS tidak dikenal: {form.tps}", form)
+    if not contest.covers(form.tps):
+        return _refused("outside_contest", f"TPS {form.tps} di luar wilayah {contest.key}", form)
+    try:
+        conform_to_contest(form, contest)
+    except MalformedForm as exc:
+        return _refused("malformed", str(exc), form)
+    flags = check_form(form, contest)
+    outcome = decide(policy, flags)
+    if outcome is Outcome.REFUSED:
+        failing = ", ".join(sorted({f.rule for f in flags if f.severity is Severity.ERROR}, key=lambda r: int(r[1:])))
+        return _refused("rules_failed", f"Data Tidak Terkirim: gagal {failing}", form, flags)
+    return _Checked(form, flags, outcome)
+
+
+def request_hash(doc: Any) -> str:
+    return content_hash(doc)
+
+
+def _replay(row: Any, key_hash: str) -> SubmissionResult | IdempotencyConflict:
+    if row.request_hash != key_hash:
+        return IdempotencyConflict(row.idempotency_key)
+    flags = [Flag(f["rule"], Severity(f["severity"]), f["message"]) for f in orjson.loads(row.flags)]
+    return SubmissionResult(Outcome(row.outcome), flags, row.tps, row.contest, row.id, row.version_no,
+                            replayed=True)
+
+
+def submit_forms(
+    engine: Engine,
+    reference: Reference,
+    submissions: Sequence[Submission],
+    policy: Policy = Policy.AS_IS,
+    now: datetime | None = None,
+) -> list[SubmissionResult | IdempotencyConflict]:
+    """Check and store a batch in one transaction; results are in submission order.
+
+    An idempotency key seen before (in the database or earlier in the batch) returns the first
+    answer, or an IdempotencyConflict when the body differs, and writes nothing.
+    """
+    now = now or datetime.now(timezone.utc)
+    results: list[SubmissionResult | IdempotencyConflict | None] = [None] * len(submissions)
+    checked: dict[int, _Checked] = {}
+    for index, sub in enumerate(submissions):
+        outcome = check(reference, sub.doc, policy)
+        if isinstance(outcome, SubmissionResult):
+            results[index] = outcome
+        else:
+            checked[index] = outcome
+    if not checked and not any(s.idempotency_key for s in submissions):
+        return [r for r in results if r is not None]
+
+    with engine.begin() as conn:
+        # Lock the chain head first: writers queue here, so version numbers and the chain agree.
+        audit.append(conn, [], now)
+        seen = _seen_keys(conn, [s.idempotency_key for s in submissions if s.idempotency_key])
+        first_in_batch: dict[str, int] = {}
+        repeats: list[tuple[int, int]] = []
+        to_write: list[tuple[int, Submission, _Checked]] = []
+        for index, sub in enumerate(submissions):
+            key = sub.idempotency_key
+            if key is not None and key in seen:
+                results[index] = _replay(seen[key], request_hash(sub.doc))
+            elif key is not None and key in first_in_batch:
+                repeats.append((index, first_in_batch[key]))
+            else:
+                if key is not None:
+                    first_in_batch[key] = index
+                if index in checked:
+                    to_write.append((index, sub, checked[index]))
+        _store(conn, to_write, results, now)
+        for index, first in repeats:
+            original = results[first]
+            assert isinstance(original, SubmissionResult)
+            same_body = request_hash(submissions[index].doc) == request_hash(submissions[first].doc)
+            results[index] = (_echo(original) if same_body
+                              else IdempotencyConflict(submissions[index].idempotency_key))
+    return [r for r in results if r is not None]
+
+
+def _echo(original: SubmissionResult) -> SubmissionResult:
+    return SubmissionResult(original.outcome, original.flags, original.tps, original.contest,
+                            original.version_id, original.version_no, original.error_code,
+                            original.message, replayed=True)
+
+
+def _seen_keys(conn: Any, keys: list[str]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for part in chunks(sorted(set(keys))):
+        stmt = select(form_versions.c.id, form_versions.c.idempotency_key, form_versions.c.request_hash,
+                      form_versions.c.flags, form_versions.c.outcome, form_versions.c.tps,
+                      form_versions.c.contest, form_versions.c.version_no
+                      ).where(form_versions.c.idempotency_key.in_(part))
+        seen.update({row.idempotency_key: row for row in conn.execute(stmt)})
+    return seen
+
+
+def _current_numbers(conn: Any, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    numbers: dict[tuple[str, str], int] = {}
+    for part in chunks(sorted(set(pairs))):
+        stmt = select(current_versions.c.contest, current_versions.c.tps, current_versions.c.version_no
+                      ).where(tuple_(current_versions.c.contest, current_versions.c.tps).in_(part))
+        numbers.update({(r.contest, r.tps): r.version_no for r in conn.execute(stmt)})
+    return numbers
+
+
+def _store(conn: Any, items: list[tuple[int, Submission, _Checked]],
+           results: list[Any], now: datetime) -> None:
+    if not items:
+        return
+    numbers = _current_numbers(conn, [(c.form.contest, c.form.tps) for _, _, c in items])
+    rows = []
+    for _, sub, checked in items:
+        form = checked.form
+        pair = (form.contest, form.tps)
+        numbers[pair] = numbers.get(pair, 0) + 1
+        payload = form.to_json()
+        rows.append({
+            "contest": form.contest, "tps": form.tps, "version_no": numbers[pair],
+            "payload": orjson.dumps(payload).decode(), "content_hash": content_hash(payload),
+            "flags": orjson.dumps([flag_dict(f) for f in checked.flags]).decode(),
+            "outcome": checked.outcome.value, "submitted_at": now, "actor": sub.actor,
+            "reason": sub.reason, "idempotency_key": sub.idempotency_key,
+            "request_hash": request_hash(sub.doc) if sub.idempotency_key else None,
+        })
+    ids = conn.execute(form_versions.insert().returning(form_versions.c.id, sort_by_parameter_order=True),
+                       rows).scalars().all()
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    events = []
+    for (index, sub, checked), row, version_id in zip(items, rows, ids):
+        latest[(row["contest"], row["tps"])] = {"contest": row["contest"], "tps": row["tps"],
+                                                "version_id": version_id, "version_no": row["version_no"]}
+        results[index] = SubmissionResult(checked.outcome, checked.flags, row["tps"], row["contest"],
+                                          version_id, row["version_no"])
+        events.append(audit.AuditEvent("form.version", sub.actor, f"{row['contest']}/{row['tps']}", {
+            "version_id": version_id, "version_no": row["version_no"], "content_hash": row["content_hash"],
+            "outcome": row["outcome"], "flags": sorted({f.rule for f in checked.flags}),
+            "reason": sub.reason,
+        }))
+    upsert(conn, current_versions, list(latest.values()), ("contest", "tps"))
+    conn.execute(tally_queue.insert(), [{"version_id": v, "contest": r["contest"], "tps": r["tps"]}
+                                        for r, v in zip(rows, ids)])
+    audit.append(conn, events, now)

@@ -1,0 +1,65 @@
+"""Append-only audit events, chained by hash. The head row is locked so the chain never forks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, select, update
+
+from suara.domain.audit import GENESIS, event_hash
+from suara.store.schema import audit_events, audit_head
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    kind: str
+    actor: str
+    subject: str
+    payload: dict[str, Any]
+
+
+def init_head(conn: Connection) -> None:
+    if conn.execute(select(audit_head.c.id)).first() is None:
+        conn.execute(audit_head.insert().values(id=1, seq=0, hash=GENESIS))
+
+
+def append(conn: Connection, events: Sequence[AuditEvent], at: datetime) -> int:
+    """Write events at the end of the chain inside the caller's transaction; returns the last seq."""
+    head = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
+                        .with_for_update()).one()
+    seq, prev = head.seq, head.hash
+    if not events:
+        return int(seq)
+    stamp = at.isoformat()
+    rows = []
+    for event in events:
+        seq += 1
+        digest = event_hash(prev, seq, stamp, event.kind, event.actor, event.subject, event.payload)
+        rows.append({"seq": seq, "at": stamp, "kind": event.kind, "actor": event.actor,
+                     "subject": event.subject, "payload": orjson.dumps(event.payload).decode(),
+                     "prev_hash": prev, "hash": digest})
+        prev = digest
+    conn.execute(audit_events.insert(), rows)
+    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=prev))
+    return int(seq)
+
+
+def read_events(conn: Connection, batch: int = 50_000) -> Iterator[Any]:
+    """Every event in chain order, read in pages so memory stays flat."""
+    last = 0
+    while True:
+        rows = conn.execute(select(audit_events).where(audit_events.c.seq > last)
+                            .order_by(audit_events.c.seq).limit(batch)).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+
+
+def head(conn: Connection) -> tuple[int, str]:
+    row = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).one()
+    return int(row.seq), str(row.hash)

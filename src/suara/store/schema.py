@@ -1,0 +1,156 @@
+"""Tables (SQLAlchemy Core). Form versions and audit events are append-only."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+
+metadata = MetaData()
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out, on SQLite (which stores no zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: store timezone-aware UTC")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+regions = Table(
+    "regions", metadata,
+    Column("kode", String(10), primary_key=True),
+    Column("tingkat", SmallInteger, nullable=False),
+    Column("nama", Text, nullable=False),
+    Column("tps", Text, nullable=False, default=""),
+)
+
+contests = Table(
+    "contests", metadata,
+    Column("key", String(32), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("region", String(10), nullable=False),
+    Column("nama", Text, nullable=False),
+    Column("tps_cap", Integer, nullable=False),
+)
+
+candidates = Table(
+    "candidates", metadata,
+    Column("contest", String(32), primary_key=True),
+    Column("nomor_urut", SmallInteger, primary_key=True),
+    Column("id", String(16), nullable=False, unique=True),
+    Column("nama", Text, nullable=False),
+    Column("warna", String(16), nullable=False),
+)
+
+form_versions = Table(
+    "form_versions", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("contest", String(32), nullable=False),
+    Column("tps", String(13), nullable=False),
+    Column("version_no", Integer, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("flags", Text, nullable=False),
+    Column("outcome", String(24), nullable=False),
+    Column("submitted_at", UTCDateTime(), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("idempotency_key", Text, nullable=True, unique=True),
+    Column("request_hash", String(64), nullable=True),
+    Index("ix_form_versions_tps", "contest", "tps", "version_no", unique=True),
+)
+
+current_versions = Table(
+    "current_versions", metadata,
+    Column("contest", String(32), primary_key=True),
+    Column("tps", String(13), primary_key=True),
+    Column("version_id", BigInteger, nullable=False),
+    Column("version_no", Integer, nullable=False),
+)
+
+# Versions waiting to be folded into the rollups. Keyed by version so that a fold deletes only
+# what it read: a version that arrives meanwhile stays queued for the next fold.
+tally_queue = Table(
+    "tally_queue", metadata,
+    Column("version_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("contest", String(32), nullable=False),
+    Column("tps", String(13), nullable=False),
+)
+
+tally_counted = Table(
+    "tally_counted", metadata,
+    Column("contest", String(32), primary_key=True),
+    Column("tps", String(13), primary_key=True),
+    Column("version_id", BigInteger, nullable=False),
+    Column("contribution", Text, nullable=False),
+)
+
+rollups = Table(
+    "rollups", metadata,
+    Column("contest", String(32), primary_key=True),
+    Column("kode", String(10), primary_key=True),
+    Column("tingkat", SmallInteger, nullable=False),
+    Column("tps_reported", Integer, nullable=False),
+    Column("tps_flagged", Integer, nullable=False),
+    Column("suara_sah", BigInteger, nullable=False),
+    Column("suara_tidak_sah", BigInteger, nullable=False),
+    Column("suara_total", BigInteger, nullable=False),
+    Column("tps_turnout", Integer, nullable=False),
+    Column("pemilih_dpt", BigInteger, nullable=False),
+    Column("pengguna_total", BigInteger, nullable=False),
+    Column("votes", Text, nullable=False),
+    Column("flag_counts", Text, nullable=False),
+    Column("tally_seq", BigInteger, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+tally_state = Table(
+    "tally_state", metadata,
+    Column("id", SmallInteger, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+audit_events = Table(
+    "audit_events", metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", Text, nullable=False),
+    Column("kind", String(48), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+audit_head = Table(
+    "audit_head", metadata,
+    Column("id", SmallInteger, primary_key=True),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Folds accepted form versions into per-region rollups, exactly once."""

@@ -1,0 +1,55 @@
+"""Shared pytest fixtures.
+
+Database fixtures:
+- ``pg_base_url`` (session): URL of a throwaway PostgreSQL 15 server, started on first use
+  (or ``$SUARA_TEST_PG_URL``); see ``tests/pg_server.py``.
+- ``db_url``: one test run per backend, ids ``sqlite`` and ``postgresql``; each test gets an
+  empty database of its own. Deselect the PostgreSQL runs with ``-m "not postgres"``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from pg_server import ENV_URL, drop_database, fresh_database, running_postgres
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "postgres: needs a PostgreSQL server (started once per session on demand)"
+    )
+
+
+@pytest.fixture(scope="session")
+def pg_base_url() -> Iterator[str]:
+    with running_postgres() as url:
+        yield url
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    ]
+)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/suara.db"
+        return
+    base = request.getfixturevalue("pg_base_url")
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    yield fresh_database(base, name)
+    if os.environ.get(ENV_URL):  # a throwaway server is deleted whole; a shared one is tidied
+        drop_database(base, name)
+
+
+# --- application fixtures ---
+# Append app-level fixtures below (engines, services, clients...), built on ``db_url``.
