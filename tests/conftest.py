@@ -16,6 +16,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
+
+from suara.store.reference import Reference
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -53,3 +56,30 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 # --- application fixtures ---
 # Append app-level fixtures below (engines, services, clients...), built on ``db_url``.
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MINI = {
+    "regions_csv": FIXTURES / "mini-wilayah.csv",
+    "contests_csv": FIXTURES / "mini-contests.csv",
+    "candidates_csv": FIXTURES / "mini-candidates.csv",
+}
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A database with the small region tree of tests/fixtures (9 TPS in two provinces)."""
+    from suara.services.setup import init_database
+    from suara.store.engine import make_engine
+
+    eng = make_engine(db_url)
+    init_database(eng, **MINI)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def reference(engine: Engine) -> Reference:
+    from suara.store.reference import load_reference
+
+    with engine.connect() as conn:
+        return load_reference(conn)

@@ -267,9 +267,9 @@ def _start_server() -> Iterator[str]:
                     log=log,
                 )
                 break
-            except RuntimeError:
+            except RuntimeError as err:
                 _stop(bin_dir, data, work)
-                if attempt == 2:
+                if attempt == 2 or "Address already in use" not in str(err):
                     raise
         base = sa.URL.create(
             "postgresql+psycopg", username=PG_USER, host="127.0.0.1", port=port, database="postgres"

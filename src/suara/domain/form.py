@@ -70,6 +70,8 @@ class Form:
 
 def _whole_number(value: object, field: str) -> int:
     # bool is an int subclass in Python; a form never means true/false by a number.
+    if type(value) is int and 0 <= value <= MAX_NUMBER:
+        return value
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():
             raise MalformedForm(f"{field}: angka harus bilangan bulat tanpa desimal, bukan {value!r}", field)

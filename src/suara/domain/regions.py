@@ -41,6 +41,8 @@ def parent_of(kode: str) -> str:
 def ancestors(kode: str) -> list[str]:
     """Codes from the nation down to (not including) kode: ['0', '31', '3101', ...]."""
     level = level_of(kode)
+    if level == 0:
+        return []
     return [NATIONAL] + [kode[: CODE_LENGTHS[lv]] for lv in range(1, level)]
 
 
@@ -52,11 +54,17 @@ def parse_tps_ranges(text: str) -> tuple[tuple[int, int], ...]:
     """'1-16;901-902' -> ((1, 16), (901, 902))."""
     ranges: list[tuple[int, int]] = []
     for part in filter(None, (p.strip() for p in text.split(";"))):
-        lo, _, hi = part.partition("-")
+        lo, dash, hi = part.partition("-")
+        if dash and not hi:
+            raise ValueError(f"rentang TPS terpotong: {part!r}")
         first, last = int(lo), int(hi or lo)
         if first < 1 or last < first or last > 999:
             raise ValueError(f"rentang TPS tidak sah: {part!r}")
         ranges.append((first, last))
+    ranges.sort()
+    for (_, previous_last), (first, _) in zip(ranges, ranges[1:]):
+        if first <= previous_last:
+            raise ValueError(f"rentang TPS bertumpuk: {text!r}")
     return tuple(ranges)
 
 
@@ -98,8 +106,14 @@ class RegionTree:
     def __init__(self, rows: Iterable[RegionRow]) -> None:
         self._regions: dict[str, Region] = {NATIONAL: Region(NATIONAL, "INDONESIA", 0)}
         for row in rows:
-            if level_of(row.kode) != row.tingkat or row.tingkat > 4:
+            try:
+                level = level_of(row.kode)
+            except UnknownRegion as exc:
+                raise ValueError(str(exc)) from None
+            if level != row.tingkat or row.tingkat > 4:
                 raise ValueError(f"tingkat {row.tingkat} tidak cocok dengan kode {row.kode}")
+            if row.kode in self._regions:
+                raise ValueError(f"kode wilayah ganda: {row.kode}")
             parent = self._regions.get(parent_of(row.kode))
             if parent is None:
                 raise ValueError(f"induk dari {row.kode} belum ada (baris harus terurut)")
@@ -136,7 +150,10 @@ class RegionTree:
         if desa is None:
             return False
         nomor = int(kode[10:])
-        return any(first <= nomor <= last for first, last in desa.tps_ranges)
+        for first, last in desa.tps_ranges:
+            if first <= nomor <= last:
+                return True
+        return False
 
     def tps_of(self, kode: str) -> Iterator[str]:
         """Every TPS code inside a region, in code order."""

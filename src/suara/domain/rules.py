@@ -75,34 +75,42 @@ def _flag(rule: str, message: str) -> Flag:
     return Flag(rule, RULES[rule].severity, message)
 
 
+# Field names per sex, built once: the rules run for every form of a national ingest.
+_R1_KEYS = tuple((sex, f"pengguna_total_{sex}", f"pengguna_dpt_{sex}", f"pengguna_dptb_{sex}",
+                  f"pengguna_non_dpt_{sex}") for sex in SEXES)
+_R2_KEYS = tuple((group, f"{group}_l", f"{group}_p", f"{group}_j") for group in PERSON_GROUPS)
+_R3_KEYS = tuple((sex, f"pengguna_dpt_{sex}", f"pemilih_dpt_{sex}") for sex in SEXES)
+
+
 def r1_pengguna_total(form: Form, contest: Contest) -> list[Flag]:
+    adm = form.administrasi
     flags = []
-    for sex in SEXES:
-        parts = [form.adm(f"{g}_{sex}") for g in ("pengguna_dpt", "pengguna_dptb", "pengguna_non_dpt")]
-        total = form.adm(f"pengguna_total_{sex}")
-        if total is None or any(p is None for p in parts):
+    for sex, total_key, dpt_key, dptb_key, dpk_key in _R1_KEYS:
+        total, dpt, dptb, dpk = adm.get(total_key), adm.get(dpt_key), adm.get(dptb_key), adm.get(dpk_key)
+        if total is None or dpt is None or dptb is None or dpk is None:
             continue
-        expected = sum(p for p in parts if p is not None)
-        if total != expected:
-            flags.append(_flag("R1", f"pengguna_total_{sex} {total} != DPT + DPTb + DPK = {expected}"))
+        if total != dpt + dptb + dpk:
+            flags.append(_flag("R1", f"pengguna_total_{sex} {total} != DPT + DPTb + DPK = {dpt + dptb + dpk}"))
     return flags
 
 
 def r2_jumlah(form: Form, contest: Contest) -> list[Flag]:
+    adm = form.administrasi
     flags = []
-    for group in PERSON_GROUPS:
-        l, p, j = (form.adm(f"{group}_{sex}") for sex in SEXES)
+    for group, l_key, p_key, j_key in _R2_KEYS:
+        l, p, j = adm.get(l_key), adm.get(p_key), adm.get(j_key)
         if l is not None and p is not None and j is not None and j != l + p:
             flags.append(_flag("R2", f"{group}_j {j} != L {l} + P {p}"))
     return flags
 
 
 def r3_pengguna_dpt(form: Form, contest: Contest) -> list[Flag]:
+    adm = form.administrasi
     flags = []
-    for sex in SEXES:
-        used, registered = form.adm(f"pengguna_dpt_{sex}"), form.adm(f"pemilih_dpt_{sex}")
+    for sex, used_key, registered_key in _R3_KEYS:
+        used, registered = adm.get(used_key), adm.get(registered_key)
         if used is not None and registered is not None and used > registered:
-            flags.append(_flag("R3", f"pengguna_dpt_{sex} {used} > pemilih_dpt_{sex} {registered}"))
+            flags.append(_flag("R3", f"{used_key} {used} > {registered_key} {registered}"))
     return flags
 
 
@@ -114,8 +122,9 @@ def r4_kapasitas(form: Form, contest: Contest) -> list[Flag]:
 
 
 def r5_surat_suara(form: Form, contest: Contest) -> list[Flag]:
-    names = ("surat_suara_diterima", "surat_suara_digunakan", "surat_suara_dikembalikan", "surat_suara_tidak_digunakan")
-    received, used, returned, unused = (form.adm(n) for n in names)
+    adm = form.administrasi
+    received, used = adm.get("surat_suara_diterima"), adm.get("surat_suara_digunakan")
+    returned, unused = adm.get("surat_suara_dikembalikan"), adm.get("surat_suara_tidak_digunakan")
     if received is None or used is None or returned is None or unused is None:
         return []
     if received != used + returned + unused:
@@ -129,10 +138,10 @@ def reserve_ballots(dpt: int) -> int:
 
 
 def r6_cadangan(form: Form, contest: Contest) -> list[Flag]:
-    received, dpt = form.adm("surat_suara_diterima"), form.adm("pemilih_dpt_j")
-    if received is None or dpt is None:
+    received, dpt, dptb = form.adm("surat_suara_diterima"), form.adm("pemilih_dpt_j"), form.adm("pengguna_dptb_j")
+    if received is None or dpt is None or dptb is None:
         return []
-    allowed = dpt + reserve_ballots(dpt) + (form.adm("pengguna_dptb_j") or 0)
+    allowed = dpt + reserve_ballots(dpt) + dptb
     if received > allowed:
         return [_flag("R6", f"surat_suara_diterima {received} > DPT + 2% + DPTb = {allowed}")]
     return []
@@ -167,7 +176,8 @@ def r10_melebihi_pengguna(form: Form, contest: Contest) -> list[Flag]:
 
 
 def r11_suara_paslon(form: Form, contest: Contest) -> list[Flag]:
-    dpt, dptb, dpk = (form.adm(k) for k in ("pemilih_dpt_j", "pengguna_dptb_j", "pengguna_non_dpt_j"))
+    adm = form.administrasi
+    dpt, dptb, dpk = adm.get("pemilih_dpt_j"), adm.get("pengguna_dptb_j"), adm.get("pengguna_non_dpt_j")
     ceiling = dpt + dptb + dpk if dpt is not None and dptb is not None and dpk is not None else None
     flags = []
     for nomor, votes in form.suara.items():

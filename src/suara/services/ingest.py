@@ -92,7 +92,7 @@ def ingest_file(
     path: Path,
     policy: Policy = Policy.AS_IS,
     actor: str = "ingest",
-    batch_size: int = 2000,
+    batch_size: int = 5000,
     progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """Submit every line; bad lines are reported by number and change nothing.
@@ -103,7 +103,8 @@ def ingest_file(
     prefix = f"ingest:{file_digest(path)[:32]}"
     report = IngestReport()
     for batch in _batches(path, batch_size, report):
-        submissions = [Submission(doc, f"{prefix}:{number}", actor) for number, doc in batch]
+        # zero-padded so that keys arrive in index order
+        submissions = [Submission(doc, f"{prefix}:{number:010d}", actor) for number, doc in batch]
         for (number, _), result in zip(batch, submit_forms(engine, reference, submissions, policy)):
             report.count(number, result)
         fold_all(engine)

@@ -1,4 +1,4 @@
-"""Submitting C Hasil forms: check, decide by policy, append a version, queue it for the tally.
+"""Submitting C Hasil forms: check, decide by policy, append a version for the tally to fold.
 
 The same code serves one form from a KPPS device and a batch of thousands from `suara ingest`:
 a batch is one transaction, so nothing half-written is ever visible.
@@ -12,17 +12,17 @@ from datetime import datetime, timezone
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, select, tuple_
+from sqlalchemy import Engine, func, select
 
-from suara.domain.audit import content_hash
+from suara.domain.audit import canonical, content_hash, text_hash
 from suara.domain.contests import UnknownContest
 from suara.domain.form import Form, MalformedForm, parse_form
 from suara.domain.policy import Outcome, Policy, decide
 from suara.domain.rules import Flag, Severity, check_form, conform_to_contest
 from suara.store import audit
-from suara.store.dialect import chunks, upsert
+from suara.store.dialect import bulk_insert, chunks, keyed_chunks
 from suara.store.reference import Reference
-from suara.store.schema import current_versions, form_versions, tally_queue
+from suara.store.schema import form_versions
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,11 +187,13 @@ def _seen_keys(conn: Any, keys: list[str]) -> dict[str, Any]:
 
 
 def _current_numbers(conn: Any, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The latest version number of each (contest, tps) that has one."""
     numbers: dict[tuple[str, str], int] = {}
-    for part in chunks(sorted(set(pairs))):
-        stmt = select(current_versions.c.contest, current_versions.c.tps, current_versions.c.version_no
-                      ).where(tuple_(current_versions.c.contest, current_versions.c.tps).in_(part))
-        numbers.update({(r.contest, r.tps): r.version_no for r in conn.execute(stmt)})
+    for contest, part in keyed_chunks(sorted(set(pairs))):
+        stmt = (select(form_versions.c.tps, func.max(form_versions.c.version_no).label("version_no"))
+                .where(form_versions.c.contest == contest, form_versions.c.tps.in_(part))
+                .group_by(form_versions.c.tps))
+        numbers.update({(contest, r.tps): r.version_no for r in conn.execute(stmt)})
     return numbers
 
 
@@ -206,21 +208,26 @@ def _store(conn: Any, items: list[tuple[int, Submission, _Checked]],
         pair = (form.contest, form.tps)
         numbers[pair] = numbers.get(pair, 0) + 1
         payload = form.to_json()
+        text = canonical(payload).decode()
+        digest = text_hash(text)
         rows.append({
             "contest": form.contest, "tps": form.tps, "version_no": numbers[pair],
-            "payload": orjson.dumps(payload).decode(), "content_hash": content_hash(payload),
+            "payload": text, "content_hash": digest,
             "flags": orjson.dumps([flag_dict(f) for f in checked.flags]).decode(),
             "outcome": checked.outcome.value, "submitted_at": now, "actor": sub.actor,
             "reason": sub.reason, "idempotency_key": sub.idempotency_key,
-            "request_hash": request_hash(sub.doc) if sub.idempotency_key else None,
+            # the stored payload is the request itself unless it was sent with "administrasi": null
+            "request_hash": (digest if payload == sub.doc else request_hash(sub.doc)) if sub.idempotency_key else None,
         })
-    ids = conn.execute(form_versions.insert().returning(form_versions.c.id, sort_by_parameter_order=True),
-                       rows).scalars().all()
-    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    # Ids are handed out here, under the audit-head lock every writer holds, so they follow the
+    # order of the audit chain; a plain executemany is also much cheaper than INSERT .. RETURNING.
+    first_id = int(conn.execute(select(func.coalesce(func.max(form_versions.c.id), 0))).scalar_one()) + 1
+    ids = list(range(first_id, first_id + len(rows)))
+    for row, version_id in zip(rows, ids):
+        row["id"] = version_id
+    bulk_insert(conn, form_versions, rows)
     events = []
     for (index, sub, checked), row, version_id in zip(items, rows, ids):
-        latest[(row["contest"], row["tps"])] = {"contest": row["contest"], "tps": row["tps"],
-                                                "version_id": version_id, "version_no": row["version_no"]}
         results[index] = SubmissionResult(checked.outcome, checked.flags, row["tps"], row["contest"],
                                           version_id, row["version_no"])
         events.append(audit.AuditEvent("form.version", sub.actor, f"{row['contest']}/{row['tps']}", {
@@ -228,7 +235,4 @@ def _store(conn: Any, items: list[tuple[int, Submission, _Checked]],
             "outcome": row["outcome"], "flags": sorted({f.rule for f in checked.flags}),
             "reason": sub.reason,
         }))
-    upsert(conn, current_versions, list(latest.values()), ("contest", "tps"))
-    conn.execute(tally_queue.insert(), [{"version_id": v, "contest": r["contest"], "tps": r["tps"]}
-                                        for r, v in zip(rows, ids)])
     audit.append(conn, events, now)

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, select, update
 
-from suara.domain.audit import GENESIS, event_hash
+from suara.domain.audit import GENESIS, canonical, event_hash
+from suara.store.dialect import bulk_insert
 from suara.store.schema import audit_events, audit_head
 
 
@@ -38,26 +38,30 @@ def append(conn: Connection, events: Sequence[AuditEvent], at: datetime) -> int:
     rows = []
     for event in events:
         seq += 1
-        digest = event_hash(prev, seq, stamp, event.kind, event.actor, event.subject, event.payload)
+        payload = canonical(event.payload).decode()
+        digest = event_hash(prev, seq, stamp, event.kind, event.actor, event.subject, payload)
         rows.append({"seq": seq, "at": stamp, "kind": event.kind, "actor": event.actor,
-                     "subject": event.subject, "payload": orjson.dumps(event.payload).decode(),
-                     "prev_hash": prev, "hash": digest})
+                     "subject": event.subject, "payload": payload, "prev_hash": prev, "hash": digest})
         prev = digest
-    conn.execute(audit_events.insert(), rows)
+    bulk_insert(conn, audit_events, rows)
     conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=prev))
     return int(seq)
 
 
+EVENT_COLUMNS = ("seq", "at", "kind", "actor", "subject", "payload", "prev_hash", "hash")
+
+
 def read_events(conn: Connection, batch: int = 50_000) -> Iterator[Any]:
-    """Every event in chain order, read in pages so memory stays flat."""
+    """Every event in chain order as plain tuples (EVENT_COLUMNS), read in pages."""
+    columns = [audit_events.c[name] for name in EVENT_COLUMNS]
     last = 0
     while True:
-        rows = conn.execute(select(audit_events).where(audit_events.c.seq > last)
+        rows = conn.execute(select(*columns).where(audit_events.c.seq > last)
                             .order_by(audit_events.c.seq).limit(batch)).all()
         if not rows:
             return
         yield from rows
-        last = rows[-1].seq
+        last = rows[-1][0]
 
 
 def head(conn: Connection) -> tuple[int, str]:

@@ -30,3 +30,39 @@ def insert_ignore(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
 def chunks(items: Sequence[Any], size: int = 2000) -> list[Sequence[Any]]:
     """Split long IN lists to stay under SQLite's bound-parameter limit."""
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def keyed_chunks(pairs: Sequence[tuple[str, str]], size: int = 2000) -> list[tuple[str, list[str]]]:
+    """Group (contest, code) pairs by contest and split them into IN-list sized parts.
+
+    `WHERE contest = ? AND code IN (...)` is far cheaper to compile and run than a row-value IN.
+    """
+    grouped: dict[str, list[str]] = {}
+    for contest, code in pairs:
+        grouped.setdefault(contest, []).append(code)
+    return [(contest, codes[i : i + size]) for contest, codes in grouped.items() for i in range(0, len(codes), size)]
+
+
+def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """executemany of plain rows, bypassing SQLAlchemy's per-row work on SQLite.
+
+    On the national ingest path this is most of the cost of an insert. PostgreSQL keeps
+    SQLAlchemy's batched multi-row VALUES, which is already the fast path there.
+    """
+    if not rows:
+        return
+    if conn.dialect.paramstyle != "qmark":
+        conn.execute(table.insert(), list(rows))
+        return
+    columns = list(rows[0])
+    quote = conn.dialect.identifier_preparer.quote
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+           f"VALUES ({', '.join('?' for _ in columns)})")
+    processors = [(i, p) for i, c in enumerate(columns) if (p := table.c[c].type.bind_processor(conn.dialect))]
+    params = []
+    for row in rows:
+        values = [row[c] for c in columns]
+        for i, process in processors:
+            values[i] = process(values[i])
+        params.append(tuple(values))
+    conn.exec_driver_sql(sql, params)

@@ -85,31 +85,6 @@ form_versions = Table(
     Index("ix_form_versions_tps", "contest", "tps", "version_no", unique=True),
 )
 
-current_versions = Table(
-    "current_versions", metadata,
-    Column("contest", String(32), primary_key=True),
-    Column("tps", String(13), primary_key=True),
-    Column("version_id", BigInteger, nullable=False),
-    Column("version_no", Integer, nullable=False),
-)
-
-# Versions waiting to be folded into the rollups. Keyed by version so that a fold deletes only
-# what it read: a version that arrives meanwhile stays queued for the next fold.
-tally_queue = Table(
-    "tally_queue", metadata,
-    Column("version_id", BigInteger, primary_key=True, autoincrement=False),
-    Column("contest", String(32), nullable=False),
-    Column("tps", String(13), nullable=False),
-)
-
-tally_counted = Table(
-    "tally_counted", metadata,
-    Column("contest", String(32), primary_key=True),
-    Column("tps", String(13), primary_key=True),
-    Column("version_id", BigInteger, nullable=False),
-    Column("contribution", Text, nullable=False),
-)
-
 rollups = Table(
     "rollups", metadata,
     Column("contest", String(32), primary_key=True),
@@ -129,16 +104,20 @@ rollups = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
 )
 
+# How far the tally has folded: every version with id <= last_version_id is in the rollups.
+# Ids are handed out under the audit-head lock, so they become visible in order and a cursor
+# is enough to fold each version exactly once.
 tally_state = Table(
     "tally_state", metadata,
     Column("id", SmallInteger, primary_key=True),
     Column("seq", BigInteger, nullable=False),
+    Column("last_version_id", BigInteger, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
 )
 
 audit_events = Table(
     "audit_events", metadata,
-    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),
     Column("at", Text, nullable=False),
     Column("kind", String(48), nullable=False),
     Column("actor", Text, nullable=False),

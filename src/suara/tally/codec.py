@@ -6,24 +6,20 @@ from typing import Any
 
 import orjson
 
-from suara.domain.form import parse_form
-from suara.domain.tally import Contribution, Totals
+from suara.domain.tally import Contribution, Totals, rule_order
 
 
 def contribution_of_version(payload: str, flags: str) -> Contribution:
-    """The contribution of a stored form version (its payload was checked when it was stored)."""
-    return Contribution.of(parse_form(orjson.loads(payload)), (f["rule"] for f in orjson.loads(flags)))
+    """The contribution of a stored form version.
 
-
-def dump_contribution(c: Contribution) -> str:
-    return orjson.dumps({"votes": c.votes, "sah": c.suara_sah, "tidak_sah": c.suara_tidak_sah,
-                         "total": c.suara_total, "flags": c.flags, "dpt": c.pemilih_dpt,
-                         "pengguna": c.pengguna_total}).decode()
-
-
-def load_contribution(text: str) -> Contribution:
-    d = orjson.loads(text)
-    return Contribution(d["votes"], d["sah"], d["tidak_sah"], d["total"], tuple(d["flags"]), d["dpt"], d["pengguna"])
+    The payload was parsed and checked when it was stored, so it is read directly here: the
+    tally and `suara verify` do this for every TPS of the nation.
+    """
+    doc = orjson.loads(payload)
+    adm = doc.get("administrasi") or {}
+    rules = {f["rule"] for f in orjson.loads(flags)} if flags != "[]" else ()
+    return Contribution(doc["suara"], doc["suara_sah"], doc["suara_tidak_sah"], doc["suara_total"],
+                        tuple(sorted(rules, key=rule_order)), adm.get("pemilih_dpt_j"), adm.get("pengguna_total_j"))
 
 
 ROLLUP_NUMBERS = ("tps_reported", "tps_flagged", "suara_sah", "suara_tidak_sah", "suara_total",

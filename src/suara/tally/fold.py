@@ -1,9 +1,10 @@
-"""The tally worker: fold queued versions into rollups, exactly once.
+"""The tally worker: fold new form versions into rollups, exactly once.
 
-For each queued TPS the fold makes what the rollups count for it (tally_counted) equal its
-current version, applying only the difference to every region above it. The queue rows it
-read, the counted rows and the rollups change in one transaction, so a crash at any point
-leaves either all of a fold or none of it, and running the fold again is harmless.
+Versions are folded in id order from a cursor kept in tally_state. For each TPS touched, the
+fold takes the difference between its newest version up to the new cursor and the newest one
+up to the old cursor (what the rollups counted so far), and applies it to every region above.
+Rollups and cursor change in one transaction, so a crash leaves either all of a fold or none,
+and running the fold again is harmless.
 """
 
 from __future__ import annotations
@@ -13,20 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, delete, select, tuple_, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from suara.domain.regions import ancestors, level_of
 from suara.domain.tally import Totals
-from suara.store.dialect import chunks, upsert
-from suara.store.schema import current_versions, form_versions, rollups, tally_counted, tally_queue, tally_state
-from suara.tally.codec import (
-    ROLLUP_NUMBERS,
-    contribution_of_version,
-    dump_contribution,
-    load_contribution,
-    row_of_totals,
-    totals_of_row,
-)
+from suara.store.dialect import keyed_chunks
+from suara.store.schema import form_versions, rollups, tally_state
+from suara.tally.codec import ROLLUP_NUMBERS, contribution_of_version, row_of_totals, totals_of_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,69 +33,81 @@ class FoldResult:
 
 def init_state(conn: Connection) -> None:
     if conn.execute(select(tally_state.c.id)).first() is None:
-        conn.execute(tally_state.insert().values(id=1, seq=0, updated_at=datetime.now(timezone.utc)))
+        conn.execute(tally_state.insert().values(id=1, seq=0, last_version_id=0,
+                                                 updated_at=datetime.now(timezone.utc)))
 
 
-def tally_point(conn: Connection) -> tuple[int, datetime]:
-    row = conn.execute(select(tally_state.c.seq, tally_state.c.updated_at).where(tally_state.c.id == 1)).one()
-    return int(row.seq), row.updated_at
+def tally_point(conn: Connection) -> tuple[int, int, datetime]:
+    """(tally seq, last folded version id, time of the last fold)."""
+    row = conn.execute(select(tally_state).where(tally_state.c.id == 1)).one()
+    return int(row.seq), int(row.last_version_id), row.updated_at
+
+
+def pending(conn: Connection) -> int:
+    last = select(tally_state.c.last_version_id).where(tally_state.c.id == 1).scalar_subquery()
+    stmt = select(func.count()).select_from(form_versions).where(form_versions.c.id > last)
+    return int(conn.execute(stmt).scalar_one())
 
 
 def fold_once(engine: Engine, limit: int = 5000) -> FoldResult:
-    """Fold up to `limit` queued versions; returns what changed (versions == 0 when idle)."""
+    """Fold up to `limit` new versions; returns what changed (versions == 0 when idle)."""
     with engine.begin() as conn:
-        state = conn.execute(select(tally_state.c.seq).where(tally_state.c.id == 1).with_for_update()).one()
-        queued = conn.execute(select(tally_queue.c.version_id, tally_queue.c.contest, tally_queue.c.tps)
-                              .order_by(tally_queue.c.version_id).limit(limit)).all()
-        if not queued:
+        state = conn.execute(select(tally_state.c.seq, tally_state.c.last_version_id)
+                             .where(tally_state.c.id == 1).with_for_update()).one()
+        cursor = int(state.last_version_id)
+        new = conn.execute(select(form_versions.c.id, form_versions.c.contest, form_versions.c.tps,
+                                  form_versions.c.version_no, form_versions.c.payload, form_versions.c.flags)
+                           .where(form_versions.c.id > cursor).order_by(form_versions.c.id).limit(limit)).all()
+        if not new:
             return FoldResult(0, 0, 0, int(state.seq))
         seq = int(state.seq) + 1
         now = datetime.now(timezone.utc)
-        pairs = sorted({(r.contest, r.tps) for r in queued})
-        diffs, counted_rows = _differences(conn, pairs)
+        diffs = _differences(conn, new, cursor)
         regional = _propagate(diffs)
         _apply(conn, regional, seq, now)
-        upsert(conn, tally_counted, counted_rows, ("contest", "tps"))
-        for part in chunks([r.version_id for r in queued]):
-            conn.execute(delete(tally_queue).where(tally_queue.c.version_id.in_(part)))
-        conn.execute(update(tally_state).where(tally_state.c.id == 1).values(seq=seq, updated_at=now))
-        return FoldResult(len(queued), len(diffs), len(regional), seq)
+        conn.execute(update(tally_state).where(tally_state.c.id == 1)
+                     .values(seq=seq, last_version_id=new[-1].id, updated_at=now))
+        return FoldResult(len(new), len(diffs), len(regional), seq)
 
 
 def fold_all(engine: Engine, limit: int = 5000) -> int:
-    """Fold until the queue is empty; returns how many versions were folded."""
+    """Fold until nothing is pending; returns how many versions were folded."""
     total = 0
     while (result := fold_once(engine, limit)).versions:
         total += result.versions
     return total
 
 
-def _differences(conn: Connection, pairs: list[tuple[str, str]]) -> tuple[dict[tuple[str, str], Totals], list[dict[str, Any]]]:
-    current: dict[tuple[str, str], Any] = {}
-    counted: dict[tuple[str, str], Any] = {}
-    for part in chunks(pairs):
-        stmt = (select(current_versions.c.contest, current_versions.c.tps, current_versions.c.version_id,
-                       form_versions.c.payload, form_versions.c.flags)
-                .join(form_versions, form_versions.c.id == current_versions.c.version_id)
-                .where(tuple_(current_versions.c.contest, current_versions.c.tps).in_(part)))
-        current.update({(r.contest, r.tps): r for r in conn.execute(stmt)})
-        stmt2 = select(tally_counted).where(tuple_(tally_counted.c.contest, tally_counted.c.tps).in_(part))
-        counted.update({(r.contest, r.tps): r for r in conn.execute(stmt2)})
+def _differences(conn: Connection, new: list[Any], cursor: int) -> dict[tuple[str, str], Totals]:
+    newest: dict[tuple[str, str], Any] = {}
+    for row in new:  # in id order, so the last one of a TPS wins
+        newest[(row.contest, row.tps)] = row
+    earlier = sorted({(r.contest, r.tps) for r in new if r.version_no > 1})
+    counted = _counted_versions(conn, earlier, cursor)
     diffs: dict[tuple[str, str], Totals] = {}
-    counted_rows: list[dict[str, Any]] = []
-    for pair in pairs:
-        new, old = current.get(pair), counted.get(pair)
-        if new is None or (old is not None and old.version_id == new.version_id):
-            continue
-        contribution = contribution_of_version(new.payload, new.flags)
+    for pair, row in newest.items():
         diff = Totals()
+        old = counted.get(pair)
         if old is not None:
-            diff.apply(load_contribution(old.contribution), -1)
-        diff.apply(contribution, 1)
+            diff.apply(contribution_of_version(old.payload, old.flags), -1)
+        diff.apply(contribution_of_version(row.payload, row.flags), 1)
         diffs[pair] = diff
-        counted_rows.append({"contest": pair[0], "tps": pair[1], "version_id": new.version_id,
-                             "contribution": dump_contribution(contribution)})
-    return diffs, counted_rows
+    return diffs
+
+
+def _counted_versions(conn: Connection, pairs: list[tuple[str, str]], cursor: int) -> dict[tuple[str, str], Any]:
+    """The newest version of each TPS at or below the cursor: what the rollups count for it now."""
+    counted: dict[tuple[str, str], Any] = {}
+    for contest, part in keyed_chunks(pairs):
+        stmt = (select(form_versions.c.tps, form_versions.c.version_no, form_versions.c.payload,
+                       form_versions.c.flags)
+                .where(form_versions.c.contest == contest, form_versions.c.tps.in_(part),
+                       form_versions.c.id <= cursor))
+        for row in conn.execute(stmt):
+            known = counted.get((contest, row.tps))
+            if known is None or row.version_no > known.version_no:
+                counted[(contest, row.tps)] = row
+    return counted
 
 
 def _propagate(diffs: dict[tuple[str, str], Totals]) -> dict[tuple[str, str], Totals]:
@@ -111,30 +117,30 @@ def _propagate(diffs: dict[tuple[str, str], Totals]) -> dict[tuple[str, str], To
         regional[(contest, tps[:10])].merge(diff)
     for length in (10, 6, 4, 2):
         for (contest, kode), total in [(k, v) for k, v in regional.items() if len(k[1]) == length]:
-            parent = ancestors(kode)[-1]
-            regional[(contest, parent)].merge(total)
+            regional[(contest, ancestors(kode)[-1])].merge(total)
     return regional
 
 
 def _apply(conn: Connection, regional: dict[tuple[str, str], Totals], seq: int, now: datetime) -> None:
     keys = sorted(regional)
     existing: dict[tuple[str, str], Totals] = {}
-    for part in chunks(keys):
-        stmt = select(rollups).where(tuple_(rollups.c.contest, rollups.c.kode).in_(part))
+    for contest, part in keyed_chunks(keys):
+        stmt = select(rollups).where(rollups.c.contest == contest, rollups.c.kode.in_(part))
         existing.update({(r.contest, r.kode): totals_of_row(r) for r in conn.execute(stmt)})
     inserts, updates = [], []
     for key in keys:
         totals = existing.get(key)
-        target = inserts if totals is None else updates
+        is_new = totals is None
         totals = totals or Totals()
         totals.merge(regional[key])
         row = row_of_totals(totals)
         row.update(tally_seq=seq, updated_at=now)
-        if target is inserts:
+        if is_new:
             row.update(contest=key[0], kode=key[1], tingkat=level_of(key[1]))
+            inserts.append(row)
         else:
             row.update(b_contest=key[0], b_kode=key[1])
-        target.append(row)
+            updates.append(row)
     if inserts:
         conn.execute(rollups.insert(), inserts)
     if updates:

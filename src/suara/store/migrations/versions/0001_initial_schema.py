@@ -17,7 +17,7 @@ depends_on = None
 def upgrade() -> None:
 
     op.create_table('audit_events',
-    sa.Column('seq', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
     sa.Column('at', sa.Text(), nullable=False),
     sa.Column('kind', sa.String(length=48), nullable=False),
     sa.Column('actor', sa.Text(), nullable=False),
@@ -49,13 +49,6 @@ def upgrade() -> None:
     sa.Column('nama', sa.Text(), nullable=False),
     sa.Column('tps_cap', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('key')
-    )
-    op.create_table('current_versions',
-    sa.Column('contest', sa.String(length=32), nullable=False),
-    sa.Column('tps', sa.String(length=13), nullable=False),
-    sa.Column('version_id', sa.BigInteger(), nullable=False),
-    sa.Column('version_no', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('contest', 'tps')
     )
     op.create_table('form_versions',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -102,22 +95,10 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('contest', 'kode')
     )
-    op.create_table('tally_counted',
-    sa.Column('contest', sa.String(length=32), nullable=False),
-    sa.Column('tps', sa.String(length=13), nullable=False),
-    sa.Column('version_id', sa.BigInteger(), nullable=False),
-    sa.Column('contribution', sa.Text(), nullable=False),
-    sa.PrimaryKeyConstraint('contest', 'tps')
-    )
-    op.create_table('tally_queue',
-    sa.Column('version_id', sa.BigInteger(), autoincrement=False, nullable=False),
-    sa.Column('contest', sa.String(length=32), nullable=False),
-    sa.Column('tps', sa.String(length=13), nullable=False),
-    sa.PrimaryKeyConstraint('version_id')
-    )
     op.create_table('tally_state',
     sa.Column('id', sa.SmallInteger(), nullable=False),
     sa.Column('seq', sa.BigInteger(), nullable=False),
+    sa.Column('last_version_id', sa.BigInteger(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
@@ -127,15 +108,12 @@ def upgrade() -> None:
 def downgrade() -> None:
 
     op.drop_table('tally_state')
-    op.drop_table('tally_queue')
-    op.drop_table('tally_counted')
     op.drop_table('rollups')
     op.drop_table('regions')
     with op.batch_alter_table('form_versions', schema=None) as batch_op:
         batch_op.drop_index('ix_form_versions_tps')
 
     op.drop_table('form_versions')
-    op.drop_table('current_versions')
     op.drop_table('contests')
     op.drop_table('candidates')
     op.drop_table('audit_head')

@@ -1,0 +1,44 @@
+"""Builders shared by the store and service tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from suara.store.schema import audit_events, form_versions
+
+
+def ppwp_form(tps: str = "3171011001001", votes: tuple[int, ...] = (60, 122, 64), tidak_sah: int = 3,
+              contest: str = "ppwp", with_adm: bool = True) -> dict[str, Any]:
+    """A consistent form (every rule passes) with the given votes."""
+    sah = sum(votes)
+    total = sah + tidak_sah
+    doc: dict[str, Any] = {"tps": tps, "contest": contest,
+                           "suara": {str(i + 1): v for i, v in enumerate(votes)},
+                           "suara_sah": sah, "suara_tidak_sah": tidak_sah, "suara_total": total}
+    if with_adm:
+        dpt = max(280, total)
+        dpk = 6 if total >= 9 else 0
+        used_dpt = total - 3 - dpk
+        doc["administrasi"] = {
+            "pemilih_dpt_l": dpt // 2, "pemilih_dpt_p": dpt - dpt // 2, "pemilih_dpt_j": dpt,
+            "pengguna_dpt_l": used_dpt // 2, "pengguna_dpt_p": used_dpt - used_dpt // 2, "pengguna_dpt_j": used_dpt,
+            "pengguna_dptb_l": 2, "pengguna_dptb_p": 1, "pengguna_dptb_j": 3,
+            "pengguna_non_dpt_l": dpk, "pengguna_non_dpt_p": 0, "pengguna_non_dpt_j": dpk,
+            "pengguna_total_l": used_dpt // 2 + 2 + dpk, "pengguna_total_p": used_dpt - used_dpt // 2 + 1,
+            "pengguna_total_j": total,
+            "pemilih_disabilitas_j": 1,
+            "surat_suara_diterima": dpt + 6, "surat_suara_dikembalikan": 1,
+            "surat_suara_tidak_digunakan": dpt + 6 - total - 1, "surat_suara_digunakan": total,
+        }
+    return doc
+
+
+def count_rows(engine: Engine, table: Any = form_versions) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def audit_count(engine: Engine) -> int:
+    return count_rows(engine, audit_events)
