@@ -42,6 +42,8 @@ SERVER_SETTINGS = (
     "-F -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     " -c max_connections=200 -c shared_buffers=128MB"
 )
+# For benchmarks: the durability a production server has, so figures are not flattered.
+DURABLE_SETTINGS = "-c max_connections=200 -c shared_buffers=1GB -c max_wal_size=4GB"
 START_TIMEOUT_S = 60
 _NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -213,7 +215,7 @@ def _kill_postmaster(data: Path) -> None:
 
 
 @contextmanager
-def _start_server() -> Iterator[str]:
+def _start_server(durable: bool = False) -> Iterator[str]:
     bin_dir = _bin_dir()
     work = _make_workdir()
     data, sock, log = work / "data", work / "sock", work / "postgres.log"
@@ -244,7 +246,7 @@ def _start_server() -> Iterator[str]:
         for attempt in range(3):  # the free port can be taken between probing and binding
             port = _free_port()
             opts = (
-                f"{SERVER_SETTINGS} -c listen_addresses=127.0.0.1 -p {port}"
+                f"{DURABLE_SETTINGS if durable else SERVER_SETTINGS} -c listen_addresses=127.0.0.1 -p {port}"
                 f" -c unix_socket_directories={sock}"
             )
             try:
@@ -282,17 +284,17 @@ def _start_server() -> Iterator[str]:
 
 
 @contextmanager
-def running_postgres() -> Iterator[str]:
+def running_postgres(durable: bool = False) -> Iterator[str]:
     """Yield the SQLAlchemy URL of a PostgreSQL server for the tests.
 
     Uses ``$SUARA_TEST_PG_URL`` when set; otherwise starts a throwaway server and stops it
-    (and deletes its files) on exit.
+    (and deletes its files) on exit. ``durable`` keeps fsync and synchronous commit on (bench).
     """
     external = os.environ.get(ENV_URL)
     if external:
         yield external
         return
-    with _start_server() as url:
+    with _start_server(durable) as url:
         yield url
 
 

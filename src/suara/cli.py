@@ -84,7 +84,7 @@ def synth(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same election")] = 1,
     provinces: Annotated[Optional[str], typer.Option(help="Comma-separated province codes, e.g. 31,32")] = None,
     contests: Annotated[str, typer.Option(help="ppwp, pkwkp, pkwkk or exact contest keys, comma-separated")] = "ppwp",
-    error_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of forms with real-world errors")] = 0.005,
+    error_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of forms with real-world errors")] = 0.001,
 ) -> None:
     """Generate a deterministic synthetic election as C Hasil forms."""
     reference = _reference(_engine())

@@ -88,7 +88,7 @@ def _check_versions(conn: Connection, recorded: dict[int, str], report: VerifyRe
     per_desa: dict[tuple[str, str], Totals] = defaultdict(Totals)
     stmt = (select(form_versions.c.id, form_versions.c.contest, form_versions.c.tps, form_versions.c.payload,
                    form_versions.c.content_hash, form_versions.c.flags)
-            .order_by(form_versions.c.contest, form_versions.c.tps, form_versions.c.version_no))
+            .order_by(form_versions.c.tps, form_versions.c.contest, form_versions.c.version_no))
     current: tuple[str, str, str, str] | None = None  # contest, tps, payload, flags
 
     def count(contest: str, tps: str, payload: str, flags: str) -> None:

@@ -68,7 +68,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('idempotency_key')
     )
     with op.batch_alter_table('form_versions', schema=None) as batch_op:
-        batch_op.create_index('ix_form_versions_tps', ['contest', 'tps', 'version_no'], unique=True)
+        batch_op.create_index('ix_form_versions_tps', ['tps', 'contest', 'version_no'], unique=True)
 
     op.create_table('regions',
     sa.Column('kode', sa.String(length=10), nullable=False),
