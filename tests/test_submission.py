@@ -172,3 +172,14 @@ def test_verify_checks_rollups_as_of_the_tally_point_and_counts_pending(engine, 
     assert report.ok and report.pending == 0 and report.current_checked == 2
     with engine.connect() as conn:
         assert rollup(conn, "ppwp", "0").votes == {"1": 11, "2": 13, "3": 15}
+
+
+def test_a_correction_folded_inline_is_in_the_national_rollup_when_answered(engine, reference):
+    submit(engine, reference, ppwp_form("3171011001001", (117, 100, 20)))
+    [corrected] = submit_forms(engine, reference, [Submission(ppwp_form("3171011001001", (17, 100, 20)), "fix-1")],
+                               fold=True)
+    assert corrected.version_no == 2
+    with engine.connect() as conn:
+        assert rollup(conn, "ppwp", "0").votes == {"1": 17, "2": 100, "3": 20}
+    report = verify(engine)
+    assert report.ok and report.pending == 0

@@ -34,7 +34,7 @@ def _reset(engine) -> None:
     with engine.begin() as conn:
         for table in (form_versions, rollups, audit_events):
             conn.execute(delete(table))
-        conn.execute(update(audit_head).values(seq=0, hash=GENESIS))
+        conn.execute(update(audit_head).values(seq=0, hash=GENESIS, last_version_id=0))
         conn.execute(update(tally_state).values(seq=0, last_version_id=0))
 
 

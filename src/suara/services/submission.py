@@ -23,6 +23,7 @@ from suara.store import audit
 from suara.store.dialect import bulk_insert, chunks, keyed_chunks
 from suara.store.reference import Reference
 from suara.store.schema import form_versions
+from suara.tally.fold import fold_pending
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +124,13 @@ def submit_forms(
     submissions: Sequence[Submission],
     policy: Policy = Policy.AS_IS,
     now: datetime | None = None,
+    fold: bool = False,
 ) -> list[SubmissionResult | IdempotencyConflict]:
     """Check and store a batch in one transaction; results are in submission order.
+
+    With fold, the tally folds the new versions in the same transaction, so they are in the
+    rollups the moment the caller gets its answer (a correction, say); otherwise the tally
+    worker folds them moments later.
 
     An idempotency key seen before (in the database or earlier in the batch) returns the first
     answer, or an IdempotencyConflict when the body differs, and writes nothing.
@@ -142,8 +148,7 @@ def submit_forms(
         return [r for r in results if r is not None]
 
     with engine.begin() as conn:
-        # Lock the chain head first: writers queue here, so version numbers and the chain agree.
-        audit.append(conn, [], now)
+        head = audit.lock_head(conn)
         seen = _seen_keys(conn, [s.idempotency_key for s in submissions if s.idempotency_key])
         first_in_batch: dict[str, int] = {}
         repeats: list[tuple[int, int]] = []
@@ -159,7 +164,9 @@ def submit_forms(
                     first_in_batch[key] = index
                 if index in checked:
                     to_write.append((index, sub, checked[index]))
-        _store(conn, to_write, results, now)
+        _store(conn, to_write, results, now, head)
+        if fold and to_write:
+            fold_pending(conn)
         for index, first in repeats:
             original = results[first]
             assert isinstance(original, SubmissionResult)
@@ -198,7 +205,7 @@ def _current_numbers(conn: Any, pairs: list[tuple[str, str]]) -> dict[tuple[str,
 
 
 def _store(conn: Any, items: list[tuple[int, Submission, _Checked]],
-           results: list[Any], now: datetime) -> None:
+           results: list[Any], now: datetime, head: audit.ChainHead) -> None:
     if not items:
         return
     numbers = _current_numbers(conn, [(c.form.contest, c.form.tps) for _, _, c in items])
@@ -219,10 +226,7 @@ def _store(conn: Any, items: list[tuple[int, Submission, _Checked]],
             # the stored payload is the request itself unless it was sent with "administrasi": null
             "request_hash": (digest if payload == sub.doc else request_hash(sub.doc)) if sub.idempotency_key else None,
         })
-    # Ids are handed out here, under the audit-head lock every writer holds, so they follow the
-    # order of the audit chain; a plain executemany is also much cheaper than INSERT .. RETURNING.
-    first_id = int(conn.execute(select(func.coalesce(func.max(form_versions.c.id), 0))).scalar_one()) + 1
-    ids = list(range(first_id, first_id + len(rows)))
+    ids = head.allocate_versions(len(rows))
     for row, version_id in zip(rows, ids):
         row["id"] = version_id
     bulk_insert(conn, form_versions, rows)
@@ -235,4 +239,4 @@ def _store(conn: Any, items: list[tuple[int, Submission, _Checked]],
             "outcome": row["outcome"], "flags": sorted({f.rule for f in checked.flags}),
             "reason": sub.reason,
         }))
-    audit.append(conn, events, now)
+    audit.append(conn, events, now, head)

@@ -24,28 +24,50 @@ class AuditEvent:
 
 def init_head(conn: Connection) -> None:
     if conn.execute(select(audit_head.c.id)).first() is None:
-        conn.execute(audit_head.insert().values(id=1, seq=0, hash=GENESIS))
+        conn.execute(audit_head.insert().values(id=1, seq=0, hash=GENESIS, last_version_id=0))
 
 
-def append(conn: Connection, events: Sequence[AuditEvent], at: datetime) -> int:
+@dataclass(slots=True)
+class ChainHead:
+    """The end of the chain, locked for the rest of the caller's transaction."""
+
+    seq: int
+    hash: str
+    last_version_id: int
+
+    def allocate_versions(self, count: int) -> range:
+        """Ids for new form versions, in the order they will appear in the chain."""
+        first = self.last_version_id + 1
+        self.last_version_id += count
+        return range(first, first + count)
+
+
+def lock_head(conn: Connection) -> ChainHead:
+    """Lock the chain head: writers queue here, so the chain never forks and everything
+    numbered under the lock (version ids too) becomes visible in order."""
+    row = conn.execute(select(audit_head.c.seq, audit_head.c.hash, audit_head.c.last_version_id)
+                       .where(audit_head.c.id == 1).with_for_update()).one()
+    return ChainHead(int(row.seq), str(row.hash), int(row.last_version_id))
+
+
+def append(conn: Connection, events: Sequence[AuditEvent], at: datetime, head: ChainHead | None = None) -> int:
     """Write events at the end of the chain inside the caller's transaction; returns the last seq."""
-    head = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
-                        .with_for_update()).one()
-    seq, prev = head.seq, head.hash
+    head = head or lock_head(conn)
     if not events:
-        return int(seq)
+        return head.seq
     stamp = at.isoformat()
     rows = []
     for event in events:
-        seq += 1
+        head.seq += 1
         payload = canonical(event.payload).decode()
-        digest = event_hash(prev, seq, stamp, event.kind, event.actor, event.subject, payload)
-        rows.append({"seq": seq, "at": stamp, "kind": event.kind, "actor": event.actor,
-                     "subject": event.subject, "payload": payload, "prev_hash": prev, "hash": digest})
-        prev = digest
+        digest = event_hash(head.hash, head.seq, stamp, event.kind, event.actor, event.subject, payload)
+        rows.append({"seq": head.seq, "at": stamp, "kind": event.kind, "actor": event.actor,
+                     "subject": event.subject, "payload": payload, "prev_hash": head.hash, "hash": digest})
+        head.hash = digest
     bulk_insert(conn, audit_events, rows)
-    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=prev))
-    return int(seq)
+    conn.execute(update(audit_head).where(audit_head.c.id == 1)
+                 .values(seq=head.seq, hash=head.hash, last_version_id=head.last_version_id))
+    return head.seq
 
 
 EVENT_COLUMNS = ("seq", "at", "kind", "actor", "subject", "payload", "prev_hash", "hash")

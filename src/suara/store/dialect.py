@@ -43,6 +43,9 @@ def keyed_chunks(pairs: Sequence[tuple[str, str]], size: int = 2000) -> list[tup
     return [(contest, codes[i : i + size]) for contest, codes in grouped.items() for i in range(0, len(codes), size)]
 
 
+COPY_FROM_ROWS = 200  # below this, COPY's extra round trips cost more than they save
+
+
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Insert many plain rows the fastest way each database offers, inside the caller's transaction.
 
@@ -53,7 +56,7 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         return
     columns = list(rows[0])
     quote = conn.dialect.identifier_preparer.quote
-    if conn.dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM_ROWS:
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         with cursor.copy(f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN") as copy:
             for row in rows:

@@ -129,9 +129,12 @@ audit_events = Table(
     Column("hash", String(64), nullable=False),
 )
 
+# The write head: the end of the audit chain and the last form version id handed out. Every
+# writer locks this one row, so the chain never forks and version ids become visible in order.
 audit_head = Table(
     "audit_head", metadata,
     Column("id", SmallInteger, primary_key=True),
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("last_version_id", BigInteger, nullable=False),
 )

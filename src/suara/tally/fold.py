@@ -50,24 +50,29 @@ def pending(conn: Connection) -> int:
 
 
 def fold_once(engine: Engine, limit: int = 5000) -> FoldResult:
-    """Fold up to `limit` new versions; returns what changed (versions == 0 when idle)."""
+    """Fold up to `limit` new versions in a transaction of its own (the tally worker's step)."""
     with engine.begin() as conn:
-        state = conn.execute(select(tally_state.c.seq, tally_state.c.last_version_id)
-                             .where(tally_state.c.id == 1).with_for_update()).one()
-        cursor = int(state.last_version_id)
-        new = conn.execute(select(form_versions.c.id, form_versions.c.contest, form_versions.c.tps,
-                                  form_versions.c.version_no, form_versions.c.payload, form_versions.c.flags)
-                           .where(form_versions.c.id > cursor).order_by(form_versions.c.id).limit(limit)).all()
-        if not new:
-            return FoldResult(0, 0, 0, int(state.seq))
-        seq = int(state.seq) + 1
-        now = datetime.now(timezone.utc)
-        diffs = _differences(conn, new, cursor)
-        regional = _propagate(diffs)
-        _apply(conn, regional, seq, now)
-        conn.execute(update(tally_state).where(tally_state.c.id == 1)
-                     .values(seq=seq, last_version_id=new[-1].id, updated_at=now))
-        return FoldResult(len(new), len(diffs), len(regional), seq)
+        return fold_pending(conn, limit)
+
+
+def fold_pending(conn: Connection, limit: int = 5000) -> FoldResult:
+    """Fold up to `limit` new versions inside the caller's transaction; versions == 0 when idle."""
+    state = conn.execute(select(tally_state.c.seq, tally_state.c.last_version_id)
+                         .where(tally_state.c.id == 1).with_for_update()).one()
+    cursor = int(state.last_version_id)
+    new = conn.execute(select(form_versions.c.id, form_versions.c.contest, form_versions.c.tps,
+                              form_versions.c.version_no, form_versions.c.payload, form_versions.c.flags)
+                       .where(form_versions.c.id > cursor).order_by(form_versions.c.id).limit(limit)).all()
+    if not new:
+        return FoldResult(0, 0, 0, int(state.seq))
+    seq = int(state.seq) + 1
+    now = datetime.now(timezone.utc)
+    diffs = _differences(conn, new, cursor)
+    regional = _propagate(diffs)
+    _apply(conn, regional, seq, now)
+    conn.execute(update(tally_state).where(tally_state.c.id == 1)
+                 .values(seq=seq, last_version_id=new[-1].id, updated_at=now))
+    return FoldResult(len(new), len(diffs), len(regional), seq)
 
 
 def fold_all(engine: Engine, limit: int = 5000) -> int:

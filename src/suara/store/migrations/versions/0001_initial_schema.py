@@ -31,6 +31,7 @@ def upgrade() -> None:
     sa.Column('id', sa.SmallInteger(), nullable=False),
     sa.Column('seq', sa.BigInteger(), nullable=False),
     sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.Column('last_version_id', sa.BigInteger(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('candidates',
