@@ -32,7 +32,7 @@ bench: venv
 	$(BIN)/python bench/run.py
 
 lint: venv
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/mypy
 
 clean:

@@ -23,7 +23,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -34,14 +34,14 @@ from sqlalchemy import Engine
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pg_server import fresh_database, running_postgres  # noqa: E402
+from pg_server import fresh_database, running_postgres
 
-from suara.domain.audit import canonical, text_hash  # noqa: E402
-from suara.services.setup import init_database  # noqa: E402
-from suara.services.submission import Submission, submit_forms  # noqa: E402
-from suara.store.engine import make_engine  # noqa: E402
-from suara.store.reference import load_reference  # noqa: E402
-from suara.tally.queries import rollup  # noqa: E402
+from suara.domain.audit import canonical, text_hash
+from suara.services.setup import init_database
+from suara.services.submission import Submission, submit_forms
+from suara.store.engine import make_engine
+from suara.store.reference import load_reference
+from suara.tally.queries import rollup
 
 console = Console(width=160)
 BATCH = 5000
@@ -73,7 +73,7 @@ def child(step: str, url: str, *args: str) -> tuple[dict, int]:
 
 def baseline_rows(path: Path) -> Iterator[list[tuple]]:
     """The rows the service would store, built with no checking, in insert batches."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     batch: list[tuple] = []
     with open(path, "rb") as f:
         for number, line in enumerate(f, start=1):

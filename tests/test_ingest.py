@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import orjson
-
 from helpers import count_rows, ppwp_form
+
 from suara.domain.policy import Policy
 from suara.services.ingest import ingest_file
 from suara.services.verify import verify

@@ -5,9 +5,9 @@ from __future__ import annotations
 import copy
 
 import pytest
+from helpers import audit_count, count_rows, ppwp_form
 from sqlalchemy import select
 
-from helpers import audit_count, count_rows, ppwp_form
 from suara.domain.policy import Outcome, Policy
 from suara.services.submission import IdempotencyConflict, Submission, submit_forms
 from suara.services.verify import verify

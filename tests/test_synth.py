@@ -10,14 +10,14 @@ import pytest
 
 from suara.domain.contests import Contest
 from suara.domain.form import parse_form
+from suara.domain.regions import RegionTree
 from suara.domain.rules import check_form
 from suara.reference import read_contests, region_rows
-from suara.domain.regions import RegionTree
 from suara.synth import (
     PPWP_NATIONAL_TARGET,
     PPWP_PROVINCE_SHARES,
-    SynthOptions,
     Synthesizer,
+    SynthOptions,
     calibrate,
     inject_error,
     select_contests,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
+from helpers import ppwp_form
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, update
 
-from helpers import ppwp_form
 from suara.domain.audit import GENESIS
 from suara.services.submission import Submission, submit_forms
 from suara.services.verify import verify

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from helpers import ppwp_form
 from sqlalchemy import delete, update
 
-from helpers import ppwp_form
 from suara.services.submission import Submission, submit_forms
 from suara.services.verify import verify
 from suara.store.schema import audit_events, form_versions, rollups

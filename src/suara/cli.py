@@ -6,14 +6,22 @@ import gc
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import orjson
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from suara.config import Settings
 from suara.domain.contests import UnknownContest
@@ -25,7 +33,7 @@ from suara.services.setup import init_database
 from suara.services.verify import verify as verify_database
 from suara.store.engine import make_engine
 from suara.store.reference import Reference, load_reference, region_count
-from suara.synth import SynthOptions, Synthesizer
+from suara.synth import Synthesizer, SynthOptions
 from suara.tally.fold import fold_all
 from suara.tally.queries import rollup, rollups_of
 
@@ -45,7 +53,7 @@ def _reference(engine: Engine) -> Reference:
             if region_count(conn) == 0:
                 raise RuntimeError
             reference = load_reference(conn)
-    except Exception:
+    except (RuntimeError, SQLAlchemyError):
         err.print("[red]Basis data belum disiapkan: jalankan `suara init` dulu.[/red]")
         raise typer.Exit(2) from None
     # The tree lives as long as the process: move it out of the collector's way, or every
@@ -62,8 +70,8 @@ def _progress() -> Progress:
 
 @app.command()
 def init(
-    contests: Annotated[Optional[Path], typer.Option(help="CSV of contests to load instead of the shipped 2024 one")] = None,
-    candidates: Annotated[Optional[Path], typer.Option(help="CSV of candidate pairs to load")] = None,
+    contests: Annotated[Path | None, typer.Option(help="CSV of contests to load instead of the shipped 2024 one")] = None,
+    candidates: Annotated[Path | None, typer.Option(help="CSV of candidate pairs to load")] = None,
 ) -> None:
     """Create or upgrade the database and load the region tree and contests."""
     settings = Settings.from_env()
@@ -82,7 +90,7 @@ def init(
 def synth(
     out: Annotated[Path, typer.Option(help="JSON Lines file to write")],
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same election")] = 1,
-    provinces: Annotated[Optional[str], typer.Option(help="Comma-separated province codes, e.g. 31,32")] = None,
+    provinces: Annotated[str | None, typer.Option(help="Comma-separated province codes, e.g. 31,32")] = None,
     contests: Annotated[str, typer.Option(help="ppwp, pkwkp, pkwkk or exact contest keys, comma-separated")] = "ppwp",
     error_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of forms with real-world errors")] = 0.001,
 ) -> None:

@@ -97,7 +97,7 @@ def parse_form(doc: object) -> Form:
         raise MalformedForm(f"formulir harus objek JSON, bukan {type(doc).__name__}")
     unknown = set(doc) - TOP_KEYS
     if unknown:
-        raise MalformedForm(f"kunci tidak dikenal: {', '.join(sorted(map(str, unknown)))}", sorted(unknown)[0])
+        raise MalformedForm(f"kunci tidak dikenal: {', '.join(sorted(map(str, unknown)))}", min(map(str, unknown)))
     missing = [k for k in REQUIRED_KEYS if k not in doc]
     if missing:
         raise MalformedForm(f"kunci wajib tidak ada: {', '.join(missing)}", missing[0])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 NATIONAL = "0"
 LEVEL_NAMES = {0: "nasional", 1: "provinsi", 2: "kabupaten/kota", 3: "kecamatan", 4: "desa", 5: "tps"}
@@ -62,7 +63,7 @@ def parse_tps_ranges(text: str) -> tuple[tuple[int, int], ...]:
             raise ValueError(f"rentang TPS tidak sah: {part!r}")
         ranges.append((first, last))
     ranges.sort()
-    for (_, previous_last), (first, _) in zip(ranges, ranges[1:]):
+    for (_, previous_last), (first, _) in pairwise(ranges):
         if first <= previous_last:
             raise ValueError(f"rentang TPS bertumpuk: {text!r}")
     return tuple(ranges)

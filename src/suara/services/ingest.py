@@ -12,7 +12,12 @@ import orjson
 from sqlalchemy import Engine
 
 from suara.domain.policy import Outcome, Policy
-from suara.services.submission import IdempotencyConflict, Submission, SubmissionResult, submit_forms
+from suara.services.submission import (
+    IdempotencyConflict,
+    Submission,
+    SubmissionResult,
+    submit_forms,
+)
 from suara.store.reference import Reference
 from suara.tally.fold import fold_all
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -12,7 +12,13 @@ from suara import reference as shipped
 from suara.domain.audit import content_hash
 from suara.domain.regions import RegionTree
 from suara.store import audit, migrate
-from suara.store.reference import load_contests, load_tree, region_count, save_contests, save_regions
+from suara.store.reference import (
+    load_contests,
+    load_tree,
+    region_count,
+    save_contests,
+    save_regions,
+)
 from suara.tally.fold import init_state
 
 
@@ -35,7 +41,7 @@ def init_database(
     Contest definitions are (re)loaded when given explicitly or when the database has none.
     """
     migrate.upgrade(engine)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         audit.init_head(conn)
         init_state(conn)

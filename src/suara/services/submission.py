@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -135,7 +135,7 @@ def submit_forms(
     An idempotency key seen before (in the database or earlier in the batch) returns the first
     answer, or an IdempotencyConflict when the body differs, and writes nothing.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     results: list[SubmissionResult | IdempotencyConflict | None] = [None] * len(submissions)
     checked: dict[int, _Checked] = {}
     for index, sub in enumerate(submissions):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
 import orjson
 from sqlalchemy import Connection, Engine, select
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
@@ -34,7 +34,7 @@ class FoldResult:
 def init_state(conn: Connection) -> None:
     if conn.execute(select(tally_state.c.id)).first() is None:
         conn.execute(tally_state.insert().values(id=1, seq=0, last_version_id=0,
-                                                 updated_at=datetime.now(timezone.utc)))
+                                                 updated_at=datetime.now(UTC)))
 
 
 def tally_point(conn: Connection) -> tuple[int, int, datetime]:
@@ -66,7 +66,7 @@ def fold_pending(conn: Connection, limit: int = 5000) -> FoldResult:
     if not new:
         return FoldResult(0, 0, 0, int(state.seq))
     seq = int(state.seq) + 1
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     diffs = _differences(conn, new, cursor)
     regional = _propagate(diffs)
     _apply(conn, regional, seq, now)

@@ -1,0 +1,93 @@
+"""The command line as a user runs it: init, synth, ingest, results, verify."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import orjson
+import pytest
+from typer.testing import CliRunner
+
+from suara.cli import app
+from suara.domain.form import parse_form
+from suara.domain.regions import RegionTree
+from suara.domain.rules import check_form
+from suara.reference import read_contests, region_rows
+
+
+def counts(output: str) -> dict[str, int]:
+    """The outcome counts of `suara ingest`'s table, by their English names."""
+    found = re.findall(r"\((stored|stored with notes|refused|replayed)\)\s*│\s*([\d.]+)", output)
+    return {name: int(number.replace(".", "")) for name, number in found}
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    monkeypatch.setenv("SUARA_DATABASE_URL", f"sqlite:///{tmp_path / 'suara.db'}")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int = 0):
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == code, result.output
+        return result
+
+    return invoke
+
+
+def test_a_province_from_synth_to_verified_results(run, tmp_path):
+    out = run("init").output
+    assert "38 provinsi" in out and "820.161 tps" in out
+    run("synth", "--seed", "4", "--provinces", "65", "--contests", "ppwp,pkwkp", "--error-rate", "0.01",
+        "--out", "f.jsonl")
+    forms = [orjson.loads(line) for line in (tmp_path / "f.jsonl").read_bytes().splitlines()]
+    assert {f["contest"] for f in forms} == {"ppwp", "pkwkp-65"}
+    ingested = counts(run("ingest", "f.jsonl").output)
+    assert ingested["stored"] + ingested["stored with notes"] == 4590  # 2,295 TPS x 2 contests, as-is
+    assert ingested["stored with notes"] > 0 and ingested["refused"] == 0
+    assert "OK" in run("verify").output
+
+    expected = Counter()
+    for f in forms:
+        if f["contest"] == "ppwp":
+            expected.update(f["suara"])
+    national = orjson.loads(run("results", "--json").output)
+    assert national["votes"] == dict(expected)
+    assert national["tps_reported"] == 2295 and national["tps_total"] == 820161
+    assert national["suara_sah"] == sum(f["suara_sah"] for f in forms if f["contest"] == "ppwp")
+    kaltara = next(c for c in national["children"] if c["kode"] == "65")
+    assert kaltara["votes"] == national["votes"] and kaltara["tps_total"] == 2295
+    assert all(c["tps_reported"] == 0 for c in national["children"] if c["kode"] != "65")
+    contest = read_contests(RegionTree(region_rows()))[0]
+    flagged = [f for f in forms if f["contest"] == "ppwp" and check_form(parse_form(f), contest)]
+    assert flagged and national["tps_flagged"] == len(flagged)
+
+    governor = orjson.loads(run("results", "65", "--contest", "pkwkp-65", "--json").output)
+    assert governor["tps_reported"] == 2295
+    expected_governor = Counter()
+    for f in forms:
+        if f["contest"] == "pkwkp-65":
+            expected_governor.update(f["suara"])
+    assert governor["votes"] == dict(expected_governor)
+
+    table = run("results", "65").output
+    assert "KALIMANTAN UTARA" in table and "2.295 dari 2.295 TPS (100,00000%)" in table
+    assert "bukan hasil resmi" in table
+
+    again = counts(run("ingest", "f.jsonl").output)
+    assert again == {"stored": 0, "stored with notes": 0, "refused": 0, "replayed": 4590}
+
+
+def test_bad_input_on_the_command_line_is_refused(run, tmp_path):
+    run("results", code=2)  # no database yet
+    run("init")
+    run("results", "99", code=2)
+    run("results", "--contest", "dpr", code=2)
+    run("results", "31", "--contest", "pkwkp-32", code=2)
+    run("ingest", "missing.jsonl", code=2)
+    run("synth", "--provinces", "99", "--out", "x.jsonl", code=2)
+    run("synth", "--error-rate", "2", "--out", "x.jsonl", code=2)
+    (tmp_path / "bad.jsonl").write_text('{"tps": 1}\nnot json\n')
+    out = run("ingest", "bad.jsonl").output
+    assert "baris 1" in out and "baris 2" in out
