@@ -43,8 +43,8 @@ console = Console()
 err = Console(stderr=True)
 
 
-def _engine() -> Engine:
-    return make_engine(Settings.from_env().database_url)
+def _engine(read_only: bool = False) -> Engine:
+    return make_engine(Settings.from_env().database_url, read_only=read_only)
 
 
 def _reference(engine: Engine) -> Reference:
@@ -168,7 +168,7 @@ def results(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
 ) -> None:
     """Results of a contest for a region and each of its children."""
-    engine = _engine()
+    engine = _engine(read_only=True)
     reference = _reference(engine)
     try:
         chosen = reference.contest(contest)
@@ -217,7 +217,7 @@ def results(
 @app.command()
 def verify() -> None:
     """Recompute every rollup from the current versions and check the audit chain."""
-    engine = _engine()
+    engine = _engine(read_only=True)
     started = time.perf_counter()
     with _progress() as progress:
         tasks: dict[str, int] = {}

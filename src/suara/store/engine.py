@@ -21,11 +21,18 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, read_only: bool = False, **kwargs: Any) -> Engine:
+    """An engine for writers (the default) or for readers.
+
+    A reader sees one consistent snapshot per transaction and never takes a write lock, so a
+    long `suara verify` or a burst of public reads does not hold up submissions.
+    """
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         # Recycle rather than pre-ping: a ping is one more round trip on every checkout.
+        if read_only:
+            kwargs.setdefault("isolation_level", "REPEATABLE READ")
         return create_engine(url, pool_recycle=1800, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -42,10 +49,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB: the indexes of a national ingest stay hot
         cursor.execute("PRAGMA temp_store=MEMORY")
+        if read_only:
+            cursor.execute("PRAGMA query_only=1")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the lock up front (no deadlock on upgrade); readers start a plain
+        # transaction, which in WAL mode is a snapshot that never blocks a writer.
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine

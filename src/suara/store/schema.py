@@ -104,6 +104,8 @@ rollups = Table(
     Column("flag_counts", Text, nullable=False),
     Column("tally_seq", BigInteger, nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # publishers ask "which rollups changed since tally point N?" several times a second
+    Index("ix_rollups_tally_seq", "tally_seq"),
 )
 
 # How far the tally has folded: every version with id <= last_version_id is in the rollups.

@@ -1,15 +1,20 @@
-"""Reading rollups back: one region, or the children of a region."""
+"""Reading the tally back: rollups of regions, and the current form of each TPS."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+import orjson
 from sqlalchemy import Connection, select
 
-from suara.domain.tally import Totals
+from suara.domain.regions import NATIONAL
+from suara.domain.tally import Contribution, Totals
 from suara.store.dialect import chunks
-from suara.store.schema import rollups
-from suara.tally.codec import totals_of_row
+from suara.store.schema import form_versions, rollups, tally_state
+from suara.tally.codec import contribution_of_version, totals_of_row
 
 
 def rollup(conn: Connection, contest: str, kode: str) -> Totals:
@@ -24,3 +29,72 @@ def rollups_of(conn: Connection, contest: str, kodes: Sequence[str]) -> dict[str
         stmt = select(rollups).where(rollups.c.contest == contest, rollups.c.kode.in_(part))
         found.update({row.kode: totals_of_row(row) for row in conn.execute(stmt)})
     return {k: found.get(k, Totals()) for k in kodes}
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentVersion:
+    """The version of a TPS's form that the rollups count (as of the tally cursor)."""
+
+    contest: str
+    tps: str
+    version_id: int
+    version_no: int
+    submitted_at: datetime
+    form: dict[str, Any]
+    flags: list[dict[str, str]]
+
+    @property
+    def contribution(self) -> Contribution:
+        return contribution_of_version(orjson.dumps(self.form).decode(), orjson.dumps(self.flags).decode())
+
+
+def current_versions(conn: Connection, contest: str, prefix: str) -> dict[str, CurrentVersion]:
+    """Current version of every TPS of a region (a code prefix; '0' for the nation) that has
+    data, as of the tally cursor, keyed by TPS code."""
+    cursor = select(tally_state.c.last_version_id).where(tally_state.c.id == 1).scalar_subquery()
+    stmt = (select(form_versions.c.id, form_versions.c.tps, form_versions.c.version_no,
+                   form_versions.c.submitted_at, form_versions.c.payload, form_versions.c.flags)
+            .where(form_versions.c.contest == contest, form_versions.c.id <= cursor)
+            .order_by(form_versions.c.tps, form_versions.c.version_no))
+    if prefix != NATIONAL:
+        # a range, not LIKE: both databases answer it from the TPS index ("9" + 1 is ":")
+        stmt = stmt.where(form_versions.c.tps >= prefix, form_versions.c.tps < prefix + ":")
+    found: dict[str, CurrentVersion] = {}
+    for row in conn.execute(stmt):  # ordered by version, so the newest of each TPS wins
+        found[row.tps] = CurrentVersion(contest, row.tps, row.id, row.version_no, row.submitted_at,
+                                        orjson.loads(row.payload), orjson.loads(row.flags))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVersion:
+    version_id: int
+    version_no: int
+    submitted_at: datetime
+    actor: str
+    reason: str | None
+    outcome: str
+    form: dict[str, Any]
+    flags: list[dict[str, str]]
+
+
+def versions_of(conn: Connection, contest: str, tps: str) -> list[StoredVersion]:
+    """Every stored version of one TPS's form, oldest first, up to the tally cursor."""
+    cursor = select(tally_state.c.last_version_id).where(tally_state.c.id == 1).scalar_subquery()
+    stmt = (select(form_versions).where(form_versions.c.tps == tps, form_versions.c.contest == contest,
+                                        form_versions.c.id <= cursor)
+            .order_by(form_versions.c.version_no))
+    return [StoredVersion(r.id, r.version_no, r.submitted_at, r.actor, r.reason, r.outcome,
+                          orjson.loads(r.payload), orjson.loads(r.flags)) for r in conn.execute(stmt)]
+
+
+def changed_since(conn: Connection, tally_seq: int) -> set[tuple[str, str]]:
+    """(contest, region code) of every rollup changed after a tally point."""
+    stmt = select(rollups.c.contest, rollups.c.kode).where(rollups.c.tally_seq > tally_seq)
+    return {(r.contest, r.kode) for r in conn.execute(stmt)}
+
+
+def tps_changed_between(conn: Connection, after_id: int, upto_id: int) -> set[tuple[str, str]]:
+    stmt = (select(form_versions.c.contest, form_versions.c.tps)
+            .where(form_versions.c.id > after_id, form_versions.c.id <= upto_id))
+    return {(r.contest, r.tps) for r in conn.execute(stmt)}

@@ -95,6 +95,9 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('contest', 'kode')
     )
+    with op.batch_alter_table('rollups', schema=None) as batch_op:
+        batch_op.create_index('ix_rollups_tally_seq', ['tally_seq'], unique=False)
+
     op.create_table('tally_state',
     sa.Column('id', sa.SmallInteger(), nullable=False),
     sa.Column('seq', sa.BigInteger(), nullable=False),
@@ -108,6 +111,9 @@ def upgrade() -> None:
 def downgrade() -> None:
 
     op.drop_table('tally_state')
+    with op.batch_alter_table('rollups', schema=None) as batch_op:
+        batch_op.drop_index('ix_rollups_tally_seq')
+
     op.drop_table('rollups')
     op.drop_table('regions')
     with op.batch_alter_table('form_versions', schema=None) as batch_op:

@@ -1,0 +1,1 @@
+"""HTTP: FastAPI routers and the access rule every route declares."""

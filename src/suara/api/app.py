@@ -1,0 +1,89 @@
+"""The FastAPI application: public reads, with the publisher kept fresh in the background."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from suara import __version__
+from suara.api import public, sirekap
+from suara.api.access import PUBLIC, access, check_declared
+from suara.api.responses import error
+from suara.config import Settings
+from suara.publish.publisher import Publisher
+from suara.publish.routes import NotFound
+from suara.store.engine import make_engine
+from suara.store.reference import load_reference
+
+log = logging.getLogger("suara.api")
+REFRESH_SECONDS = 0.25
+
+
+def _refresher(publisher: Publisher, stop: threading.Event) -> None:
+    while not stop.wait(REFRESH_SECONDS):
+        try:
+            publisher.refresh()
+        except Exception:  # noqa: BLE001 - a failed refresh must not stop the next one
+            log.exception("refresh failed")
+
+
+def create_app(database_url: str | None = None) -> FastAPI:
+    url = database_url or Settings.from_env().database_url
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(url, read_only=True)
+        with engine.connect() as conn:
+            reference = load_reference(conn)
+        gc.collect()
+        gc.freeze()  # the region tree lives as long as the process; keep the collector off it
+        app.state.publisher = Publisher(engine, reference)
+        stop = threading.Event()
+        thread = threading.Thread(target=_refresher, args=(app.state.publisher, stop), daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(timeout=2)
+            engine.dispose()
+
+    app = FastAPI(title="Suara", version=__version__, lifespan=lifespan,
+                  description="Preliminary publication of the C Hasil forms (not the official result, "
+                              "which comes from the tiered recapitulation). Read-only and public.")
+    app.include_router(public.router)
+    app.include_router(sirekap.router)
+
+    @app.get("/healthz", openapi_extra=access(PUBLIC), include_in_schema=False)
+    def healthz(request: Request) -> dict[str, object]:
+        seq, moment = request.app.state.publisher.as_of
+        return {"ok": True, "tally_seq": seq, "time": moment.isoformat()}
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound) -> Response:
+        return error(404, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in exc.errors()]
+        return error(422, "invalid_request", "parameter tidak sah", details)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s", request.url.path)
+        return error(500, "internal", "kesalahan internal; sudah dicatat")
+
+    check_declared(app)
+    return app

@@ -1,0 +1,58 @@
+"""The public read API, /api/v1: regions, contests, results, one TPS. Read-only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from suara.api.access import PUBLIC, access
+from suara.api.responses import serve
+from suara.publish import routes
+from suara.publish.publisher import Publisher
+
+router = APIRouter(prefix="/api/v1", tags=["public"])
+KODE = Path(pattern=r"^(0|\d{2}|\d{4}|\d{6}|\d{10})$", description="region code: 0 (nation), 2/4/6/10 digits")
+TPS = Path(pattern=r"^\d{13}$", description="13-digit TPS code")
+CONTEST = Path(pattern=r"^[a-z0-9-]{1,32}$", description="contest key: ppwp, pkwkp-32, pkwkk-3204")
+
+
+def _publisher(request: Request) -> Publisher:
+    publisher: Publisher = request.app.state.publisher
+    return publisher
+
+
+@router.get("/contests", openapi_extra=access(PUBLIC), summary="Contests and their candidate pairs")
+def contests(request: Request) -> Response:
+    publisher = _publisher(request)
+    return serve(request, publisher.document("api/v1/contests", routes.contests(publisher.reference)))
+
+
+@router.get("/regions/{kode}", openapi_extra=access(PUBLIC), summary="A region, its children and its TPS")
+def region(request: Request, kode: Annotated[str, KODE]) -> Response:
+    publisher = _publisher(request)
+    return serve(request, publisher.document(f"api/v1/regions/{kode}", routes.region(publisher.reference, kode)))
+
+
+@router.get("/search", openapi_extra=access(PUBLIC), summary="Find a region or TPS by code or name")
+def search(request: Request, q: Annotated[str, Query(min_length=2, max_length=64)],
+           limit: Annotated[int, Query(ge=1, le=100)] = 20) -> Response:
+    publisher = _publisher(request)
+    hits = publisher.search(q, limit)
+    return serve(request, publisher.transient({"query": q, "results": hits}, "public, max-age=300"))
+
+
+@router.get("/results/{contest}/{kode}", openapi_extra=access(PUBLIC),
+            summary="Results of a contest for a region, one row per child (per TPS for a desa)")
+def results(request: Request, contest: Annotated[str, CONTEST], kode: Annotated[str, KODE]) -> Response:
+    publisher = _publisher(request)
+    return serve(request, publisher.document(f"api/v1/results/{contest}/{kode}",
+                                             routes.results(publisher.reference, contest, kode)))
+
+
+@router.get("/tps/{contest}/{tps}", openapi_extra=access(PUBLIC),
+            summary="The full public record of one TPS: current form, every version, flags")
+def tps(request: Request, contest: Annotated[str, CONTEST], tps: Annotated[str, TPS]) -> Response:
+    publisher = _publisher(request)
+    return serve(request, publisher.document(f"api/v1/tps/{contest}/{tps}",
+                                             routes.tps_record(publisher.reference, contest, tps)))

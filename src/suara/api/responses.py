@@ -1,0 +1,39 @@
+"""Responses for rendered documents (ETag, 304, Cache-Control, gzip) and the one error shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import Request, Response
+
+from suara.publish.publisher import Document
+
+
+def error(status: int, code: str, message: str, details: Any = None) -> Response:
+    body = orjson.dumps({"error": {"code": code, "message": message, "details": details}})
+    return Response(body, status_code=status, media_type="application/json",
+                    headers={"Cache-Control": "no-store"})
+
+
+def _matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return etag in candidates
+
+
+def serve(request: Request, document: Document) -> Response:
+    headers = {"ETag": document.etag, "Cache-Control": document.cache_control, "Vary": "Accept-Encoding",
+               "X-Suara-Tally-Seq": str(document.tally_seq)}
+    if _matches(request.headers.get("if-none-match"), document.etag):
+        return Response(status_code=304, headers=headers)
+    body = document.body
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        compressed = document.gzipped()
+        if compressed is not None:
+            body = compressed
+            headers["Content-Encoding"] = "gzip"
+    return Response(body, media_type=document.media_type, headers=headers)

@@ -1,0 +1,1 @@
+"""Turns rollups and forms into what the public reads."""

@@ -1,0 +1,132 @@
+"""Documents rendered once per change of what they show, not once per request.
+
+The publisher keeps every document it has rendered as bytes with its ETag (and a gzip copy made
+on first demand). A refresher asks the database a few times a second how far the tally has got;
+documents of regions and TPS that changed since are dropped and rendered again on next request.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import orjson
+from sqlalchemy import Engine
+
+from suara.domain.regions import Region
+from suara.publish import routes
+from suara.store.reference import Reference
+from suara.tally.fold import tally_point
+from suara.tally.queries import changed_since, tps_changed_between
+
+GZIP_MIN_BYTES = 512
+FULL_INVALIDATION = 20_000  # past this many changed regions, dropping everything is cheaper
+
+
+@dataclass(slots=True)
+class Document:
+    body: bytes
+    etag: str
+    cache_control: str
+    tally_seq: int
+    media_type: str = "application/json"
+    _gzipped: bytes | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, value: object, cache_control: str, tally_seq: int) -> Document:
+        body = orjson.dumps(value)
+        return cls(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', cache_control, tally_seq)
+
+    def gzipped(self) -> bytes | None:
+        """The body compressed once, or None when it is too small to be worth it."""
+        if len(self.body) < GZIP_MIN_BYTES:
+            return None
+        if self._gzipped is None:
+            self._gzipped = gzip.compress(self.body, compresslevel=6, mtime=0)
+        return self._gzipped
+
+
+class Publisher:
+    def __init__(self, engine: Engine, reference: Reference) -> None:
+        self.engine = engine
+        self.reference = reference
+        self._documents: dict[str, Document] = {}
+        self._by_dependency: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self._lock = threading.Lock()
+        with engine.connect() as conn:
+            self.tally_seq, self.cursor, self.updated_at = tally_point(conn)
+        self.renders = 0
+        self._names: list[tuple[str, Region]] | None = None
+
+    def document(self, key: str, builder: routes.Builder) -> Document:
+        """The cached document for key, rendering it with builder when there is none."""
+        cached = self._documents.get(key)
+        if cached is not None:
+            return cached
+        seq_before = self.tally_seq
+        with self.engine.connect() as conn:
+            built = builder(conn)
+        document = Document.of(built.value, built.cache_control, built.tally_seq)
+        self.renders += 1
+        with self._lock:
+            # A refresh that ran while this was rendering may have dropped what it read; keep
+            # the result only if none did, so nothing stale is ever cached.
+            if self.tally_seq == seq_before and built.tally_seq <= self.tally_seq:
+                self._documents[key] = document
+                if built.depends_on is not None:
+                    self._by_dependency[built.depends_on].add(key)
+        return document
+
+    def refresh(self) -> int:
+        """Drop documents whose regions or TPS changed since the last refresh; returns how many."""
+        with self.engine.connect() as conn:
+            seq, cursor, updated_at = tally_point(conn)
+            if seq == self.tally_seq:
+                return 0
+            changed = changed_since(conn, self.tally_seq) | tps_changed_between(conn, self.cursor, cursor)
+        with self._lock:
+            dropped = 0
+            if len(changed) > FULL_INVALIDATION:
+                dropped = len(self._documents)
+                self._documents = {k: v for k, v in self._documents.items() if v.cache_control == routes.STATIC}
+                self._by_dependency.clear()
+            else:
+                for dependency in changed:
+                    for key in self._by_dependency.pop(dependency, ()):
+                        dropped += self._documents.pop(key, None) is not None
+            self.tally_seq, self.cursor, self.updated_at = seq, cursor, updated_at
+        return dropped
+
+    @property
+    def as_of(self) -> tuple[int, datetime]:
+        return self.tally_seq, self.updated_at
+
+    def transient(self, value: object, cache_control: str) -> Document:
+        """A document rendered for one request (search answers), not kept."""
+        return Document.of(value, cache_control, self.tally_seq)
+
+    def search(self, query: str, limit: int) -> list[dict[str, object]]:
+        """Regions whose code starts with, or whose name contains, the query; a TPS by its code."""
+        text = query.strip().upper()
+        tree = self.reference.tree
+        hits: list[dict[str, object]] = []
+        if text.isdigit():
+            if len(text) == 13 and tree.has_tps(text):
+                hits.append({"kode": text, "nama": f"TPS {text[10:]}", "tingkat": 5,
+                             "induk": tree.get(text[:10]).nama})
+            matches = (r for r in tree.regions() if r.tingkat and r.kode.startswith(text))
+        else:
+            if self._names is None:
+                self._names = [(r.nama, r) for r in tree.regions() if r.tingkat]
+            matches = (r for nama, r in self._names if text in nama)
+        for region in matches:
+            if len(hits) >= limit:
+                break
+            parent = region.parent
+            hits.append({"kode": region.kode, "nama": region.nama, "tingkat": region.tingkat,
+                         "induk": tree.get(parent).nama if parent else None})
+        return hits

@@ -1,0 +1,249 @@
+"""Which document a public path names, and how to build it from the tally.
+
+Every builder reads inside one read transaction, so a document is one consistent tally point,
+and says which (contest, region) it depends on so the publisher can drop it when that changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from suara.domain.contests import Contest, UnknownContest
+from suara.domain.regions import NATIONAL, Region, UnknownRegion
+from suara.domain.tally import Totals
+from suara.publish import own, sirekap
+from suara.store.reference import Reference
+from suara.tally.fold import tally_point
+from suara.tally.queries import current_versions, rollup, rollups_of, versions_of
+
+STATIC = "public, max-age=3600"
+FRESHNESS = {0: "public, max-age=5, stale-while-revalidate=30", 1: "public, max-age=5, stale-while-revalidate=30",
+             2: "public, max-age=15, stale-while-revalidate=60", 3: "public, max-age=15, stale-while-revalidate=60",
+             4: "public, max-age=30, stale-while-revalidate=120", 5: "public, max-age=30, stale-while-revalidate=120"}
+
+
+class NotFound(LookupError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    value: Any
+    depends_on: tuple[str, str] | None
+    cache_control: str
+    tally_seq: int
+
+
+Builder = Callable[[Connection], Built]
+
+
+def _contest(reference: Reference, key: str) -> Contest:
+    try:
+        return reference.contest(key)
+    except UnknownContest as exc:
+        raise NotFound("unknown_contest", str(exc)) from None
+
+
+def _region(reference: Reference, contest: Contest, kode: str) -> Region:
+    try:
+        region = reference.tree.get(kode)
+    except UnknownRegion as exc:
+        raise NotFound("unknown_region", str(exc)) from None
+    if not contest.covers(kode):
+        raise NotFound("outside_contest", f"wilayah {kode} di luar wilayah pemilihan {contest.key}")
+    return region
+
+
+def _tps(reference: Reference, contest: Contest, tps: str) -> str:
+    if not reference.tree.has_tps(tps):
+        raise NotFound("unknown_tps", f"TPS tidak dikenal: {tps!r}")
+    if not contest.covers(tps):
+        raise NotFound("outside_contest", f"TPS {tps} di luar wilayah pemilihan {contest.key}")
+    return tps
+
+
+def _point(conn: Connection) -> tuple[int, datetime]:
+    seq, _, moment = tally_point(conn)
+    return seq, moment
+
+
+def results(reference: Reference, contest_key: str, kode: str) -> Builder:
+    contest = _contest(reference, contest_key)
+    region = _region(reference, contest, kode)
+
+    def build(conn: Connection) -> Built:
+        seq, moment = _point(conn)
+        own_totals = rollup(conn, contest.key, region.kode)
+        if region.tingkat == 4:
+            doc = own.results_doc(contest, reference.tree, region, own_totals, [], {},
+                                  current_versions(conn, contest.key, region.kode), seq, moment)
+        else:
+            children = reference.tree.children(region.kode)
+            doc = own.results_doc(contest, reference.tree, region, own_totals, children,
+                                  rollups_of(conn, contest.key, [c.kode for c in children]), None, seq, moment)
+        return Built(doc, (contest.key, region.kode), FRESHNESS[region.tingkat], seq)
+    return build
+
+
+def tps_record(reference: Reference, contest_key: str, tps_kode: str) -> Builder:
+    contest = _contest(reference, contest_key)
+    tps = _tps(reference, contest, tps_kode)
+
+    def build(conn: Connection) -> Built:
+        seq, moment = _point(conn)
+        doc = own.tps_doc(contest, reference.tree, tps, versions_of(conn, contest.key, tps), seq, moment)
+        return Built(doc, (contest.key, tps), FRESHNESS[5], seq)
+    return build
+
+
+def contests(reference: Reference) -> Builder:
+    def build(conn: Connection) -> Built:
+        seq, moment = _point(conn)
+        return Built(own.envelope(seq, moment, contests=[own.contest_doc(c) for c in reference.contests.values()]),
+                     None, STATIC, seq)
+    return build
+
+
+def region(reference: Reference, kode: str) -> Builder:
+    try:
+        found = reference.tree.get(kode)
+    except UnknownRegion as exc:
+        raise NotFound("unknown_region", str(exc)) from None
+
+    def build(conn: Connection) -> Built:
+        seq, moment = _point(conn)
+        children = [own.region_ref(c) for c in reference.tree.children(found.kode)]
+        tps = ([{"kode": t, "nama": f"TPS {t[10:]}", "tingkat": 5} for t in reference.tree.tps_of(found.kode)]
+               if found.tingkat == 4 else [])
+        contest_keys = [c.key for c in reference.contests.values()
+                        if c.covers(found.kode) or (found.kode == NATIONAL or c.region.startswith(found.kode))]
+        return Built(own.envelope(seq, moment, region=own.region_ref(found),
+                                  breadcrumbs=own.breadcrumbs(reference.tree, found.kode),
+                                  children=children, tps=tps, contests=contest_keys), None, STATIC, seq)
+    return build
+
+
+# --- the Sirekap-compatible tree ---------------------------------------------------------------
+
+PILKADA_KINDS = ("pkwkp", "pkwkk")
+
+
+def sirekap_document(reference: Reference, path: str) -> Builder:
+    """Resolve a path of the Sirekap tree (without the /sirekap prefix and with .json)."""
+    if not path.endswith(".json"):
+        raise NotFound("not_found", f"tidak ada dokumen {path!r}")
+    parts = path[: -len(".json")].split("/")
+    match parts:
+        case ["pemilu", "ppwp"]:
+            return _candidates(reference, "ppwp")
+        case ["pilkada", "paslon", kind] if kind in PILKADA_KINDS:
+            return _pilkada_candidates(reference, kind)
+        case ["wilayah", "pemilu", "ppwp", *codes]:
+            return _wilayah(reference, "ppwp", codes)
+        case ["wilayah", "pilkada", kind, *codes] if kind in PILKADA_KINDS:
+            return _wilayah(reference, kind, codes)
+        case ["pemilu", "hhcw", "ppwp", *codes]:
+            return _hhcw(reference, reference.contests.get("ppwp"), codes)
+        case ["pilkada", "hhcw", kind, *codes] if kind in PILKADA_KINDS and codes:
+            scope = codes[0] if kind == "pkwkp" else (codes[1] if len(codes) > 1 else "")
+            return _hhcw(reference, reference.contests.get(f"{kind}-{scope}"), codes)
+    raise NotFound("not_found", f"tidak ada dokumen {path!r}")
+
+
+SEGMENT_LENGTHS = (2, 4, 6, 10, 13)
+
+
+def _path_region(reference: Reference, codes: list[str]) -> str:
+    """'31/3171/317101' -> '317101': each segment one level down, inside the one before it."""
+    if codes == ["0"]:
+        return NATIONAL
+    unknown = NotFound("unknown_region", f"wilayah tidak dikenal: {'/'.join(codes)}")
+    if not codes or len(codes) > len(SEGMENT_LENGTHS):
+        raise unknown
+    for depth, code in enumerate(codes):
+        if len(code) != SEGMENT_LENGTHS[depth] or (depth and not code.startswith(codes[depth - 1])):
+            raise unknown
+    kode = codes[-1]
+    if not (reference.tree.has_tps(kode) if len(kode) == 13 else kode in reference.tree):
+        raise unknown
+    return kode
+
+
+def _candidates(reference: Reference, key: str) -> Builder:
+    contest = _contest(reference, key)
+
+    def build(conn: Connection) -> Built:
+        seq, moment = _point(conn)
+        return Built(sirekap.candidates_doc(contest, moment), None, STATIC, seq)
+    return build
+
+
+def _pilkada_candidates(reference: Reference, kind: str) -> Builder:
+    chosen = [c for c in reference.contests.values() if c.kind == kind]
+
+    def build(conn: Connection) -> Built:
+        seq, moment = _point(conn)
+        return Built(sirekap.pilkada_candidates_doc(chosen, moment), None, STATIC, seq)
+    return build
+
+
+def _wilayah(reference: Reference, kind: str, codes: list[str]) -> Builder:
+    kode = _path_region(reference, codes)
+    if len(kode) == 13:
+        raise NotFound("not_found", "daftar wilayah berhenti di desa")
+    scopes = [c.region for c in reference.contests.values() if c.kind == kind]
+
+    def relevant(r: Region) -> bool:
+        return any(r.kode.startswith(s) or s.startswith(r.kode) for s in scopes) or NATIONAL in scopes
+
+    def build(conn: Connection) -> Built:
+        seq, _ = _point(conn)
+        region = reference.tree.get(kode)
+        if region.tingkat == 4:
+            value: Any = sirekap.wilayah_tps_doc(list(reference.tree.tps_of(kode)))
+        else:
+            value = sirekap.wilayah_doc([c for c in reference.tree.children(kode) if relevant(c)])
+        return Built(value, None, STATIC, seq)
+    return build
+
+
+def _hhcw(reference: Reference, contest: Contest | None, codes: list[str]) -> Builder:
+    if contest is None:
+        raise NotFound("unknown_contest", f"tidak ada pemilihan untuk {'/'.join(codes)}")
+    kode = NATIONAL if not codes else _path_region(reference, codes)
+    if len(kode) == 13:
+        tps = _tps(reference, contest, kode)
+
+        def build_tps(conn: Connection) -> Built:
+            seq, moment = _point(conn)
+            version = current_versions(conn, contest.key, tps).get(tps)
+            return Built(sirekap.tps_doc(contest, version, [], moment), (contest.key, tps), FRESHNESS[5], seq)
+        return build_tps
+    region = _region(reference, contest, kode)
+
+    def build(conn: Connection) -> Built:
+        seq, moment = _point(conn)
+        own_totals = rollup(conn, contest.key, region.kode)
+        if region.tingkat == 4:
+            versions = current_versions(conn, contest.key, region.kode)
+            rows = []
+            for tps in reference.tree.tps_of(region.kode):
+                totals = Totals()
+                if tps in versions:
+                    totals.apply(versions[tps].contribution)
+                rows.append((tps, totals, 1))
+        else:
+            children = reference.tree.children(region.kode)
+            found = rollups_of(conn, contest.key, [c.kode for c in children])
+            rows = [(c.kode, found[c.kode], c.tps_total) for c in children]
+        doc = sirekap.hhcw_doc(contest, own_totals, region.tps_total, rows, moment)
+        return Built(doc, (contest.key, region.kode), FRESHNESS[region.tingkat], seq)
+    return build
