@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
-DEMO_ARGS ?= --seed 1
+DEMO_ARGS ?=
 
 .PHONY: venv test demo bench lint clean
 
@@ -21,12 +21,9 @@ $(STAMP): pyproject.toml
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Serves at once and plays an election night: the whole nation reports over about 10 minutes.
 demo: venv
-	mkdir -p data
-	$(BIN)/suara init
-	$(BIN)/suara synth $(DEMO_ARGS) --out data/demo.jsonl
-	$(BIN)/suara ingest data/demo.jsonl
-	$(BIN)/suara results
+	$(BIN)/suara demo $(DEMO_ARGS)
 
 bench: venv
 	$(BIN)/python bench/run.py

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import sys
 import time
 from pathlib import Path
@@ -28,6 +29,8 @@ from suara.domain.contests import UnknownContest
 from suara.domain.percent import format_id, percent
 from suara.domain.policy import Policy
 from suara.domain.regions import NATIONAL, UnknownRegion
+from suara.services import election_night
+from suara.services.election_night import NightOptions
 from suara.services.ingest import ingest_file
 from suara.services.setup import init_database
 from suara.services.verify import verify as verify_database
@@ -239,6 +242,63 @@ def verify() -> None:
         err.print(f"[red]{problem}[/red]")
     err.print(f"[red]{report.problem_count} masalah ditemukan[/red]")
     raise typer.Exit(1)
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    uvicorn.run("suara.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="warning", access_log=False, proxy_headers=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
+) -> None:
+    """Serve the public API and the Sirekap-compatible tree of this deployment's database."""
+    _reference(_engine(read_only=True))  # a clear message, not a stack trace, when there is no database
+    console.print(f"Suara melayani di http://{host}:{port}/  (API: /api/v1, Sirekap: /sirekap, dokumen: /docs)")
+    _serve(host, port, workers)
+
+
+def _election_night(url: str, options: NightOptions) -> None:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        reference = load_reference(conn)
+    step = {"next": 0.0}
+
+    def report(sent: int, total: int) -> None:
+        if sent / total >= step["next"]:
+            print(f"malam pemilu: {format_id(sent)} dari {format_id(total)} formulir masuk", flush=True)
+            step["next"] += 0.1
+
+    election_night.run(engine, reference, options, report)
+    print("malam pemilu selesai: semua TPS sudah melapor", flush=True)
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    duration: Annotated[float, typer.Option(min=1, help="Seconds for the whole nation to report")] = 600,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic election")] = 1,
+    contests: Annotated[str, typer.Option(help="ppwp, pkwkp, pkwkk or exact keys, comma-separated")] = "ppwp",
+) -> None:
+    """Serve at once and play an election night: results arrive live over `duration` seconds."""
+    url = Settings.from_env().database_url
+    init_database(make_engine(url))
+    options = NightOptions(seed=seed, contests=tuple(c.strip() for c in contests.split(",") if c.strip()),
+                           duration_seconds=duration)
+    feeder = multiprocessing.get_context("spawn").Process(target=_election_night, args=(url, options), daemon=True)
+    feeder.start()
+    console.print(f"Suara demo: http://{host}:{port}/api/v1/results/ppwp/0  (Sirekap: "
+                  f"http://{host}:{port}/sirekap/pemilu/hhcw/ppwp.json, dokumen: http://{host}:{port}/docs)")
+    try:
+        _serve(host, port, 1)
+    finally:
+        feeder.terminate()
 
 
 if __name__ == "__main__":

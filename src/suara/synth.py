@@ -100,9 +100,12 @@ class Synthesizer:
 
     def forms(self) -> Iterator[dict[str, Any]]:
         for kab in self.kabs:
-            for contest in self.contests:
-                if contest.covers(kab):
-                    yield from self._kab_forms(contest, kab)
+            yield from self.forms_of_kab(kab)
+
+    def forms_of_kab(self, kab: str) -> Iterator[dict[str, Any]]:
+        for contest in self.contests:
+            if contest.covers(kab):
+                yield from self._kab_forms(contest, kab)
 
     def _base_shares(self, contest: Contest, kab: str) -> np.ndarray:
         if contest.kind == "ppwp" and kab[:2] in self.ppwp_shares:
