@@ -13,6 +13,7 @@ import os
 import sys
 import uuid
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,7 @@ MINI = {
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
-    """A database with the small region tree of tests/fixtures (9 TPS in two provinces)."""
+    """A database with the small region tree of tests/fixtures (10 TPS in two provinces)."""
     from suara.services.setup import init_database
     from suara.store.engine import make_engine
 
@@ -83,3 +84,41 @@ def reference(engine: Engine) -> Reference:
 
     with engine.connect() as conn:
         return load_reference(conn)
+
+
+@pytest.fixture
+def client(engine: Engine, db_url: str) -> Iterator[Any]:
+    """The public app on the test database; refresh the publisher after writes to see them."""
+    from fastapi.testclient import TestClient
+
+    from suara.api.app import create_app
+
+    with TestClient(create_app(db_url)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def live_server(engine: Engine, db_url: str) -> Iterator[str]:
+    """The public app served by uvicorn on a free loopback port, as scrapers meet it."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from suara.api.app import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(db_url), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
