@@ -157,3 +157,28 @@ def test_openapi_documents_every_route_and_its_access(client):
     for path, operations in spec["paths"].items():
         for operation in operations.values():
             assert operation["x-suara-access"] == "public", path
+
+
+def test_csv_downloads_of_tps_and_of_a_level(client, engine, reference):
+    import csv
+    import io
+
+    flagged = ppwp_form("3171011002901", (10, 20, 30))
+    flagged["suara_sah"] = 61
+    publish(client, engine, reference, ppwp_form("3171011001001", (60, 122, 64)), flagged)
+    response = client.get("/api/v1/downloads/ppwp/3171/tps.csv")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [r["kode_tps"] for r in rows] == ["3171011001001", "3171011001002", "3171011001003",
+                                             "3171011002001", "3171011002002", "3171011002901"]
+    first = rows[0]
+    assert (first["ada_data"], first["suara_paslon_2"], first["suara_sah"], first["pemilih_dpt_j"]) == ("1", "122", "246", "280")
+    assert rows[1]["ada_data"] == "0" and rows[1]["suara_paslon_1"] == ""
+    assert rows[5]["catatan_aturan"] == "R8;R9" and rows[5]["nama_desa"] == "CIDENG"
+    level = list(csv.DictReader(io.StringIO(client.get("/api/v1/downloads/ppwp/0/children.csv").text)))
+    assert [(r["kode"], r["tps_masuk"], r["tps_total"], r["tps_bercatatan"]) for r in level] == [
+        ("31", "2", "8", "1"), ("32", "0", "2", "0")]
+    assert level[0]["suara_paslon_1"] == "70" and level[0]["persen_tps_masuk"] == "25.00000"
+    assert client.get("/api/v1/downloads/ppwp/0/tps.csv").json()["error"]["code"] == "too_large"
+    assert client.get("/api/v1/downloads/ppwp/3171011001/children.csv").status_code == 404
+    assert client.get("/api/v1/downloads/pkwkp-31/32/tps.csv").status_code == 404

@@ -56,3 +56,19 @@ def tps(request: Request, contest: Annotated[str, CONTEST], tps: Annotated[str, 
     publisher = _publisher(request)
     return serve(request, publisher.document(f"api/v1/tps/{contest}/{tps}",
                                              routes.tps_record(publisher.reference, contest, tps)))
+
+
+@router.get("/downloads/{contest}/{kode}/tps.csv", openapi_extra=access(PUBLIC),
+            summary="CSV: every TPS of a region (province and below) with every form field and flag ids")
+def download_tps(request: Request, contest: Annotated[str, CONTEST], kode: Annotated[str, KODE]) -> Response:
+    publisher = _publisher(request)
+    return serve(request, publisher.document(f"api/v1/downloads/{contest}/{kode}/tps.csv",
+                                             routes.tps_csv(publisher.reference, contest, kode)))
+
+
+@router.get("/downloads/{contest}/{kode}/children.csv", openapi_extra=access(PUBLIC),
+            summary="CSV: one row per child region with the figures of the results pages")
+def download_children(request: Request, contest: Annotated[str, CONTEST], kode: Annotated[str, KODE]) -> Response:
+    publisher = _publisher(request)
+    return serve(request, publisher.document(f"api/v1/downloads/{contest}/{kode}/children.csv",
+                                             routes.children_csv(publisher.reference, contest, kode)))

@@ -37,9 +37,9 @@ class Document:
     _gzipped: bytes | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, value: object, cache_control: str, tally_seq: int) -> Document:
-        body = orjson.dumps(value)
-        return cls(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', cache_control, tally_seq)
+    def of(cls, value: object, cache_control: str, tally_seq: int, media_type: str = "application/json") -> Document:
+        body = value if isinstance(value, bytes) else orjson.dumps(value)
+        return cls(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', cache_control, tally_seq, media_type)
 
     def gzipped(self) -> bytes | None:
         """The body compressed once, or None when it is too small to be worth it."""
@@ -70,7 +70,7 @@ class Publisher:
         seq_before = self.tally_seq
         with self.engine.connect() as conn:
             built = builder(conn)
-        document = Document.of(built.value, built.cache_control, built.tally_seq)
+        document = Document.of(built.value, built.cache_control, built.tally_seq, built.media_type)
         self.renders += 1
         with self._lock:
             # A refresh that ran while this was rendering may have dropped what it read; keep

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from suara.domain.contests import Contest, UnknownContest
 from suara.domain.regions import NATIONAL, Region, UnknownRegion
 from suara.domain.tally import Totals
-from suara.publish import own, sirekap
+from suara.publish import opendata, own, sirekap
 from suara.store.reference import Reference
 from suara.tally.fold import tally_point
 from suara.tally.queries import current_versions, rollup, rollups_of, versions_of
@@ -36,10 +36,11 @@ class NotFound(LookupError):
 
 @dataclass(frozen=True, slots=True)
 class Built:
-    value: Any
+    value: Any  # a JSON-able value, or bytes already in their final form
     depends_on: tuple[str, str] | None
     cache_control: str
     tally_seq: int
+    media_type: str = "application/json"
 
 
 Builder = Callable[[Connection], Built]
@@ -128,6 +129,36 @@ def region(reference: Reference, kode: str) -> Builder:
         return Built(own.envelope(seq, moment, region=own.region_ref(found),
                                   breadcrumbs=own.breadcrumbs(reference.tree, found.kode),
                                   children=children, tps=tps, contests=contest_keys), None, STATIC, seq)
+    return build
+
+
+CSV = "text/csv; charset=utf-8"
+
+
+def tps_csv(reference: Reference, contest_key: str, kode: str) -> Builder:
+    contest = _contest(reference, contest_key)
+    region = _region(reference, contest, kode)
+    if region.tingkat == 0:
+        raise NotFound("too_large", "CSV per TPS tersedia per provinsi ke bawah; seluruh negeri ada di snapshot")
+
+    def build(conn: Connection) -> Built:
+        seq, _ = _point(conn)
+        body = opendata.tps_csv(contest, reference.tree, region.kode, current_versions(conn, contest.key, region.kode))
+        return Built(body, (contest.key, region.kode), FRESHNESS[region.tingkat], seq, CSV)
+    return build
+
+
+def children_csv(reference: Reference, contest_key: str, kode: str) -> Builder:
+    contest = _contest(reference, contest_key)
+    region = _region(reference, contest, kode)
+    if region.tingkat == 4:
+        raise NotFound("not_found", "anak wilayah desa adalah TPS: gunakan tps.csv")
+
+    def build(conn: Connection) -> Built:
+        seq, _ = _point(conn)
+        children = [c for c in reference.tree.children(region.kode) if contest.covers(c.kode)]
+        body = opendata.children_csv(contest, children, rollups_of(conn, contest.key, [c.kode for c in children]))
+        return Built(body, (contest.key, region.kode), FRESHNESS[region.tingkat], seq, CSV)
     return build
 
 
