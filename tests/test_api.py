@@ -5,8 +5,8 @@ from __future__ import annotations
 import gzip
 
 import pytest
-
 from helpers import ppwp_form
+
 from suara.services.submission import Submission, submit_forms
 
 
@@ -182,3 +182,12 @@ def test_csv_downloads_of_tps_and_of_a_level(client, engine, reference):
     assert client.get("/api/v1/downloads/ppwp/0/tps.csv").json()["error"]["code"] == "too_large"
     assert client.get("/api/v1/downloads/ppwp/3171011001/children.csv").status_code == 404
     assert client.get("/api/v1/downloads/pkwkp-31/32/tps.csv").status_code == 404
+
+
+def test_nist_download_of_a_region(client, engine, reference):
+    publish(client, engine, reference, ppwp_form("3171011001001", (60, 122, 64)))
+    report = client.get("/api/v1/downloads/ppwp/3171/nist.json").json()
+    assert report["@type"] == "ElectionResults.ElectionReport" and report["Status"] == "unofficial-partial"
+    units = {u["@id"] for u in report["GpUnit"]}
+    assert "ru-3171011001001" in units and "ru-3201011001001" not in units
+    assert client.get("/api/v1/downloads/pkwkp-31/32/nist.json").status_code == 404

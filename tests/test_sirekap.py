@@ -6,8 +6,8 @@ import re
 import time
 
 import httpx
-
 from helpers import ppwp_form
+
 from suara.services.submission import Submission, submit_forms
 
 TS = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
@@ -38,7 +38,7 @@ def _wait_fresh(client, path, reported):
 
 
 def test_a_scraper_walks_the_ppwp_tree_down_to_a_tps(engine, reference, live_server):
-    forms, client = _election(engine, reference, live_server)
+    _, client = _election(engine, reference, live_server)
     candidates = client.get("/pemilu/ppwp.json").json()
     assert list(candidates) == PPWP_IDS
     for number, (cid, c) in enumerate(candidates.items(), start=1):

@@ -6,6 +6,7 @@ import gc
 import multiprocessing
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -29,6 +30,8 @@ from suara.domain.contests import UnknownContest
 from suara.domain.percent import format_id, percent
 from suara.domain.policy import Policy
 from suara.domain.regions import NATIONAL, UnknownRegion
+from suara.publish import nist, snapshot, tree
+from suara.publish.own import DISCLAIMER
 from suara.services import election_night
 from suara.services.election_night import NightOptions
 from suara.services.ingest import ingest_file
@@ -36,8 +39,8 @@ from suara.services.setup import init_database
 from suara.services.verify import verify as verify_database
 from suara.store.engine import make_engine
 from suara.store.reference import Reference, load_reference, region_count
-from suara.synth import Synthesizer, SynthOptions
-from suara.tally.fold import fold_all
+from suara.synth import Synthesizer, SynthOptions, select_contests
+from suara.tally.fold import fold_all, tally_point
 from suara.tally.queries import rollup, rollups_of
 
 app = typer.Typer(help="Suara: hasil pemilu dari formulir C Hasil, terbuka dan dapat diverifikasi.",
@@ -242,6 +245,79 @@ def verify() -> None:
         err.print(f"[red]{problem}[/red]")
     err.print(f"[red]{report.problem_count} masalah ditemukan[/red]")
     raise typer.Exit(1)
+
+
+@app.command()
+def publish(
+    out: Annotated[Path, typer.Option(help="Directory to write the static public tree into")],
+    contests: Annotated[str, typer.Option(help="ppwp, pkwkp, pkwkk or exact keys, comma-separated")] = "ppwp",
+) -> None:
+    """Write the public tree as static files with a manifest signed by the deployment's Ed25519 key."""
+    settings = Settings.from_env()
+    engine = _engine(read_only=True)
+    reference = _reference(engine)
+    try:
+        chosen = select_contests(reference.contests, [c.strip() for c in contests.split(",") if c.strip()])
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    key = snapshot.load_or_create_signing_key(settings.data_dir / "signing-key.pem")
+    with engine.connect() as conn:
+        seq, cursor, moment = tally_point(conn)
+    meta = {"tally_seq": seq, "last_version_id": cursor, "tally_time": moment.isoformat(),
+            "contests": [c.key for c in chosen], "disclaimer": DISCLAIMER["id"]}
+    with _progress() as progress:
+        task = progress.add_task("publish", total=None)
+        try:
+            summary = snapshot.write_snapshot(out, tree.documents(engine, reference, chosen), key, meta,
+                                              progress=lambda n: progress.update(task, completed=n))
+        except (ValueError, FileExistsError) as exc:
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from None
+    console.print(f"{format_id(summary.files)} berkas ({format_id(summary.bytes)} bita) ditulis ke {out}; "
+                  f"manifest SHA-256 {summary.manifest_sha256}")
+    console.print(f"kunci publik penandatangan (Ed25519): {summary.public_key}")
+
+
+@app.command("export-nist")
+def export_nist(
+    out: Annotated[Path, typer.Option(help="JSON file to write")],
+    contest: Annotated[str, typer.Option(help="Contest key")] = "ppwp",
+    region: Annotated[str, typer.Option(help="Region code (0 for the nation)")] = NATIONAL,
+) -> None:
+    """Write a NIST SP 1500-100 v2 election report (precinct-level) of a contest and region."""
+    engine = _engine(read_only=True)
+    reference = _reference(engine)
+    try:
+        with engine.connect() as conn:
+            report = nist.build_report(conn, reference, contest, region, datetime.now(UTC))
+    except (ValueError, LookupError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    out.write_bytes(orjson.dumps(report))
+    console.print(f"laporan NIST ({report['Status']}) ditulis ke {out}")
+
+
+@app.command("verify-snapshot")
+def verify_snapshot(
+    directory: Annotated[Path, typer.Argument(help="A directory written by `suara publish`")],
+    public_key: Annotated[str | None, typer.Option(help="The deployment's public key (base64 or PEM)")] = None,
+) -> None:
+    """Check a snapshot or a mirror of it: signature, and every file's SHA-256, nothing missing or extra."""
+    try:
+        result = snapshot.verify_snapshot(directory, public_key)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    if public_key is None:
+        err.print("[yellow]Tanpa --public-key hanya keutuhan terhadap kunci di dalam direktori yang diperiksa; "
+                  "kunci tepercaya harus didapat dari penyelenggara.[/yellow]")
+    for problem in result.problems:
+        err.print(f"[red]{problem}[/red]")
+    if not result.ok:
+        err.print(f"[red]{len(result.problems)} masalah; snapshot tidak utuh[/red]")
+        raise typer.Exit(1)
+    console.print(f"OK: {format_id(result.files_checked)} berkas cocok dengan manifest yang ditandatangani.")
 
 
 def _serve(host: str, port: int, workers: int) -> None:

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from suara import __version__
 from suara.api import public, sirekap
 from suara.api.access import PUBLIC, access, check_declared
+from suara.api.fast_path import RenderedDocuments
 from suara.api.responses import error
 from suara.config import Settings
 from suara.publish.publisher import Publisher
@@ -30,7 +31,7 @@ def _refresher(publisher: Publisher, stop: threading.Event) -> None:
     while not stop.wait(REFRESH_SECONDS):
         try:
             publisher.refresh()
-        except Exception:  # noqa: BLE001 - a failed refresh must not stop the next one
+        except Exception:
             log.exception("refresh failed")
 
 
@@ -85,5 +86,6 @@ def create_app(database_url: str | None = None) -> FastAPI:
         log.exception("unexpected error on %s", request.url.path)
         return error(500, "internal", "kesalahan internal; sudah dicatat")
 
+    app.add_middleware(RenderedDocuments, publisher=lambda: getattr(app.state, "publisher", None))
     check_declared(app)
     return app

@@ -72,3 +72,11 @@ def download_children(request: Request, contest: Annotated[str, CONTEST], kode: 
     publisher = _publisher(request)
     return serve(request, publisher.document(f"api/v1/downloads/{contest}/{kode}/children.csv",
                                              routes.children_csv(publisher.reference, contest, kode)))
+
+
+@router.get("/downloads/{contest}/{kode}/nist.json", openapi_extra=access(PUBLIC),
+            summary="NIST SP 1500-100 v2 election report (precinct-level) of a region")
+def download_nist(request: Request, contest: Annotated[str, CONTEST], kode: Annotated[str, KODE]) -> Response:
+    publisher = _publisher(request)
+    return serve(request, publisher.document(f"api/v1/downloads/{contest}/{kode}/nist.json",
+                                             routes.nist_report(publisher.reference, contest, kode)))

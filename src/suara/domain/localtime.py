@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 WIB = timezone(timedelta(hours=7), "WIB")
 
@@ -14,4 +14,4 @@ def wib_text(moment: datetime) -> str:
 
 def utc_text(moment: datetime) -> str:
     """ISO 8601 in UTC without fractions: 2024-02-14T11:44:00Z."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -62,6 +62,9 @@ class Publisher:
         self.renders = 0
         self._names: list[tuple[str, Region]] | None = None
 
+    def cached(self, key: str) -> Document | None:
+        return self._documents.get(key)
+
     def document(self, key: str, builder: routes.Builder) -> Document:
         """The cached document for key, rendering it with builder when there is none."""
         cached = self._documents.get(key)

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 from suara.domain.contests import Contest, UnknownContest
 from suara.domain.regions import NATIONAL, Region, UnknownRegion
 from suara.domain.tally import Totals
-from suara.publish import opendata, own, sirekap
+from suara.publish import nist, opendata, own, sirekap
 from suara.store.reference import Reference
 from suara.tally.fold import tally_point
 from suara.tally.queries import current_versions, rollup, rollups_of, versions_of
@@ -159,6 +159,23 @@ def children_csv(reference: Reference, contest_key: str, kode: str) -> Builder:
         children = [c for c in reference.tree.children(region.kode) if contest.covers(c.kode)]
         body = opendata.children_csv(contest, children, rollups_of(conn, contest.key, [c.kode for c in children]))
         return Built(body, (contest.key, region.kode), FRESHNESS[region.tingkat], seq, CSV)
+    return build
+
+
+NIST_MAX_TPS = 40_000  # about 30 MB of JSON; larger scopes are exported with `suara export-nist`
+
+
+def nist_report(reference: Reference, contest_key: str, kode: str) -> Builder:
+    contest = _contest(reference, contest_key)
+    region = _region(reference, contest, kode)
+    if region.tps_total > NIST_MAX_TPS:
+        raise NotFound("too_large", f"laporan NIST untuk {region.tps_total} TPS terlalu besar untuk diunduh "
+                                    f"langsung (batas {NIST_MAX_TPS}); gunakan `suara export-nist`")
+
+    def build(conn: Connection) -> Built:
+        seq, moment = _point(conn)
+        report = nist.build_report(conn, reference, contest.key, region.kode, moment)
+        return Built(report, (contest.key, region.kode), FRESHNESS[region.tingkat], seq)
     return build
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from suara.domain.policy import Policy
 from suara.services.submission import Submission, submit_forms
 from suara.store.reference import Reference
-from suara.synth import SynthOptions, Synthesizer
+from suara.synth import Synthesizer, SynthOptions
 from suara.tally.fold import fold_all
 
 OPEN_KABS = 64  # kab/kota reporting at the same time

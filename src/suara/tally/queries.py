@@ -98,3 +98,16 @@ def tps_changed_between(conn: Connection, after_id: int, upto_id: int) -> set[tu
     stmt = (select(form_versions.c.contest, form_versions.c.tps)
             .where(form_versions.c.id > after_id, form_versions.c.id <= upto_id))
     return {(r.contest, r.tps) for r in conn.execute(stmt)}
+
+
+def versions_in(conn: Connection, contest: str, prefix: str) -> dict[str, list[StoredVersion]]:
+    """Every stored version of every TPS of a region (up to the tally cursor), oldest first."""
+    cursor = select(tally_state.c.last_version_id).where(tally_state.c.id == 1).scalar_subquery()
+    stmt = (select(form_versions).where(form_versions.c.contest == contest, form_versions.c.id <= cursor,
+                                        form_versions.c.tps >= prefix, form_versions.c.tps < prefix + ":")
+            .order_by(form_versions.c.tps, form_versions.c.version_no))
+    found: dict[str, list[StoredVersion]] = {}
+    for r in conn.execute(stmt):
+        found.setdefault(r.tps, []).append(StoredVersion(r.id, r.version_no, r.submitted_at, r.actor, r.reason,
+                                                         r.outcome, orjson.loads(r.payload), orjson.loads(r.flags)))
+    return found

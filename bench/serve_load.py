@@ -1,0 +1,213 @@
+"""`make bench` (HTTP part): the national results document under load, and freshness.
+
+- requests/s and p50/p99 latency of the national document from `suara serve`, measured by wrk
+  in a second process, beside nginx serving the same bytes as a static file in the same run;
+- freshness: while forms arrive at 1,000 per second, the time from a batch's acceptance to its
+  appearance in the national document (p50/p99);
+- the server's memory with the whole nation loaded.
+
+Installs Debian's wrk and nginx if they are missing. Only loopback addresses are used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import orjson
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parent.parent
+console = Console(width=160)
+NATIONAL = "/api/v1/results/ppwp/0"
+
+
+def ensure_tools() -> None:
+    missing = [pkg for tool, pkg in (("wrk", "wrk"), ("nginx", "nginx-light")) if shutil.which(tool) is None
+               and not Path(f"/usr/sbin/{tool}").exists()]
+    if missing:
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update"], check=True, capture_output=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", *missing], check=True, capture_output=True, env=env)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+def wrk(url: str, seconds: int, connections: int, gzip: bool) -> dict[str, float]:
+    header = ["-H", "Accept-Encoding: gzip"] if gzip else []
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", *header, url],
+                         check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def latency(pct: str) -> float:
+        value, unit = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    return {"rps": rps, "p50_ms": latency("50"), "p99_ms": latency("99")}
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process and its children (uvicorn workers), in MiB."""
+    total = 0
+    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, check=False,
+                                                   text=True).stdout.split()]
+    for p in pids:
+        try:
+            status = Path(f"/proc/{p}/status").read_text()
+        except OSError:
+            continue
+        total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+    return total / 1024
+
+
+def nginx(root: Path, port: int) -> subprocess.Popen[bytes]:
+    conf = root / "nginx.conf"
+    conf.write_text(f"""
+worker_processes 2;
+pid {root}/nginx.pid;
+error_log {root}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  sendfile on;
+  gzip_static on;
+  default_type application/json;
+  server {{ listen 127.0.0.1:{port}; root {root}/www; }}
+}}
+""")
+    return subprocess.Popen(["nginx", "-c", str(conf), "-g", "daemon off;"])
+
+
+def freshness(base: str, url: str, forms_file: Path, rate: int, seconds: int) -> list[float]:
+    """Feed `rate` forms/s from forms_file for `seconds` while polling the national document."""
+    env = dict(os.environ, SUARA_DATABASE_URL=url)
+    feeder = subprocess.Popen([sys.executable, str(ROOT / "bench" / "feeder.py"), str(forms_file), str(rate),
+                               str(seconds)], env=env, stdout=subprocess.PIPE, text=True)
+    observations: list[tuple[float, int]] = []
+    stop = threading.Event()
+
+    def poll() -> None:
+        with httpx.Client(base_url=base) as client:
+            while not stop.is_set():
+                doc = client.get(NATIONAL).json()
+                observations.append((time.time(), doc["totals"]["tps_reported"]))
+                time.sleep(0.01)
+    poller = threading.Thread(target=poll)
+    poller.start()
+    accepted = [tuple(map(float, line.split())) for line in feeder.stdout]  # (commit time, reported after)
+    feeder.wait()
+    time.sleep(1.5)
+    stop.set()
+    poller.join()
+    delays = []
+    for when, reported in accepted:
+        seen = next((t for t, r in observations if t >= when and r >= reported), None)
+        if seen is not None:
+            delays.append((seen - when) * 1000)
+    return delays
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--provinces", help="load only these provinces (default: the whole nation)")
+    parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
+    args = parser.parse_args()
+    ensure_tools()
+    with tempfile.TemporaryDirectory(prefix="suara-http-") as tmp:
+        work = Path(tmp)
+        url = f"sqlite:///{work / 'suara.db'}"
+        env = dict(os.environ, SUARA_DATABASE_URL=url)
+        suara = [sys.executable, "-m", "suara.cli"]
+        subprocess.run([*suara, "init"], env=env, check=True, capture_output=True)
+        synth = [*suara, "synth", "--seed", "1", "--out", str(work / "ppwp.jsonl")]
+        if args.provinces:
+            synth += ["--provinces", args.provinces]
+        subprocess.run(synth, env=env, check=True, capture_output=True)
+        lines = (work / "ppwp.jsonl").read_bytes().splitlines(keepends=True)
+        split = len(lines) - 60_000  # kept back for the freshness run
+        (work / "load.jsonl").write_bytes(b"".join(lines[:split]))
+        (work / "late.jsonl").write_bytes(b"".join(lines[split:]))
+        del lines
+        console.print(f"ingesting {split:,} forms")
+        subprocess.run([*suara, "ingest", str(work / "load.jsonl")], env=env, check=True, capture_output=True)
+
+        results = {}
+        port = free_port()
+        for workers in (1, 2):
+            server = subprocess.Popen([*suara, "serve", "--port", str(port), "--workers", str(workers)], env=env,
+                                      stdout=subprocess.DEVNULL)
+            try:
+                base = f"http://127.0.0.1:{port}"
+                wait_http(base + NATIONAL)
+                body = httpx.get(base + NATIONAL).content
+                for gz in (False, True):
+                    wrk(base + NATIONAL, 2, 64, gz)  # warm every worker's rendered document
+                    results[(f"suara serve, {workers} worker(s)", gz)] = wrk(base + NATIONAL, args.seconds, 64, gz)
+                memory = rss_mib(server.pid)
+                if workers == 2:
+                    delays = freshness(base, url, work / "late.jsonl", 1000, 30)
+            finally:
+                server.terminate()
+                server.wait()
+        www = work / "www" / "api" / "v1" / "results" / "ppwp"
+        www.mkdir(parents=True)
+        (www / "0").write_bytes(body)
+        subprocess.run(["gzip", "-k", "-9", str(www / "0")], check=True)
+        nginx_port = free_port()
+        proxy = nginx(work, nginx_port)
+        try:
+            wait_http(f"http://127.0.0.1:{nginx_port}{NATIONAL}")
+            for gz in (False, True):
+                results[("nginx, static file (ceiling)", gz)] = wrk(f"http://127.0.0.1:{nginx_port}{NATIONAL}",
+                                                                     args.seconds, 64, gz)
+        finally:
+            proxy.terminate()
+            proxy.wait()
+
+    table = Table(title=f"National results document ({len(body):,} bytes, {args.seconds} s per run, wrk -t2 -c64)")
+    for column in ("server", "gzip", "requests/s", "p50 ms", "p99 ms", "share of nginx"):
+        table.add_column(column, justify="right")
+    for (name, gz), r in results.items():
+        ceiling = results[("nginx, static file (ceiling)", gz)]["rps"]
+        table.add_row(name, "yes" if gz else "no", f"{r['rps']:,.0f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
+                      f"{r['rps'] / ceiling:.0%}")
+    console.print(table)
+    delays.sort()
+    console.print(f"freshness at 1,000 forms/s: {len(delays)} batches, acceptance to national document "
+                  f"p50 {delays[len(delays) // 2]:.0f} ms, p99 {delays[int(len(delays) * 0.99)]:.0f} ms")
+    console.print(f"server memory with {split:,} TPS loaded (2 workers): {memory:,.0f} MiB")
+    (ROOT / "bench" / "out").mkdir(exist_ok=True)
+    (ROOT / "bench" / "out" / "http.json").write_bytes(orjson.dumps(
+        {"runs": [{"server": n, "gzip": g, **r} for (n, g), r in results.items()],
+         "freshness_ms": {"p50": delays[len(delays) // 2], "p99": delays[int(len(delays) * 0.99)]},
+         "server_rss_mib": memory}, option=orjson.OPT_INDENT_2))
+
+
+if __name__ == "__main__":
+    main()

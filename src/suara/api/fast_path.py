@@ -1,0 +1,54 @@
+"""Serve already-rendered documents straight from the publisher, before any routing.
+
+On election night nearly every request is for a document that is already rendered; answering
+it here (ETag, 304, gzip, Cache-Control as everywhere else) skips routing, validation and the
+thread pool. Anything not already rendered goes on to the application as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from suara.publish.publisher import Publisher
+
+Scope = MutableMapping[str, Any]
+ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
+
+
+class RenderedDocuments:
+    def __init__(self, app: ASGIApp, publisher: Callable[[], Publisher | None]) -> None:
+        self.app = app
+        self.publisher = publisher
+
+    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Any]],
+                       send: Callable[[Any], Awaitable[None]]) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or scope["query_string"]:
+            await self.app(scope, receive, send)
+            return
+        publisher = self.publisher()
+        document = publisher.cached(scope["path"][1:]) if publisher is not None else None
+        if document is None:
+            await self.app(scope, receive, send)
+            return
+        if_none_match = accept_encoding = b""
+        for name, value in scope["headers"]:
+            if name == b"if-none-match":
+                if_none_match = value
+            elif name == b"accept-encoding":
+                accept_encoding = value
+        etag = document.etag.encode()
+        headers = [(b"etag", etag), (b"cache-control", document.cache_control.encode()),
+                   (b"vary", b"Accept-Encoding"), (b"x-suara-tally-seq", str(document.tally_seq).encode())]
+        if if_none_match and (if_none_match.strip() == b"*" or etag in
+                              {t.strip().removeprefix(b"W/") for t in if_none_match.split(b",")}):
+            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        body = document.body
+        if b"gzip" in accept_encoding and (compressed := document.gzipped()) is not None:
+            body = compressed
+            headers.append((b"content-encoding", b"gzip"))
+        headers += [(b"content-type", document.media_type.encode()), (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
