@@ -321,10 +321,13 @@ def verify_snapshot(
 
 
 def _serve(host: str, port: int, workers: int) -> None:
-    import uvicorn
+    # Granian: a Rust HTTP server driving the ASGI app; on this 2-core machine it answers the
+    # national document about 1.7 times as fast as uvicorn (bench/serve_load.py).
+    from granian import Granian
+    from granian.constants import Interfaces
 
-    uvicorn.run("suara.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", access_log=False, proxy_headers=True)
+    Granian("suara.api.app:create_app", address=host, port=port, interface=Interfaces.ASGI, workers=workers,
+            factory=True, websockets=False, log_access=False, respawn_failed_workers=True).serve()
 
 
 @app.command()
