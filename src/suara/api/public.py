@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -10,6 +11,7 @@ from suara.api.access import PUBLIC, access
 from suara.api.responses import serve
 from suara.publish import routes
 from suara.publish.publisher import Publisher
+from suara.store.reference import Reference
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
 KODE = Path(pattern=r"^(0|\d{2}|\d{4}|\d{6}|\d{10})$", description="region code: 0 (nation), 2/4/6/10 digits")
@@ -22,16 +24,20 @@ def _publisher(request: Request) -> Publisher:
     return publisher
 
 
+def _published(request: Request, builder: Callable[[Reference], routes.Builder]) -> Response:
+    """The document at this request's path, rendered once; the fast path serves it from then on."""
+    publisher = _publisher(request)
+    return serve(request, publisher.document(request.url.path[1:], builder(publisher.reference)))
+
+
 @router.get("/contests", openapi_extra=access(PUBLIC), summary="Contests and their candidate pairs")
 def contests(request: Request) -> Response:
-    publisher = _publisher(request)
-    return serve(request, publisher.document("api/v1/contests", routes.contests(publisher.reference)))
+    return _published(request, routes.contests)
 
 
 @router.get("/regions/{kode}", openapi_extra=access(PUBLIC), summary="A region, its children and its TPS")
 def region(request: Request, kode: Annotated[str, KODE]) -> Response:
-    publisher = _publisher(request)
-    return serve(request, publisher.document(f"api/v1/regions/{kode}", routes.region(publisher.reference, kode)))
+    return _published(request, lambda reference: routes.region(reference, kode))
 
 
 @router.get("/search", openapi_extra=access(PUBLIC), summary="Find a region or TPS by code or name")
@@ -45,38 +51,28 @@ def search(request: Request, q: Annotated[str, Query(min_length=2, max_length=64
 @router.get("/results/{contest}/{kode}", openapi_extra=access(PUBLIC),
             summary="Results of a contest for a region, one row per child (per TPS for a desa)")
 def results(request: Request, contest: Annotated[str, CONTEST], kode: Annotated[str, KODE]) -> Response:
-    publisher = _publisher(request)
-    return serve(request, publisher.document(f"api/v1/results/{contest}/{kode}",
-                                             routes.results(publisher.reference, contest, kode)))
+    return _published(request, lambda reference: routes.results(reference, contest, kode))
 
 
 @router.get("/tps/{contest}/{tps}", openapi_extra=access(PUBLIC),
             summary="The full public record of one TPS: current form, every version, flags")
 def tps(request: Request, contest: Annotated[str, CONTEST], tps: Annotated[str, TPS]) -> Response:
-    publisher = _publisher(request)
-    return serve(request, publisher.document(f"api/v1/tps/{contest}/{tps}",
-                                             routes.tps_record(publisher.reference, contest, tps)))
+    return _published(request, lambda reference: routes.tps_record(reference, contest, tps))
 
 
 @router.get("/downloads/{contest}/{kode}/tps.csv", openapi_extra=access(PUBLIC),
             summary="CSV: every TPS of a region (province and below) with every form field and flag ids")
 def download_tps(request: Request, contest: Annotated[str, CONTEST], kode: Annotated[str, KODE]) -> Response:
-    publisher = _publisher(request)
-    return serve(request, publisher.document(f"api/v1/downloads/{contest}/{kode}/tps.csv",
-                                             routes.tps_csv(publisher.reference, contest, kode)))
+    return _published(request, lambda reference: routes.tps_csv(reference, contest, kode))
 
 
 @router.get("/downloads/{contest}/{kode}/children.csv", openapi_extra=access(PUBLIC),
             summary="CSV: one row per child region with the figures of the results pages")
 def download_children(request: Request, contest: Annotated[str, CONTEST], kode: Annotated[str, KODE]) -> Response:
-    publisher = _publisher(request)
-    return serve(request, publisher.document(f"api/v1/downloads/{contest}/{kode}/children.csv",
-                                             routes.children_csv(publisher.reference, contest, kode)))
+    return _published(request, lambda reference: routes.children_csv(reference, contest, kode))
 
 
 @router.get("/downloads/{contest}/{kode}/nist.json", openapi_extra=access(PUBLIC),
             summary="NIST SP 1500-100 v2 election report (precinct-level) of a region")
 def download_nist(request: Request, contest: Annotated[str, CONTEST], kode: Annotated[str, KODE]) -> Response:
-    publisher = _publisher(request)
-    return serve(request, publisher.document(f"api/v1/downloads/{contest}/{kode}/nist.json",
-                                             routes.nist_report(publisher.reference, contest, kode)))
+    return _published(request, lambda reference: routes.nist_report(reference, contest, kode))

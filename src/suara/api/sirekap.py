@@ -18,4 +18,4 @@ router = APIRouter(prefix="/sirekap", tags=["sirekap"])
             summary="A document of the Sirekap-compatible tree (shared/spec/sirekap-api.md)")
 def document(request: Request, path: Annotated[str, Path(max_length=200)]) -> Response:
     publisher: Publisher = request.app.state.publisher
-    return serve(request, publisher.document(f"sirekap/{path}", routes.sirekap_document(publisher.reference, path)))
+    return serve(request, publisher.document(request.url.path[1:], routes.sirekap_document(publisher.reference, path)))
