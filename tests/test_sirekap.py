@@ -39,7 +39,9 @@ def _wait_fresh(client, path, reported):
 
 def test_a_scraper_walks_the_ppwp_tree_down_to_a_tps(engine, reference, live_server):
     _, client = _election(engine, reference, live_server)
-    candidates = client.get("/pemilu/ppwp.json").json()
+    response = client.get("/pemilu/ppwp.json")
+    assert response.headers["x-suara-disclaimer"].startswith("Publikasi awal formulir C Hasil, bukan hasil resmi")
+    candidates = response.json()
     assert list(candidates) == PPWP_IDS
     for number, (cid, c) in enumerate(candidates.items(), start=1):
         assert TS.match(c["ts"]) and " - " in c["nama"] and c["warna"].startswith("#") and c["nomor_urut"] == number
@@ -49,6 +51,7 @@ def test_a_scraper_walks_the_ppwp_tree_down_to_a_tps(engine, reference, live_ser
                          {"nama": "JAWA BARAT", "id": 32, "kode": "32", "tingkat": 1}]
 
     national = _wait_fresh(client, "/pemilu/hhcw/ppwp.json", 3)
+    assert "rekapitulasi berjenjang" in client.get("/pemilu/hhcw/ppwp.json").headers["x-suara-disclaimer"]
     assert set(national) == {"mode", "chart", "progres", "table", "psu", "ts"}
     assert national["mode"] == "hhcw" and national["psu"] is None and TS.match(national["ts"])
     assert set(national["chart"]) == set(PPWP_IDS) | {"persen"}

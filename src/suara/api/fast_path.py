@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from suara.api.responses import DISCLAIMER_HEADER
 from suara.publish.publisher import Publisher
+
+DISCLAIMER_BYTES = DISCLAIMER_HEADER.encode()
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
@@ -39,7 +42,8 @@ class RenderedDocuments:
                 accept_encoding = value
         etag = document.etag.encode()
         headers = [(b"etag", etag), (b"cache-control", document.cache_control.encode()),
-                   (b"vary", b"Accept-Encoding"), (b"x-suara-tally-seq", str(document.tally_seq).encode())]
+                   (b"vary", b"Accept-Encoding"), (b"x-suara-tally-seq", str(document.tally_seq).encode()),
+                   (b"x-suara-disclaimer", DISCLAIMER_BYTES)]
         if if_none_match and (if_none_match.strip() == b"*" or etag in
                               {t.strip().removeprefix(b"W/") for t in if_none_match.split(b",")}):
             await send({"type": "http.response.start", "status": 304, "headers": headers})

@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 from fastapi import Request, Response
 
+from suara.publish.own import DISCLAIMER
 from suara.publish.publisher import Document
 
 
@@ -25,9 +26,14 @@ def _matches(header: str | None, etag: str) -> bool:
     return etag in candidates
 
 
+# Sirekap-shaped documents cannot carry it in their bodies (tools sum every key of a chart), so
+# every published response carries the disclaimer in a header as well.
+DISCLAIMER_HEADER = DISCLAIMER["id"]
+
+
 def serve(request: Request, document: Document) -> Response:
     headers = {"ETag": document.etag, "Cache-Control": document.cache_control, "Vary": "Accept-Encoding",
-               "X-Suara-Tally-Seq": str(document.tally_seq)}
+               "X-Suara-Tally-Seq": str(document.tally_seq), "X-Suara-Disclaimer": DISCLAIMER_HEADER}
     if _matches(request.headers.get("if-none-match"), document.etag):
         return Response(status_code=304, headers=headers)
     body = document.body
