@@ -6,14 +6,18 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from suara.domain.policy import Policy
+
 
 @dataclass(frozen=True)
 class Settings:
     database_url: str
     data_dir: Path
+    policy: Policy = Policy.AS_IS
 
     @classmethod
     def from_env(cls) -> Settings:
         data_dir = Path(os.environ.get("SUARA_DATA_DIR", "data"))
         url = os.environ.get("SUARA_DATABASE_URL") or f"sqlite:///{data_dir / 'suara.db'}"
-        return cls(database_url=url, data_dir=data_dir)
+        policy = Policy(os.environ.get("SUARA_POLICY", Policy.AS_IS.value))
+        return cls(database_url=url, data_dir=data_dir, policy=policy)

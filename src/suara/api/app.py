@@ -13,9 +13,11 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from suara import __version__
-from suara.api import public, sirekap
+from suara.api import operator, public, sirekap
 from suara.api.access import PUBLIC, access, check_declared
-from suara.api.fast_path import RenderedDocuments
+from suara.api.fast_path import RenderedDocuments, SecurityHeaders
+from suara.api.limits import RateLimiter
+from suara.services.errors import ServiceError
 from suara.api.responses import error
 from suara.config import Settings
 from suara.publish.publisher import Publisher
@@ -46,6 +48,10 @@ def create_app(database_url: str | None = None) -> FastAPI:
         gc.collect()
         gc.freeze()  # the region tree lives as long as the process; keep the collector off it
         app.state.publisher = Publisher(engine, reference)
+        app.state.reference = reference
+        app.state.writer = make_engine(url)
+        app.state.policy = Settings.from_env().policy
+        app.state.limiter = RateLimiter()
         stop = threading.Event()
         thread = threading.Thread(target=_refresher, args=(app.state.publisher, stop), daemon=True)
         thread.start()
@@ -55,12 +61,14 @@ def create_app(database_url: str | None = None) -> FastAPI:
             stop.set()
             thread.join(timeout=2)
             engine.dispose()
+            app.state.writer.dispose()
 
     app = FastAPI(title="Suara", version=__version__, lifespan=lifespan,
                   description="Preliminary publication of the C Hasil forms (not the official result, "
                               "which comes from the tiered recapitulation). Read-only and public.")
     app.include_router(public.router)
     app.include_router(sirekap.router)
+    app.include_router(operator.router)
 
     @app.get("/healthz", openapi_extra=access(PUBLIC), include_in_schema=False)
     def healthz(request: Request) -> dict[str, object]:
@@ -71,6 +79,13 @@ def create_app(database_url: str | None = None) -> FastAPI:
     async def not_found(request: Request, exc: NotFound) -> Response:
         return error(404, exc.code, exc.message)
 
+    @app.exception_handler(ServiceError)
+    async def refused(request: Request, exc: ServiceError) -> Response:
+        response = error(exc.status, exc.code, exc.message, exc.details)
+        if exc.status == 429 and isinstance(exc.details, dict):
+            response.headers["Retry-After"] = str(int(exc.details["retry_after"]))
+        return response
+
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in exc.errors()]
@@ -78,7 +93,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "http_error")
         return error(exc.status_code, code, str(exc.detail))
 
     @app.exception_handler(Exception)
@@ -87,5 +102,6 @@ def create_app(database_url: str | None = None) -> FastAPI:
         return error(500, "internal", "kesalahan internal; sudah dicatat")
 
     app.add_middleware(RenderedDocuments, publisher=lambda: getattr(app.state, "publisher", None))
+    app.add_middleware(SecurityHeaders)
     check_declared(app)
     return app
