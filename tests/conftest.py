@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from suara.store.reference import Reference
 
 sys.path.insert(0, str(Path(__file__).parent))
+os.environ.setdefault("SUARA_ARGON2_PROFILE", "CHEAPEST")  # cheap hashes: dozens of accounts per test
 
 from pg_server import ENV_URL, drop_database, fresh_database, running_postgres
 

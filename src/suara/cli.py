@@ -26,13 +26,13 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from suara.config import Settings
+from suara.domain.access import Role
 from suara.domain.contests import UnknownContest
 from suara.domain.percent import format_id, percent
 from suara.domain.policy import Policy
 from suara.domain.regions import NATIONAL, UnknownRegion
 from suara.publish import nist, snapshot, tree
 from suara.publish.own import DISCLAIMER
-from suara.domain.access import Role
 from suara.services import accounts, election_night
 from suara.services.election_night import NightOptions
 from suara.services.ingest import ingest_file

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
 from suara import __version__
@@ -17,24 +18,31 @@ from suara.api import operator, public, sirekap
 from suara.api.access import PUBLIC, access, check_declared
 from suara.api.fast_path import RenderedDocuments, SecurityHeaders
 from suara.api.limits import RateLimiter
-from suara.services.errors import ServiceError
 from suara.api.responses import error
 from suara.config import Settings
 from suara.publish.publisher import Publisher
 from suara.publish.routes import NotFound
+from suara.services.errors import ServiceError
 from suara.store.engine import make_engine
 from suara.store.reference import load_reference
+from suara.tally.fold import fold_all
 
 log = logging.getLogger("suara.api")
 REFRESH_SECONDS = 0.25
 
 
-def _refresher(publisher: Publisher, stop: threading.Event) -> None:
+def _background(publisher: Publisher, writer: Engine, stop: threading.Event) -> None:
+    """The tally worker and the publisher's refresher: fold new versions, then drop stale documents.
+
+    Every API process runs one; folds are serialised by the tally's own lock and each version is
+    folded exactly once whichever process gets to it.
+    """
     while not stop.wait(REFRESH_SECONDS):
         try:
+            fold_all(writer)
             publisher.refresh()
-        except Exception:
-            log.exception("refresh failed")
+        except Exception:  # a failed round must not stop the next one
+            log.exception("tally or refresh failed")
 
 
 def create_app(database_url: str | None = None) -> FastAPI:
@@ -49,11 +57,11 @@ def create_app(database_url: str | None = None) -> FastAPI:
         gc.freeze()  # the region tree lives as long as the process; keep the collector off it
         app.state.publisher = Publisher(engine, reference)
         app.state.reference = reference
-        app.state.writer = make_engine(url)
+        app.state.writer = writer = make_engine(url)
         app.state.policy = Settings.from_env().policy
         app.state.limiter = RateLimiter()
         stop = threading.Event()
-        thread = threading.Thread(target=_refresher, args=(app.state.publisher, stop), daemon=True)
+        thread = threading.Thread(target=_background, args=(app.state.publisher, writer, stop), daemon=True)
         thread.start()
         try:
             yield

@@ -115,7 +115,8 @@ def tps_doc(contest: Contest, tree: RegionTree, tps: str, versions: Sequence[Sto
     for v in versions:
         history.append({"version_no": v.version_no, "version_id": v.version_id,
                         "submitted_at": utc_text(v.submitted_at), "submitted_at_wib": wib_text(v.submitted_at),
-                        "actor": v.actor, "reason": v.reason, "outcome": v.outcome,
+                        "actor": v.actor, "reason": v.reason, "authorised_by": v.authorised_by,
+                        "outcome": v.outcome,
                         "flags": flag_docs(v.flags), "form": v.form,
                         "changes": changes(previous, v.form) if previous is not None else []})
         previous = v.form

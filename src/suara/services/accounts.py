@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, select, update
 
@@ -21,7 +22,10 @@ MAX_FAILED_LOGINS = 5
 LOCK_OUT = timedelta(minutes=15)
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD = 10
-_hasher = PasswordHasher()
+# Argon2id with the RFC 9106 low-memory profile; SUARA_ARGON2_PROFILE=CHEAPEST is for test suites
+# only, which create dozens of accounts per test.
+_hasher = PasswordHasher.from_parameters(getattr(profiles, os.environ.get("SUARA_ARGON2_PROFILE",
+                                                                          "RFC_9106_LOW_MEMORY")))
 # Verified against when the username does not exist, so both cases take the same time.
 _DUMMY_HASH = _hasher.hash("suara-dummy-password")
 
@@ -46,7 +50,7 @@ class Principal:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _token_hash(secret: str) -> str:
@@ -117,12 +121,16 @@ def login(engine: Engine, username: str, password: str, label: str) -> tuple[str
             locked = now + LOCK_OUT if failed >= MAX_FAILED_LOGINS else None
             conn.execute(update(accounts).where(accounts.c.id == row.id)
                          .values(failed_logins=0 if locked else failed, locked_until=locked))
-            raise AccountError("bad_credentials", "nama pengguna atau kata sandi salah")
-        conn.execute(update(accounts).where(accounts.c.id == row.id).values(failed_logins=0, locked_until=None))
-        secret = secrets.token_urlsafe(32)
-        conn.execute(api_tokens.insert().values(account_id=row.id, token_hash=_token_hash(secret), label=label[:100],
-                                                created_at=now, revoked_at=None))
-        return secret, Principal(row.id, row.username, Role(row.role), row.scope)
+            refused = True  # raised after the block, so that the count is committed
+        else:
+            refused = False
+            conn.execute(update(accounts).where(accounts.c.id == row.id).values(failed_logins=0, locked_until=None))
+            secret = secrets.token_urlsafe(32)
+            conn.execute(api_tokens.insert().values(account_id=row.id, token_hash=_token_hash(secret),
+                                                    label=label[:100], created_at=now, revoked_at=None))
+    if refused:
+        raise AccountError("bad_credentials", "nama pengguna atau kata sandi salah")
+    return secret, Principal(row.id, row.username, Role(row.role), row.scope)
 
 
 def _verify(stored: str, password: str) -> bool:

@@ -4,7 +4,7 @@ officials of that region move it through received, under review, corrected or re
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, select, update
@@ -38,7 +38,7 @@ def file(engine: Engine, reference: Reference, contest: str, tps: str, text: str
     text = text.strip()
     if not 10 <= len(text) <= 2000:
         raise ServiceError(422, "bad_text", "uraian pengaduan 10-2000 karakter")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     number = "PGD-" + "".join(secrets.choice(ALPHABET) for _ in range(8))
     with engine.begin() as conn:
         head = audit.lock_head(conn)
@@ -87,7 +87,7 @@ def move(engine: Engine, who: Principal, number: str, new_status: str, reason: s
                                   .where(corrections.c.id == (correction_id or -1))).first()
             if linked is None or (linked.tps, linked.contest) != (row.tps, row.contest):
                 raise ServiceError(422, "bad_correction", "sebutkan koreksi untuk TPS dan pemilihan yang sama")
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         conn.execute(update(complaints).where(complaints.c.id == row.id).values(
             status=new_status, updated_at=now, reason=(reason or "").strip() or None, handled_by=who.actor,
             correction_id=correction_id if new_status == CORRECTED else None))

@@ -4,7 +4,7 @@ it is applied only when a KPU RI account authorises it, or rejected with a reaso
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -14,7 +14,13 @@ from suara.domain.access import Action, may
 from suara.domain.policy import Policy
 from suara.services.accounts import Principal
 from suara.services.errors import ServiceError
-from suara.services.submission import IdempotencyConflict, Submission, SubmissionResult, check, submit_forms
+from suara.services.submission import (
+    IdempotencyConflict,
+    Submission,
+    SubmissionResult,
+    check,
+    submit_forms,
+)
 from suara.store import audit
 from suara.store.reference import Reference
 from suara.store.schema import corrections, form_versions
@@ -66,7 +72,7 @@ def propose(engine: Engine, reference: Reference, who: Principal, doc: Any, reas
     if not may(who.role, who.scope, Action.PROPOSE_CORRECTION, form.tps):
         raise ServiceError(403, "forbidden", f"{who.actor} tidak boleh mengusulkan koreksi untuk TPS {form.tps}")
     reason = _reason(reason)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         head = audit.lock_head(conn)
         current = conn.execute(select(func.max(form_versions.c.version_no))
@@ -119,7 +125,7 @@ def decide(engine: Engine, reference: Reference, who: Principal, correction_id: 
         if isinstance(result, IdempotencyConflict) or result.version_id is None:
             raise ServiceError(409, "not_applied", "koreksi tidak dapat diterapkan")
         version_id = result.version_id
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with engine.begin() as conn:
         head = audit.lock_head(conn)
         changed = conn.execute(update(corrections).where(corrections.c.id == correction_id,

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, select
 from suara.domain.regions import NATIONAL
 from suara.domain.tally import Contribution, Totals
 from suara.store.dialect import chunks
-from suara.store.schema import form_versions, rollups, tally_state
+from suara.store.schema import corrections, form_versions, rollups, tally_state
 from suara.tally.codec import contribution_of_version, totals_of_row
 
 
@@ -76,16 +76,18 @@ class StoredVersion:
     outcome: str
     form: dict[str, Any]
     flags: list[dict[str, str]]
+    authorised_by: str | None = None  # for a correction: the KPU RI account that applied it
 
 
 def versions_of(conn: Connection, contest: str, tps: str) -> list[StoredVersion]:
     """Every stored version of one TPS's form, oldest first, up to the tally cursor."""
     cursor = select(tally_state.c.last_version_id).where(tally_state.c.id == 1).scalar_subquery()
-    stmt = (select(form_versions).where(form_versions.c.tps == tps, form_versions.c.contest == contest,
-                                        form_versions.c.id <= cursor)
+    stmt = (select(form_versions, corrections.c.decided_by)
+            .outerjoin(corrections, corrections.c.version_id == form_versions.c.id)
+            .where(form_versions.c.tps == tps, form_versions.c.contest == contest, form_versions.c.id <= cursor)
             .order_by(form_versions.c.version_no))
     return [StoredVersion(r.id, r.version_no, r.submitted_at, r.actor, r.reason, r.outcome,
-                          orjson.loads(r.payload), orjson.loads(r.flags)) for r in conn.execute(stmt)]
+                          orjson.loads(r.payload), orjson.loads(r.flags), r.decided_by) for r in conn.execute(stmt)]
 
 
 def changed_since(conn: Connection, tally_seq: int) -> set[tuple[str, str]]:
@@ -103,11 +105,14 @@ def tps_changed_between(conn: Connection, after_id: int, upto_id: int) -> set[tu
 def versions_in(conn: Connection, contest: str, prefix: str) -> dict[str, list[StoredVersion]]:
     """Every stored version of every TPS of a region (up to the tally cursor), oldest first."""
     cursor = select(tally_state.c.last_version_id).where(tally_state.c.id == 1).scalar_subquery()
-    stmt = (select(form_versions).where(form_versions.c.contest == contest, form_versions.c.id <= cursor,
-                                        form_versions.c.tps >= prefix, form_versions.c.tps < prefix + ":")
+    stmt = (select(form_versions, corrections.c.decided_by)
+            .outerjoin(corrections, corrections.c.version_id == form_versions.c.id)
+            .where(form_versions.c.contest == contest, form_versions.c.id <= cursor,
+                   form_versions.c.tps >= prefix, form_versions.c.tps < prefix + ":")
             .order_by(form_versions.c.tps, form_versions.c.version_no))
     found: dict[str, list[StoredVersion]] = {}
     for r in conn.execute(stmt):
         found.setdefault(r.tps, []).append(StoredVersion(r.id, r.version_no, r.submitted_at, r.actor, r.reason,
-                                                         r.outcome, orjson.loads(r.payload), orjson.loads(r.flags)))
+                                                         r.outcome, orjson.loads(r.payload), orjson.loads(r.flags),
+                                                         r.decided_by))
     return found
