@@ -14,10 +14,12 @@ class Settings:
     database_url: str
     data_dir: Path
     policy: Policy = Policy.AS_IS
+    blobs_url: str = "data/blobs"
 
     @classmethod
     def from_env(cls) -> Settings:
         data_dir = Path(os.environ.get("SUARA_DATA_DIR", "data"))
         url = os.environ.get("SUARA_DATABASE_URL") or f"sqlite:///{data_dir / 'suara.db'}"
         policy = Policy(os.environ.get("SUARA_POLICY", Policy.AS_IS.value))
-        return cls(database_url=url, data_dir=data_dir, policy=policy)
+        blobs = os.environ.get("SUARA_BLOBS_URL") or str(data_dir / "blobs")
+        return cls(database_url=url, data_dir=data_dir, policy=policy, blobs_url=blobs)

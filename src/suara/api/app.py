@@ -19,6 +19,7 @@ from suara.api.access import PUBLIC, access, check_declared
 from suara.api.fast_path import RenderedDocuments, SecurityHeaders
 from suara.api.limits import RateLimiter
 from suara.api.responses import error
+from suara.blobs import blob_store_from_settings
 from suara.config import Settings
 from suara.publish.publisher import Publisher
 from suara.publish.routes import NotFound
@@ -58,7 +59,9 @@ def create_app(database_url: str | None = None) -> FastAPI:
         app.state.publisher = Publisher(engine, reference)
         app.state.reference = reference
         app.state.writer = writer = make_engine(url)
-        app.state.policy = Settings.from_env().policy
+        settings = Settings.from_env()
+        app.state.policy = settings.policy
+        app.state.blobs = blob_store_from_settings(settings.blobs_url)
         app.state.limiter = RateLimiter()
         stop = threading.Event()
         thread = threading.Thread(target=_background, args=(app.state.publisher, writer, stop), daemon=True)

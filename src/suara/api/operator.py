@@ -5,18 +5,26 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 
 from suara.api.access import access
 from suara.api.auth import client_address, limit, principal
 from suara.api.limits import COMPLAINT_PER_ADDRESS, LOGIN
+from suara.blobs import PhotoLimits
 from suara.domain.access import Action, Role, may
 from suara.domain.policy import Outcome
 from suara.services import accounts, complaints, corrections
 from suara.services.accounts import AccountError, Principal
 from suara.services.errors import ServiceError
+from suara.services.photos import accept
 from suara.services.submission import IdempotencyConflict, Submission, submit_forms
+
+PHOTO_LIMITS = PhotoLimits()
 
 router = APIRouter(prefix="/api/v1", tags=["operator"])
 Caller = Annotated[Principal, Depends(principal)]
@@ -87,16 +95,54 @@ REFUSAL_STATUS = {"malformed": 422, "unknown_tps": 404, "unknown_contest": 404, 
                   "rules_failed": 422}
 
 
+MAX_FORM_PART = 64 * 1024
+
+
+async def _submission_parts(request: Request) -> tuple[Any, dict[int, tuple[bytes, str | None]]]:
+    """The form JSON and page photos of a submission: JSON alone, or multipart with photos."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        try:
+            parts = await request.form(max_files=3, max_fields=1, max_part_size=MAX_FORM_PART)
+        except (MultiPartException, HTTPException, ValueError) as exc:
+            raise ServiceError(422, "bad_multipart", f"multipart tidak sah: {exc}") from None
+        raw = parts.get("form")
+        if not isinstance(raw, str):
+            raise ServiceError(422, "missing_form", "bagian 'form' (JSON formulir) wajib ada")
+        uploads: dict[int, tuple[bytes, str | None]] = {}
+        for name, value in parts.multi_items():
+            if name == "form":
+                continue
+            if not (isinstance(value, UploadFile) and name in ("page1", "page2", "page3")):
+                raise ServiceError(422, "bad_part", f"bagian tidak dikenal: {name!r} (form, page1..page3)")
+            uploads[int(name[-1])] = (await value.read(PHOTO_LIMITS.max_bytes + 1), value.content_type)
+        body: bytes = raw.encode()
+    else:
+        body, uploads = await request.body(), {}
+    try:
+        return orjson.loads(body), uploads
+    except orjson.JSONDecodeError as exc:
+        raise ServiceError(422, "bad_json", f"JSON tidak sah: {exc}") from None
+
+
 @router.post("/submissions", openapi_extra=access("role:KPPS, own TPS"),
-             summary="Submit one TPS's C Hasil form (retries with the same Idempotency-Key are harmless)")
-def submit(request: Request, who: Caller, key: Annotated[str, KEY],
-           form: Annotated[dict[str, Any], Body()]) -> Response:
+             summary="Submit one TPS's C Hasil form, as JSON or multipart with photos page1..page3 "
+                     "(retries with the same Idempotency-Key are harmless)")
+async def submit(request: Request, who: Caller, key: Annotated[str, KEY]) -> Response:
+    form, uploads = await _submission_parts(request)
+    if not isinstance(form, dict):
+        raise ServiceError(422, "malformed", f"formulir harus objek JSON, bukan {type(form).__name__}")
     tps = form.get("tps")
     if not isinstance(tps, str) or not may(who.role, who.scope, Action.SUBMIT_FORM, tps):
         raise ServiceError(403, "forbidden", f"{who.actor} hanya boleh mengirim formulir TPS {who.scope}")
     state = request.app.state
-    [result] = submit_forms(state.writer, state.reference, [Submission(form, f"{who.username}:{key}", who.actor)],
-                            state.policy)
+    return await run_in_threadpool(_submit, state, who, key, form, uploads)
+
+
+def _submit(state: Any, who: Principal, key: str, form: Any, uploads: dict[int, tuple[bytes, str | None]]) -> Response:
+    photos = accept(state.blobs, uploads) if uploads else ()
+    [result] = submit_forms(state.writer, state.reference,
+                            [Submission(form, f"{who.username}:{key}", who.actor, photos=photos)], state.policy)
     if isinstance(result, IdempotencyConflict):
         raise ServiceError(409, "idempotency_conflict", "Idempotency-Key ini sudah dipakai untuk isi yang lain")
     if result.outcome is Outcome.REFUSED:

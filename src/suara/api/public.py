@@ -9,9 +9,12 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from suara.api.access import PUBLIC, access
 from suara.api.responses import serve
+from suara.blobs import BlobError
 from suara.publish import routes
 from suara.publish.publisher import Publisher
+from suara.publish.routes import NotFound
 from suara.store.reference import Reference
+from suara.tally.queries import public_photo_type
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
 KODE = Path(pattern=r"^(0|\d{2}|\d{4}|\d{6}|\d{10})$", description="region code: 0 (nation), 2/4/6/10 digits")
@@ -76,3 +79,22 @@ def download_children(request: Request, contest: Annotated[str, CONTEST], kode: 
             summary="NIST SP 1500-100 v2 election report (precinct-level) of a region")
 def download_nist(request: Request, contest: Annotated[str, CONTEST], kode: Annotated[str, KODE]) -> Response:
     return _published(request, lambda reference: routes.nist_report(reference, contest, kode))
+
+
+DIGEST = Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of a public photo copy")
+
+
+@router.get("/photos/{digest}", openapi_extra=access(PUBLIC),
+            summary="A published photo of a form page (the public copy, without GPS)")
+def photo(request: Request, digest: Annotated[str, DIGEST]) -> Response:
+    publisher = _publisher(request)
+    with publisher.engine.connect() as conn:
+        media_type = public_photo_type(conn, digest)
+    if media_type is None:
+        raise NotFound("unknown_photo", f"foto {digest} tidak dipublikasikan")
+    try:
+        data = request.app.state.blobs.get(digest)
+    except BlobError as exc:
+        raise NotFound("unknown_photo", f"foto {digest} tidak tersedia: {exc}") from None
+    return Response(data, media_type=media_type,
+                    headers={"Cache-Control": "public, max-age=31536000, immutable", "ETag": f'"{digest}"'})

@@ -108,7 +108,8 @@ def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[
 
 
 def tps_doc(contest: Contest, tree: RegionTree, tps: str, versions: Sequence[StoredVersion],
-            tally_seq: int, moment: datetime) -> dict[str, Any]:
+            tally_seq: int, moment: datetime,
+            photos: Mapping[int, Mapping[int, str]] | None = None) -> dict[str, Any]:
     """The full public record of one TPS: current form, every version with what changed, flags."""
     history = []
     previous: Mapping[str, Any] | None = None
@@ -118,6 +119,7 @@ def tps_doc(contest: Contest, tree: RegionTree, tps: str, versions: Sequence[Sto
                         "actor": v.actor, "reason": v.reason, "authorised_by": v.authorised_by,
                         "outcome": v.outcome,
                         "flags": flag_docs(v.flags), "form": v.form,
+                        "photos": {str(p): url for p, url in sorted((photos or {}).get(v.version_id, {}).items())},
                         "changes": changes(previous, v.form) if previous is not None else []})
         previous = v.form
     desa = tree.get(tps[:10])

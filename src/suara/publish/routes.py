@@ -19,7 +19,7 @@ from suara.domain.tally import Totals
 from suara.publish import nist, opendata, own, sirekap
 from suara.store.reference import Reference
 from suara.tally.fold import tally_point
-from suara.tally.queries import current_versions, rollup, rollups_of, versions_of
+from suara.tally.queries import current_versions, photos_of, rollup, rollups_of, versions_of
 
 STATIC = "public, max-age=3600"
 FRESHNESS = {0: "public, max-age=5, stale-while-revalidate=30", 1: "public, max-age=5, stale-while-revalidate=30",
@@ -71,6 +71,10 @@ def _tps(reference: Reference, contest: Contest, tps: str) -> str:
     return tps
 
 
+def photo_url(public_sha256: str) -> str:
+    return f"/api/v1/photos/{public_sha256}"
+
+
 def _point(conn: Connection) -> tuple[int, datetime]:
     seq, _, moment = tally_point(conn)
     return seq, moment
@@ -100,7 +104,10 @@ def tps_record(reference: Reference, contest_key: str, tps_kode: str) -> Builder
 
     def build(conn: Connection) -> Built:
         seq, moment = _point(conn)
-        doc = own.tps_doc(contest, reference.tree, tps, versions_of(conn, contest.key, tps), seq, moment)
+        versions = versions_of(conn, contest.key, tps)
+        photos = photos_of(conn, [v.version_id for v in versions])
+        doc = own.tps_doc(contest, reference.tree, tps, versions, seq, moment,
+                          {vid: {p: photo_url(d) for p, d in pages.items()} for vid, pages in photos.items()})
         return Built(doc, (contest.key, tps), FRESHNESS[5], seq)
     return build
 
@@ -273,7 +280,9 @@ def _hhcw(reference: Reference, contest: Contest | None, codes: list[str]) -> Bu
         def build_tps(conn: Connection) -> Built:
             seq, moment = _point(conn)
             version = current_versions(conn, contest.key, tps).get(tps)
-            return Built(sirekap.tps_doc(contest, version, [], moment), (contest.key, tps), FRESHNESS[5], seq)
+            pages = photos_of(conn, [version.version_id]).get(version.version_id, {}) if version else {}
+            images = [photo_url(pages[p]) if p in pages else None for p in (1, 2, 3)]
+            return Built(sirekap.tps_doc(contest, version, images, moment), (contest.key, tps), FRESHNESS[5], seq)
         return build_tps
     region = _region(reference, contest, kode)
 

@@ -22,7 +22,7 @@ from suara.domain.rules import Flag, Severity, check_form, conform_to_contest
 from suara.store import audit
 from suara.store.dialect import bulk_insert, chunks, keyed_chunks
 from suara.store.reference import Reference
-from suara.store.schema import form_versions
+from suara.store.schema import form_versions, version_photos
 from suara.tally.fold import fold_pending
 
 
@@ -32,6 +32,19 @@ class Submission:
     idempotency_key: str | None = None
     actor: str = "system"
     reason: str | None = None
+    photos: tuple[PagePhoto, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PagePhoto:
+    """A photo of one page of the form, already checked and in the blob store."""
+
+    page: int
+    sha256: str
+    public_sha256: str
+    media_type: str
+    width: int
+    height: int
 
 
 @dataclass(slots=True)
@@ -106,8 +119,11 @@ def check(reference: Reference, doc: Any, policy: Policy) -> _Checked | Submissi
     return _Checked(form, flags, outcome)
 
 
-def request_hash(doc: Any) -> str:
-    return content_hash(doc)
+def request_hash(sub: Submission) -> str:
+    """What an idempotency key is bound to: the form and the photos sent with it."""
+    if not sub.photos:
+        return content_hash(sub.doc)
+    return content_hash({"form": sub.doc, "photos": [[p.page, p.sha256] for p in sub.photos]})
 
 
 def _replay(row: Any, key_hash: str) -> SubmissionResult | IdempotencyConflict:
@@ -156,7 +172,7 @@ def submit_forms(
         for index, sub in enumerate(submissions):
             key = sub.idempotency_key
             if key is not None and key in seen:
-                results[index] = _replay(seen[key], request_hash(sub.doc))
+                results[index] = _replay(seen[key], request_hash(sub))
             elif key is not None and key in first_in_batch:
                 repeats.append((index, first_in_batch[key]))
             else:
@@ -164,16 +180,44 @@ def submit_forms(
                     first_in_batch[key] = index
                 if index in checked:
                     to_write.append((index, sub, checked[index]))
+        to_write = _check_photo_reuse(conn, to_write, results, policy)
         _store(conn, to_write, results, now, head)
         if fold and to_write:
             fold_pending(conn)
         for index, first in repeats:
             original = results[first]
             assert isinstance(original, SubmissionResult)
-            same_body = request_hash(submissions[index].doc) == request_hash(submissions[first].doc)
+            same_body = request_hash(submissions[index]) == request_hash(submissions[first])
             results[index] = (_echo(original) if same_body
                               else IdempotencyConflict(submissions[index].idempotency_key))
     return [r for r in results if r is not None]
+
+
+def _check_photo_reuse(conn: Any, items: list[tuple[int, Submission, _Checked]], results: list[Any],
+                       policy: Policy) -> list[tuple[int, Submission, _Checked]]:
+    """R13: a photo already filed for another TPS flags the form (and may refuse it, by policy)."""
+    digests = sorted({p.sha256 for _, sub, _ in items for p in sub.photos})
+    if not digests:
+        return items
+    owners: dict[str, set[tuple[str, str]]] = {}
+    for part in chunks(digests):
+        stmt = (select(version_photos.c.sha256, form_versions.c.contest, form_versions.c.tps)
+                .join(form_versions, form_versions.c.id == version_photos.c.version_id)
+                .where(version_photos.c.sha256.in_(part)))
+        for row in conn.execute(stmt):
+            owners.setdefault(row.sha256, set()).add((row.contest, row.tps))
+    kept = []
+    for index, sub, checked in items:
+        elsewhere = sorted({tps for p in sub.photos for _, tps in owners.get(p.sha256, set())
+                            if tps != checked.form.tps})
+        if elsewhere:
+            checked.flags.append(Flag("R13", Severity.ERROR, f"foto sudah dipakai untuk TPS {', '.join(elsewhere)}"))
+            checked.outcome = decide(policy, checked.flags)
+            if checked.outcome is Outcome.REFUSED:
+                results[index] = _refused("rules_failed", "Data Tidak Terkirim: gagal R13", checked.form, checked.flags)
+                continue
+        kept.append((index, sub, checked))
+    return kept
 
 
 def _echo(original: SubmissionResult) -> SubmissionResult:
@@ -224,12 +268,17 @@ def _store(conn: Any, items: list[tuple[int, Submission, _Checked]],
             "outcome": checked.outcome.value, "submitted_at": now, "actor": sub.actor,
             "reason": sub.reason, "idempotency_key": sub.idempotency_key,
             # the stored payload is the request itself unless it was sent with "administrasi": null
-            "request_hash": (digest if payload == sub.doc else request_hash(sub.doc)) if sub.idempotency_key else None,
+            "request_hash": (digest if payload == sub.doc and not sub.photos else request_hash(sub))
+            if sub.idempotency_key else None,
         })
     ids = head.allocate_versions(len(rows))
     for row, version_id in zip(rows, ids):
         row["id"] = version_id
     bulk_insert(conn, form_versions, rows)
+    bulk_insert(conn, version_photos, [
+        {"version_id": version_id, "page": p.page, "sha256": p.sha256, "public_sha256": p.public_sha256,
+         "media_type": p.media_type, "width": p.width, "height": p.height}
+        for (_, sub, _), version_id in zip(items, ids) for p in sub.photos])
     events = []
     for (index, sub, checked), row, version_id in zip(items, rows, ids):
         results[index] = SubmissionResult(checked.outcome, checked.flags, row["tps"], row["contest"],
@@ -237,6 +286,6 @@ def _store(conn: Any, items: list[tuple[int, Submission, _Checked]],
         events.append(audit.AuditEvent("form.version", sub.actor, f"{row['contest']}/{row['tps']}", {
             "version_id": version_id, "version_no": row["version_no"], "content_hash": row["content_hash"],
             "outcome": row["outcome"], "flags": sorted({f.rule for f in checked.flags}),
-            "reason": sub.reason,
+            "reason": sub.reason, "photos": [[p.page, p.sha256, p.public_sha256] for p in sub.photos],
         }))
     audit.append(conn, events, now, head)

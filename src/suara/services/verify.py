@@ -19,7 +19,7 @@ from suara.domain.audit import GENESIS, event_hash, text_hash
 from suara.domain.regions import ancestors
 from suara.domain.tally import Totals
 from suara.store import audit
-from suara.store.schema import form_versions, rollups
+from suara.store.schema import form_versions, rollups, version_photos
 from suara.tally.codec import contribution_of_version, totals_of_row
 from suara.tally.fold import pending, tally_point
 
@@ -51,14 +51,18 @@ def verify(engine: Engine, progress: Tick | None = None) -> VerifyReport:
     report = VerifyReport()
     tick = progress or (lambda stage, n: None)
     with engine.connect() as conn:
-        recorded = _check_chain(conn, report, tick)
+        photos: dict[int, set[tuple[int, str, str]]] = {}
+        recorded = _check_chain(conn, report, tick, photos)
+        _check_photos(conn, photos, report)
         expected = _check_versions(conn, recorded, report, tick)
         _check_rollups(conn, expected, report)
     return report
 
 
-def _check_chain(conn: Connection, report: VerifyReport, tick: Tick) -> dict[int, str]:
-    """Walk the chain; returns version id -> content hash as the audit events recorded them."""
+def _check_chain(conn: Connection, report: VerifyReport, tick: Tick,
+                 photos: dict[int, set[tuple[int, str, str]]]) -> dict[int, str]:
+    """Walk the chain; returns version id -> content hash as the audit events recorded them, and
+    fills `photos` with the page photos each version event recorded."""
     recorded: dict[int, str] = {}
     prev, last_seq = GENESIS, 0
     for seq, at, kind, actor, subject, payload, prev_hash, digest in audit.read_events(conn):
@@ -71,6 +75,8 @@ def _check_chain(conn: Connection, report: VerifyReport, tick: Tick) -> dict[int
         if kind == "form.version":
             data = orjson.loads(payload)
             recorded[data["version_id"]] = data["content_hash"]
+            if data.get("photos"):
+                photos[data["version_id"]] = {(page, sha, public) for page, sha, public in data["photos"]}
         prev, last_seq = digest, seq
         report.events_checked += 1
         if report.events_checked % 50_000 == 0:
@@ -114,6 +120,16 @@ def _check_versions(conn: Connection, recorded: dict[int, str], report: VerifyRe
     for version_id in sorted(recorded)[:MAX_REPORTED]:
         report.problem(f"versi #{version_id}: tercatat di audit tetapi hilang dari basis data")
     return per_desa
+
+
+def _check_photos(conn: Connection, recorded: dict[int, set[tuple[int, str, str]]], report: VerifyReport) -> None:
+    """Every photo row must be the one its version's audit event recorded, and none missing."""
+    stored: dict[int, set[tuple[int, str, str]]] = {}
+    for row in conn.execute(select(version_photos)):
+        stored.setdefault(row.version_id, set()).add((row.page, row.sha256, row.public_sha256))
+    for version_id in sorted(set(stored) | set(recorded)):
+        if stored.get(version_id, set()) != recorded.get(version_id, set()):
+            report.problem(f"foto versi #{version_id}: metadata foto tidak sama dengan yang tercatat di rantai audit")
 
 
 def _check_rollups(conn: Connection, expected: dict[tuple[str, str], Totals], report: VerifyReport) -> None:

@@ -197,3 +197,16 @@ complaints = Table(
     Column("correction_id", Integer, nullable=True),
     Column("handled_by", Text, nullable=True),
 )
+
+# Photos of a form version's pages: the original (officials) and the public copy without GPS,
+# both content-addressed in the blob store. Recorded in the version's audit event as well.
+version_photos = Table(
+    "version_photos", metadata,
+    Column("version_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("page", SmallInteger, primary_key=True, autoincrement=False),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("public_sha256", String(64), nullable=False, index=True),
+    Column("media_type", String(16), nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+)

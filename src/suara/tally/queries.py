@@ -13,7 +13,7 @@ from sqlalchemy import Connection, select
 from suara.domain.regions import NATIONAL
 from suara.domain.tally import Contribution, Totals
 from suara.store.dialect import chunks
-from suara.store.schema import corrections, form_versions, rollups, tally_state
+from suara.store.schema import corrections, form_versions, rollups, tally_state, version_photos
 from suara.tally.codec import contribution_of_version, totals_of_row
 
 
@@ -116,3 +116,21 @@ def versions_in(conn: Connection, contest: str, prefix: str) -> dict[str, list[S
                                                          r.outcome, orjson.loads(r.payload), orjson.loads(r.flags),
                                                          r.decided_by))
     return found
+
+
+def photos_of(conn: Connection, version_ids: Sequence[int]) -> dict[int, dict[int, str]]:
+    """Public photo digests by version and page."""
+    found: dict[int, dict[int, str]] = {}
+    for part in chunks(list(version_ids)):
+        stmt = select(version_photos.c.version_id, version_photos.c.page, version_photos.c.public_sha256) \
+            .where(version_photos.c.version_id.in_(part))
+        for row in conn.execute(stmt):
+            found.setdefault(row.version_id, {})[row.page] = row.public_sha256
+    return found
+
+
+def public_photo_type(conn: Connection, digest: str) -> str | None:
+    """The media type of a public photo copy, or None when no published version has it."""
+    row = conn.execute(select(version_photos.c.media_type)
+                       .where(version_photos.c.public_sha256 == digest).limit(1)).first()
+    return None if row is None else str(row.media_type)
