@@ -25,8 +25,11 @@ test: venv
 demo: venv
 	$(BIN)/suara demo $(DEMO_ARGS)
 
+# The tally engine, then the public read path under load, then the submission endpoint.
 bench: venv
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/serve_load.py
+	$(BIN)/python bench/submit_load.py
 
 lint: venv
 	$(BIN)/ruff check src tests bench scripts
