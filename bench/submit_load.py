@@ -23,15 +23,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from helpers import ppwp_form  # noqa: E402
-from serve_load import ensure_tools, free_port, wait_http  # noqa: E402
+from helpers import ppwp_form
+from serve_load import ensure_tools, free_port, wait_http
 
-from suara.domain.access import Role  # noqa: E402
-from suara.services.accounts import create_account, login  # noqa: E402
-from suara.services.setup import init_database  # noqa: E402
-from suara.services.submission import Submission, submit_forms  # noqa: E402
-from suara.store.engine import make_engine  # noqa: E402
-from suara.store.reference import load_reference  # noqa: E402
+from suara.domain.access import Role
+from suara.services.accounts import create_account, login
+from suara.services.setup import init_database
+from suara.services.submission import Submission, submit_forms
+from suara.store.engine import make_engine
+from suara.store.reference import load_reference
 
 console = Console(width=160)
 TPS = "3171011001001"
