@@ -26,7 +26,7 @@ from suara.publish.routes import NotFound
 from suara.services.errors import ServiceError
 from suara.store.engine import make_engine
 from suara.store.reference import load_reference
-from suara.tally.fold import fold_all
+from suara.tally.fold import fold_all, pending
 
 log = logging.getLogger("suara.api")
 REFRESH_SECONDS = 0.25
@@ -40,7 +40,10 @@ def _background(publisher: Publisher, writer: Engine, stop: threading.Event) -> 
     """
     while not stop.wait(REFRESH_SECONDS):
         try:
-            fold_all(writer)
+            with publisher.engine.connect() as conn:
+                waiting = pending(conn)  # a read: only take the write lock when there is work
+            if waiting:
+                fold_all(writer)
             publisher.refresh()
         except Exception:  # a failed round must not stop the next one
             log.exception("tally or refresh failed")

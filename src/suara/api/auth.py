@@ -28,7 +28,7 @@ def principal(request: Request) -> Principal:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise ServiceError(401, "unauthenticated", "perlu token: Authorization: Bearer <token>")
-    who = authenticate(request.app.state.writer, secret.strip())
+    who = authenticate(request.app.state.publisher.engine, secret.strip())  # a read: no write lock
     if who is None:
         raise ServiceError(401, "unauthenticated", "token tidak dikenal atau sudah dicabut")
     limit(request, f"account:{who.account_id}", WRITE_PER_ACCOUNT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -53,10 +54,32 @@ def make_engine(url: str, read_only: bool = False, **kwargs: Any) -> Engine:
             cursor.execute("PRAGMA query_only=1")
         cursor.close()
 
+    if read_only:
+        @event.listens_for(engine, "begin")
+        def _sqlite_read(conn: Any) -> None:
+            # in WAL mode a plain transaction is a snapshot that never blocks a writer
+            conn.exec_driver_sql("BEGIN")
+        return engine
+
+    # Writers of one process queue on a lock of their own before asking SQLite: SQLite's busy
+    # handler sleeps in steps of up to 100 ms, a lock hands over at once.
+    writers = threading.RLock()  # re-entrant: a nested writer in one thread fails in SQLite, not hangs
+
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: Any) -> None:
-        # Writers take the lock up front (no deadlock on upgrade); readers start a plain
-        # transaction, which in WAL mode is a snapshot that never blocks a writer.
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        writers.acquire()
+        conn.info["holds_writer_lock"] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")  # take SQLite's lock up front: no deadlock on upgrade
+        except BaseException:
+            _release(conn)
+            raise
+
+    def _release(conn: Any, *_: Any) -> None:
+        if conn.info.pop("holds_writer_lock", False):
+            writers.release()
+
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)
 
     return engine
