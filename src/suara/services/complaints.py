@@ -14,6 +14,7 @@ from suara.domain.contests import UnknownContest
 from suara.services.accounts import Principal
 from suara.services.errors import ServiceError
 from suara.store import audit
+from suara.store.dialect import within_code
 from suara.store.reference import Reference
 from suara.store.schema import complaints, corrections
 
@@ -64,7 +65,7 @@ def queue(engine: Engine, who: Principal, state: str | None) -> list[dict[str, A
     if state:
         stmt = stmt.where(complaints.c.status == state)
     if who.scope != "0":
-        stmt = stmt.where(complaints.c.tps >= who.scope, complaints.c.tps < who.scope + ":")
+        stmt = stmt.where(within_code(complaints.c.tps, who.scope))
     with engine.connect() as conn:
         return [{**_public(r), "text": r.text, "handled_by": r.handled_by} for r in conn.execute(stmt)]
 

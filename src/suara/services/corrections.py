@@ -22,6 +22,7 @@ from suara.services.submission import (
     submit_forms,
 )
 from suara.store import audit
+from suara.store.dialect import within_code
 from suara.store.reference import Reference
 from suara.store.schema import corrections, form_versions
 
@@ -103,7 +104,7 @@ def listing(engine: Engine, who: Principal, status: str | None) -> list[Correcti
     if status:
         stmt = stmt.where(corrections.c.status == status)
     if who.scope != "0":
-        stmt = stmt.where(corrections.c.tps >= who.scope, corrections.c.tps < who.scope + ":")
+        stmt = stmt.where(within_code(corrections.c.tps, who.scope))
     with engine.connect() as conn:
         return [_row(r) for r in conn.execute(stmt)]
 

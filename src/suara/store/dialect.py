@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, and_
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -75,3 +75,9 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
             values[i] = process(values[i])
         params.append(tuple(values))
     conn.exec_driver_sql(sql, params)
+
+
+def within_code(column: Any, prefix: str) -> Any:
+    """Codes inside a region: a range, not LIKE, so both databases answer from the index
+    ("9" + 1 is ":")."""
+    return and_(column >= prefix, column < prefix + ":")

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, select
 
 from suara.domain.regions import NATIONAL
 from suara.domain.tally import Contribution, Totals
-from suara.store.dialect import chunks
+from suara.store.dialect import chunks, within_code
 from suara.store.schema import corrections, form_versions, rollups, tally_state, version_photos
 from suara.tally.codec import contribution_of_version, totals_of_row
 
@@ -57,8 +57,7 @@ def current_versions(conn: Connection, contest: str, prefix: str) -> dict[str, C
             .where(form_versions.c.contest == contest, form_versions.c.id <= cursor)
             .order_by(form_versions.c.tps, form_versions.c.version_no))
     if prefix != NATIONAL:
-        # a range, not LIKE: both databases answer it from the TPS index ("9" + 1 is ":")
-        stmt = stmt.where(form_versions.c.tps >= prefix, form_versions.c.tps < prefix + ":")
+        stmt = stmt.where(within_code(form_versions.c.tps, prefix))
     found: dict[str, CurrentVersion] = {}
     for row in conn.execute(stmt):  # ordered by version, so the newest of each TPS wins
         found[row.tps] = CurrentVersion(contest, row.tps, row.id, row.version_no, row.submitted_at,
@@ -108,7 +107,7 @@ def versions_in(conn: Connection, contest: str, prefix: str) -> dict[str, list[S
     stmt = (select(form_versions, corrections.c.decided_by)
             .outerjoin(corrections, corrections.c.version_id == form_versions.c.id)
             .where(form_versions.c.contest == contest, form_versions.c.id <= cursor,
-                   form_versions.c.tps >= prefix, form_versions.c.tps < prefix + ":")
+                   within_code(form_versions.c.tps, prefix))
             .order_by(form_versions.c.tps, form_versions.c.version_no))
     found: dict[str, list[StoredVersion]] = {}
     for r in conn.execute(stmt):
