@@ -7,9 +7,11 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
@@ -27,6 +29,7 @@ from suara.services.errors import ServiceError
 from suara.store.engine import make_engine
 from suara.store.reference import load_reference
 from suara.tally.fold import fold_all, pending
+from suara.web import routes as web_routes
 
 log = logging.getLogger("suara.api")
 REFRESH_SECONDS = 0.25
@@ -83,6 +86,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(public.router)
     app.include_router(sirekap.router)
     app.include_router(operator.router)
+    app.include_router(web_routes.router)
+    app.mount("/static", StaticFiles(directory=str(Path(web_routes.__file__).parent / "static")), name="static")
 
     @app.get("/healthz", openapi_extra=access(PUBLIC), include_in_schema=False)
     def healthz(request: Request) -> dict[str, object]:

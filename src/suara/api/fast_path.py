@@ -62,10 +62,14 @@ SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
-    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
     (b"cross-origin-resource-policy", b"cross-origin"),
     (b"strict-transport-security", b"max-age=31536000"),
 ]
+DATA_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+# Pages load only their own scripts, styles and images, and post only to themselves.
+PAGE_CSP = (b"content-security-policy", (b"default-src 'none'; script-src 'self'; style-src 'self'; "
+                                        b"img-src 'self'; connect-src 'self'; form-action 'self'; "
+                                        b"frame-ancestors 'none'; base-uri 'none'"))
 
 
 class SecurityHeaders:
@@ -80,8 +84,10 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        csp = PAGE_CSP if scope["path"].startswith(("/ui/", "/static/")) else DATA_CSP
+
         async def with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS]}
+                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS, csp]}
             await send(message)
         await self.app(scope, receive, with_headers)

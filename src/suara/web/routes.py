@@ -1,0 +1,203 @@
+"""The operators' entry screen: log in, key in one TPS's C Hasil with photos, see the failing
+rules while typing and the policy's outcome on send. Browser sessions are a cookie holding a
+device token; every POST carries a CSRF token matching a second cookie (double submit)."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from suara.api.access import access
+from suara.api.auth import client_address, limit
+from suara.api.limits import LOGIN
+from suara.domain.access import Action, may
+from suara.domain.contests import UnknownContest
+from suara.domain.form import ADMINISTRASI_KEYS
+from suara.domain.policy import OUTCOME_LABELS, Outcome
+from suara.domain.rules import RULES
+from suara.services import accounts
+from suara.services.accounts import Principal
+from suara.services.errors import ServiceError
+from suara.services.photos import accept
+from suara.services.submission import (
+    IdempotencyConflict,
+    Submission,
+    SubmissionResult,
+    check,
+    submit_forms,
+)
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+SESSION, CSRF = "suara_session", "suara_csrf"
+GROUPS = [("pemilih_dpt", "Pemilih dalam DPT"), ("pengguna_dpt", "Pengguna hak pilih DPT"),
+          ("pengguna_dptb", "Pengguna hak pilih DPTb"), ("pengguna_non_dpt", "Pengguna hak pilih DPK"),
+          ("pengguna_total", "Jumlah pengguna hak pilih")]
+BALLOTS = [("surat_suara_diterima", "Diterima (termasuk cadangan 2%)"),
+           ("surat_suara_dikembalikan", "Dikembalikan karena rusak/keliru coblos"),
+           ("surat_suara_tidak_digunakan", "Tidak digunakan"), ("surat_suara_digunakan", "Digunakan")]
+
+
+def _csrf(request: Request) -> str:
+    return request.cookies.get(CSRF) or secrets.token_urlsafe(24)
+
+
+def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    token = _csrf(request)
+    response = templates.TemplateResponse(request, name, {**context, "csrf": token}, status_code=status)
+    response.set_cookie(CSRF, token, httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _check_csrf(request: Request, sent: str | None) -> None:
+    cookie = request.cookies.get(CSRF)
+    if not cookie or not sent or not secrets.compare_digest(cookie, sent):
+        raise ServiceError(403, "csrf", "token CSRF tidak ada atau tidak cocok; muat ulang halaman")
+
+
+def _who(request: Request) -> Principal | None:
+    token = request.cookies.get(SESSION)
+    return accounts.authenticate(request.app.state.publisher.engine, token) if token else None
+
+
+def _form_doc(contest: str, tps: str, fields: dict[str, str]) -> dict[str, Any]:
+    """The form JSON from the screen's fields; anything not a whole number is left for R12 to refuse."""
+    def number(value: str) -> Any:
+        return int(value) if value.isdigit() and value.isascii() else value
+    administrasi = {k: number(fields[k]) for k in ADMINISTRASI_KEYS if fields.get(k, "").strip()}
+    doc: dict[str, Any] = {"tps": tps, "contest": contest,
+                           "suara": {k.removeprefix("suara_"): number(v) for k, v in fields.items()
+                                     if k.startswith("suara_") and k.removeprefix("suara_").isdigit()}}
+    for key in ("suara_sah", "suara_tidak_sah", "suara_total"):
+        doc[key] = number(fields.get(key, ""))
+    if administrasi:
+        doc["administrasi"] = administrasi
+    return doc
+
+
+def _flags(result: SubmissionResult) -> list[dict[str, str]]:
+    return [{"rule": f.rule, "severity": f.severity.value, "message": f.message, "judul": RULES[f.rule].judul}
+            for f in result.flags]
+
+
+@router.get("/login", openapi_extra=access("public"))
+def login_page(request: Request) -> HTMLResponse:
+    return _page(request, "login.html", {"who": None, "error": None})
+
+
+@router.post("/login", openapi_extra=access("public, rate limited"))
+async def login(request: Request) -> Response:
+    form = await request.form()
+    _check_csrf(request, str(form.get("csrf", "")))
+    limit(request, f"login:{client_address(request)}", LOGIN)
+    try:
+        token, _ = await run_in_threadpool(accounts.login, request.app.state.writer, str(form.get("username", "")),
+                                             str(form.get("password", "")), "browser")
+    except accounts.AccountError as exc:
+        return _page(request, "login.html", {"who": None, "error": exc.message}, 401)
+    response = RedirectResponse("/ui/entry", status_code=303)
+    response.set_cookie(SESSION, token, httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    return response
+
+
+@router.post("/logout", openapi_extra=access("authenticated"))
+async def logout(request: Request) -> Response:
+    form = await request.form()
+    _check_csrf(request, str(form.get("csrf", "")))
+    if token := request.cookies.get(SESSION):
+        accounts.revoke_token(request.app.state.writer, token)
+    response = RedirectResponse("/ui/login", status_code=303)
+    response.delete_cookie(SESSION)
+    return response
+
+
+@router.get("/entry", openapi_extra=access("role:KPPS, own TPS"))
+def entry(request: Request, contest: Annotated[str, Query(pattern=r"^[a-z0-9-]{1,32}$")] = "ppwp",
+          tps: Annotated[str | None, Query(pattern=r"^\d{13}$")] = None) -> Response:
+    who = _who(request)
+    if who is None:
+        return RedirectResponse("/ui/login", status_code=303)
+    tps = tps or who.scope
+    reference = request.app.state.reference
+    try:
+        chosen = reference.contest(contest)
+    except UnknownContest as exc:
+        raise ServiceError(404, "unknown_contest", str(exc)) from None
+    if not (reference.tree.has_tps(tps) and chosen.covers(tps)):
+        raise ServiceError(404, "unknown_tps", f"TPS {tps} tidak ada dalam {contest}")
+    if not may(who.role, who.scope, Action.SUBMIT_FORM, tps):
+        raise ServiceError(403, "forbidden", f"{who.actor} hanya boleh mengisi formulir TPS {who.scope}")
+    return _page(request, "entry.html", {"who": who, "contest": chosen, "tps": tps, "key": uuid.uuid4().hex,
+                                         "desa": reference.tree.get(tps[:10]).nama, "groups": GROUPS,
+                                         "ballots": BALLOTS})
+
+
+@router.post("/check", openapi_extra=access("role:KPPS, own TPS"))
+async def check_fields(request: Request) -> Response:
+    """The rules on what has been typed so far; nothing is stored."""
+    _check_csrf(request, request.headers.get("x-csrf-token"))
+    who = _who(request)
+    if who is None:
+        raise ServiceError(401, "unauthenticated", "sesi berakhir; masuk lagi")
+    try:
+        body = orjson.loads(await request.body())
+        doc = _form_doc(str(body["contest"]), str(body["tps"]), {str(k): str(v) for k, v in body["fields"].items()})
+    except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+        raise ServiceError(422, "bad_request", "permintaan pemeriksaan tidak sah") from None
+    outcome = check(request.app.state.reference, doc, request.app.state.policy)
+    if isinstance(outcome, SubmissionResult):
+        error = None if outcome.error_code == "rules_failed" else {"code": outcome.error_code, "message": outcome.message}
+        return Response(orjson.dumps({"flags": _flags(outcome), "error": error}), media_type="application/json")
+    flags = [{"rule": f.rule, "severity": f.severity.value, "message": f.message, "judul": RULES[f.rule].judul}
+             for f in outcome.flags]
+    return Response(orjson.dumps({"flags": flags, "error": None, "outcome": OUTCOME_LABELS[outcome.outcome]}),
+                    media_type="application/json")
+
+
+@router.post("/submit", openapi_extra=access("role:KPPS, own TPS"))
+async def submit(request: Request) -> Response:
+    form = await request.form(max_files=3, max_fields=60)
+    _check_csrf(request, str(form.get("csrf", "")))
+    who = _who(request)
+    if who is None:
+        return RedirectResponse("/ui/login", status_code=303)
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    doc = _form_doc(fields.get("contest", ""), fields.get("tps", ""), fields)
+    if not may(who.role, who.scope, Action.SUBMIT_FORM, doc["tps"]):
+        raise ServiceError(403, "forbidden", f"{who.actor} hanya boleh mengisi formulir TPS {who.scope}")
+    uploads = {int(name[-1]): (await value.read(), value.content_type) for name, value in form.multi_items()
+               if isinstance(value, UploadFile) and name in ("page1", "page2", "page3") and value.filename}
+    state = request.app.state
+    try:
+        photos = await run_in_threadpool(accept, state.blobs, uploads) if uploads else ()
+    except ServiceError as exc:
+        return _outcome(request, who, doc, Outcome.REFUSED, [], exc.message, None, 422)
+    [result] = await run_in_threadpool(submit_forms, state.writer, state.reference,
+                                       [Submission(doc, f"{who.username}:ui:{fields.get('key', '')}", who.actor,
+                                                   photos=photos)], state.policy)
+    if isinstance(result, IdempotencyConflict):
+        return _outcome(request, who, doc, Outcome.REFUSED, [], "formulir ini sudah dikirim dengan isi lain", None, 409)
+    return _outcome(request, who, doc, result.outcome, _flags(result), result.message, result.version_no,
+                    422 if result.outcome is Outcome.REFUSED else 200)
+
+
+def _outcome(request: Request, who: Principal, doc: dict[str, Any], outcome: Outcome, flags: list[dict[str, str]],
+             message: str | None, version_no: int | None, status: int) -> HTMLResponse:
+    css = {Outcome.STORED: "stored", Outcome.STORED_WITH_NOTES: "notes", Outcome.REFUSED: "refused"}[outcome]
+    status_text = OUTCOME_LABELS[outcome]
+    if outcome is Outcome.STORED_WITH_NOTES:
+        status_text += " " + ", ".join(f["rule"] for f in flags)
+    return _page(request, "outcome.html", {"who": who, "status": status_text, "css": css, "flags": flags,
+                                           "refused": outcome is Outcome.REFUSED, "message": message,
+                                           "version_no": version_no, "tps": doc["tps"], "contest": doc["contest"]},
+                 status)

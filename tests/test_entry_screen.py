@@ -1,0 +1,119 @@
+"""The operators' entry screen over HTTP: session, CSRF, live rule checks, the policy's outcome."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from helpers import count_rows, ppwp_form
+from PIL import Image
+
+from suara.domain.access import Role
+from suara.domain.policy import Policy
+from suara.services.accounts import create_account
+
+PASSWORD = "rahasia-sekali-123"
+TPS = "3171011001001"
+
+
+def fields_of(doc):
+    fields = {f"suara_{k}": str(v) for k, v in doc["suara"].items()}
+    fields.update({k: str(doc[k]) for k in ("suara_sah", "suara_tidak_sah", "suara_total")})
+    fields.update({k: str(v) for k, v in doc.get("administrasi", {}).items()})
+    return fields
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+@pytest.fixture
+def browser(client, engine):
+    create_account(engine, "kpps-gambir", PASSWORD, Role.KPPS, TPS, "test")
+    page = client.get("/ui/login")
+    assert page.status_code == 200 and "Kata sandi" in page.text
+    response = client.post("/ui/login", data={"csrf": csrf_of(page.text), "username": "kpps-gambir",
+                                              "password": PASSWORD}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/ui/entry"
+    return client
+
+
+def entry_page(client):
+    page = client.get("/ui/entry")
+    assert page.status_code == 200
+    return page.text, csrf_of(page.text), re.search(r'name="key" value="([^"]+)"', page.text).group(1)
+
+
+def test_the_screen_needs_a_session_and_a_csrf_token(client, engine):
+    assert client.get("/ui/entry", follow_redirects=False).headers["location"] == "/ui/login"
+    create_account(engine, "kpps-gambir", PASSWORD, Role.KPPS, TPS, "test")
+    client.get("/ui/login")
+    refused = client.post("/ui/login", data={"csrf": "forged", "username": "kpps-gambir", "password": PASSWORD})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "csrf"
+    token = csrf_of(client.get("/ui/login").text)
+    wrong = client.post("/ui/login", data={"csrf": token, "username": "kpps-gambir", "password": "salah-sekali"})
+    assert wrong.status_code == 401 and "kata sandi salah" in wrong.text
+    page = client.get("/ui/login")
+    assert "content-security-policy" in page.headers and "script-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_rules_are_shown_while_typing(browser):
+    page, csrf, _ = entry_page(browser)
+    assert "ANIES RASYID BASWEDAN" in page and 'name="suara_3"' in page and "GAMBIR" in page
+    doc = ppwp_form(TPS, (117, 100, 20))
+    doc["suara_sah"] = 999
+    answer = browser.post("/ui/check", json={"contest": "ppwp", "tps": TPS, "fields": fields_of(doc)},
+                          headers={"X-CSRF-Token": csrf}).json()
+    assert {f["rule"] for f in answer["flags"]} == {"R8", "R9"}
+    assert any(f["judul"] == "Jumlah suara sah tidak sama dengan jumlah perolehan paslon" for f in answer["flags"])
+    clean = browser.post("/ui/check", json={"contest": "ppwp", "tps": TPS, "fields": fields_of(ppwp_form(TPS))},
+                         headers={"X-CSRF-Token": csrf}).json()
+    assert clean["flags"] == [] and clean["outcome"] == "Data Sudah Terkirim"
+    typo = browser.post("/ui/check", json={"contest": "ppwp", "tps": TPS,
+                                           "fields": dict(fields_of(ppwp_form(TPS)), suara_1="6l7")},
+                        headers={"X-CSRF-Token": csrf}).json()
+    assert "suara.1" in typo["error"]["message"]
+    assert browser.post("/ui/check", json={"contest": "ppwp", "tps": TPS, "fields": {}}).status_code == 403
+
+
+def test_sending_shows_the_outcome_of_the_policy(browser, engine):
+    browser.app.state.policy = Policy.STRICT
+    _, csrf, key = entry_page(browser)
+    broken = ppwp_form(TPS, (117, 100, 20))
+    broken["suara_sah"] = 999
+    refused = browser.post("/ui/submit", data={"csrf": csrf, "contest": "ppwp", "tps": TPS, "key": key,
+                                               **fields_of(broken)})
+    assert refused.status_code == 422 and "Data Tidak Terkirim" in refused.text and "R8" in refused.text
+    assert count_rows(engine) == 0
+    noted = ppwp_form(TPS, (117, 100, 20))
+    noted["administrasi"]["surat_suara_digunakan"] += 1
+    noted["administrasi"]["surat_suara_tidak_digunakan"] -= 1
+    response = browser.post("/ui/submit", data={"csrf": csrf, "contest": "ppwp", "tps": TPS, "key": key,
+                                                **fields_of(noted)})
+    assert response.status_code == 200 and "Data Sudah Terkirim, dengan Catatan R7" in response.text
+    again = browser.post("/ui/submit", data={"csrf": csrf, "contest": "ppwp", "tps": TPS, "key": key,
+                                             **fields_of(noted)})
+    assert again.status_code == 200 and count_rows(engine) == 1  # the same page sent twice is stored once
+    _, csrf, key = entry_page(browser)
+    image = io.BytesIO()
+    Image.new("RGB", (640, 480), (200, 10, 10)).save(image, "JPEG")
+    clean = browser.post("/ui/submit", data={"csrf": csrf, "contest": "ppwp", "tps": TPS, "key": key,
+                                             **fields_of(ppwp_form(TPS, (17, 100, 20)))},
+                         files={"page2": ("c1.jpg", image.getvalue(), "image/jpeg")})
+    assert clean.status_code == 200 and "<h1 class=\"stored\">Data Sudah Terkirim</h1>" in clean.text
+    assert count_rows(engine) == 2
+
+
+def test_bad_sends_change_nothing(browser, engine):
+    _, csrf, key = entry_page(browser)
+    fields = fields_of(ppwp_form(TPS))
+    assert browser.post("/ui/submit", data={"contest": "ppwp", "tps": TPS, "key": key, **fields}).status_code == 403
+    other = browser.post("/ui/submit", data={"csrf": csrf, "contest": "ppwp", "tps": "3171011001002", "key": key,
+                                             **fields})
+    assert other.status_code == 403
+    fake = browser.post("/ui/submit", data={"csrf": csrf, "contest": "ppwp", "tps": TPS, "key": key, **fields},
+                        files={"page1": ("c1.jpg", b"bukan foto", "image/jpeg")})
+    assert fake.status_code == 422 and "Data Tidak Terkirim" in fake.text
+    assert browser.get("/ui/entry", params={"tps": "3171011001002"}).status_code == 403
+    assert count_rows(engine) == 0
