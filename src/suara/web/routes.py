@@ -24,7 +24,7 @@ from suara.domain.contests import UnknownContest
 from suara.domain.form import ADMINISTRASI_KEYS
 from suara.domain.policy import OUTCOME_LABELS, Outcome
 from suara.domain.rules import RULES
-from suara.services import accounts
+from suara.services import accounts, complaints, corrections
 from suara.services.accounts import Principal
 from suara.services.errors import ServiceError
 from suara.services.photos import accept
@@ -201,3 +201,95 @@ def _outcome(request: Request, who: Principal, doc: dict[str, Any], outcome: Out
                                            "refused": outcome is Outcome.REFUSED, "message": message,
                                            "version_no": version_no, "tps": doc["tps"], "contest": doc["contest"]},
                  status)
+
+
+# --- officials: corrections and complaints ------------------------------------------------------
+
+
+def _official(request: Request) -> Principal:
+    who = _who(request)
+    if who is None:
+        raise ServiceError(401, "unauthenticated", "masuk dulu di /ui/login")
+    return who
+
+
+@router.get("/correct", openapi_extra=access("role:PPK|KPU_KABKOTA|KPU_PROVINSI, in scope"))
+def correction_form(request: Request, tps: Annotated[str, Query(pattern=r"^\d{13}$")],
+                    contest: Annotated[str, Query(pattern=r"^[a-z0-9-]{1,32}$")] = "ppwp") -> Response:
+    who = _official(request)
+    reference = request.app.state.reference
+    try:
+        chosen = reference.contest(contest)
+    except UnknownContest as exc:
+        raise ServiceError(404, "unknown_contest", str(exc)) from None
+    if not (reference.tree.has_tps(tps) and chosen.covers(tps)):
+        raise ServiceError(404, "unknown_tps", f"TPS {tps} tidak ada dalam {contest}")
+    if not may(who.role, who.scope, Action.PROPOSE_CORRECTION, tps):
+        raise ServiceError(403, "forbidden", f"{who.actor} tidak boleh mengusulkan koreksi untuk TPS {tps}")
+    return _page(request, "entry.html", {"who": who, "contest": chosen, "tps": tps, "key": "",
+                                         "desa": reference.tree.get(tps[:10]).nama, "groups": GROUPS,
+                                         "ballots": BALLOTS, "action": "/ui/corrections", "correction": True})
+
+
+@router.post("/corrections", openapi_extra=access("role:PPK|KPU_KABKOTA|KPU_PROVINSI, in scope"))
+async def propose_correction(request: Request) -> Response:
+    form = await request.form(max_fields=60)
+    _check_csrf(request, str(form.get("csrf", "")))
+    who = _official(request)
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    doc = _form_doc(fields.get("contest", ""), fields.get("tps", ""), fields)
+    proposal = await run_in_threadpool(corrections.propose, request.app.state.writer, request.app.state.reference,
+                                       who, doc, fields.get("reason", ""))
+    return _corrections_page(request, who, f"Koreksi #{proposal.id} diusulkan; menunggu pengesahan KPU RI.")
+
+
+@router.get("/corrections", openapi_extra=access("role:officials and KPU_RI, in scope"))
+def corrections_page(request: Request) -> Response:
+    who = _who(request)
+    if who is None:
+        return RedirectResponse("/ui/login", status_code=303)
+    return _corrections_page(request, who, None)
+
+
+def _corrections_page(request: Request, who: Principal, notice: str | None) -> HTMLResponse:
+    items = corrections.listing(request.app.state.writer, who, None)
+    return _page(request, "corrections.html", {
+        "who": who, "items": items, "notice": notice,
+        "can_propose": may(who.role, who.scope, Action.PROPOSE_CORRECTION, who.scope),
+        "can_decide": may(who.role, who.scope, Action.DECIDE_CORRECTION, who.scope)})
+
+
+@router.post("/corrections/{correction_id}/decision", openapi_extra=access("role:KPU_RI"))
+async def decide_correction(request: Request, correction_id: int) -> Response:
+    form = await request.form(max_fields=5)
+    _check_csrf(request, str(form.get("csrf", "")))
+    who = _official(request)
+    approve = str(form.get("approve", "")) == "1"
+    decided = await run_in_threadpool(corrections.decide, request.app.state.writer, request.app.state.reference,
+                                      who, correction_id, approve, str(form.get("reason", "")))
+    return _corrections_page(request, who, f"Koreksi #{decided.id}: {decided.status}.")
+
+
+@router.get("/complaints", openapi_extra=access("role:officials and KPU_RI, in scope"))
+def complaints_page(request: Request) -> Response:
+    who = _who(request)
+    if who is None:
+        return RedirectResponse("/ui/login", status_code=303)
+    return _complaints_page(request, who, None)
+
+
+def _complaints_page(request: Request, who: Principal, notice: str | None) -> HTMLResponse:
+    return _page(request, "complaints.html", {"who": who, "notice": notice,
+                                              "items": complaints.queue(request.app.state.writer, who, None)})
+
+
+@router.post("/complaints/{number}/status", openapi_extra=access("role:officials and KPU_RI, in scope"))
+async def move_complaint(request: Request, number: str) -> Response:
+    form = await request.form(max_fields=6)
+    _check_csrf(request, str(form.get("csrf", "")))
+    who = _official(request)
+    correction = str(form.get("correction_id", "")).strip()
+    moved = await run_in_threadpool(complaints.move, request.app.state.writer, who, number,
+                                    str(form.get("status", "")), str(form.get("reason", "")) or None,
+                                    int(correction) if correction.isdigit() else None)
+    return _complaints_page(request, who, f"Pengaduan {moved['number']}: {moved['status']}.")
