@@ -29,6 +29,7 @@ from suara.services.errors import ServiceError
 from suara.store.engine import make_engine
 from suara.store.reference import load_reference
 from suara.tally.fold import fold_all, pending
+from suara.web import portal
 from suara.web import routes as web_routes
 
 log = logging.getLogger("suara.api")
@@ -87,6 +88,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(sirekap.router)
     app.include_router(operator.router)
     app.include_router(web_routes.router)
+    app.include_router(portal.router)
     app.mount("/static", StaticFiles(directory=str(Path(web_routes.__file__).parent / "static")), name="static")
 
     @app.get("/healthz", openapi_extra=access(PUBLIC), include_in_schema=False)

@@ -84,7 +84,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
-        csp = PAGE_CSP if scope["path"].startswith(("/ui/", "/static/")) else DATA_CSP
+        csp = DATA_CSP if scope["path"].startswith(("/api/", "/sirekap/")) else PAGE_CSP
 
         async def with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
