@@ -50,3 +50,12 @@ def test_contest_switch_and_errors(client):
     assert client.get("/wilayah/pkwkp-31/32").status_code == 404
     assert client.get("/tps/ppwp/3171011009001").status_code == 404
     assert client.get("/wilayah/ppwp/abc").status_code == 422
+
+
+def test_the_search_box_finds_regions_and_tps(client):
+    page = client.get("/cari", params={"q": "gambir"})
+    assert page.status_code == 200 and 'href="/wilayah/ppwp/317101"' in page.text
+    tps = client.get("/cari", params={"q": "3171011002901"})
+    assert 'href="/tps/ppwp/3171011002901"' in tps.text
+    assert client.get("/cari", params={"q": "x"}).status_code == 422
+    assert "Tidak ada" in client.get("/cari", params={"q": "zzzz"}).text

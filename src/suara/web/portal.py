@@ -91,3 +91,15 @@ def tps_page(request: Request, contest: Annotated[str, CONTEST],
         "doc": doc, "current": current, "names": names, "contest": doc["contest"], "tps": doc["tps"],
         "csrf": request.cookies.get("suara_csrf", ""), "as_of": doc["as_of"]["time_wib"],
     }, headers={"Cache-Control": "public, max-age=30"})
+
+
+@router.get("/cari", openapi_extra=access(PUBLIC))
+def search_page(request: Request, q: str = "") -> HTMLResponse:
+    query = q.strip()[:64]
+    if len(query) < 2:
+        return templates.TemplateResponse(request, "search.html", {"q": query, "hits": [],
+                                                                    "error": "ketik paling sedikit 2 huruf"}, 422)
+    publisher: Publisher = request.app.state.publisher
+    hits = [{**h, "href": f"/tps/ppwp/{h['kode']}" if h["tingkat"] == 5 else f"/wilayah/ppwp/{h['kode']}"}
+            for h in publisher.search(query, 50)]
+    return templates.TemplateResponse(request, "search.html", {"q": query, "hits": hits, "error": None})
