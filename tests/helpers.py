@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -42,3 +43,16 @@ def count_rows(engine: Engine, table: Any = form_versions) -> int:
 
 def audit_count(engine: Engine) -> int:
     return count_rows(engine, audit_events)
+
+
+def fields_of(doc: dict[str, Any]) -> dict[str, str]:
+    """A form as the fields of the entry screen."""
+    fields = {f"suara_{k}": str(v) for k, v in doc["suara"].items()}
+    fields.update({k: str(doc[k]) for k in ("suara_sah", "suara_tidak_sah", "suara_total")})
+    fields.update({k: str(v) for k, v in doc.get("administrasi", {}).items()})
+    return fields
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token a rendered page carries in its forms."""
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]

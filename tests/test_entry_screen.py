@@ -6,7 +6,7 @@ import io
 import re
 
 import pytest
-from helpers import count_rows, ppwp_form
+from helpers import count_rows, csrf_of, fields_of, ppwp_form
 from PIL import Image
 
 from suara.domain.access import Role
@@ -15,17 +15,6 @@ from suara.services.accounts import create_account
 
 PASSWORD = "rahasia-sekali-123"
 TPS = "3171011001001"
-
-
-def fields_of(doc):
-    fields = {f"suara_{k}": str(v) for k, v in doc["suara"].items()}
-    fields.update({k: str(doc[k]) for k in ("suara_sah", "suara_tidak_sah", "suara_total")})
-    fields.update({k: str(v) for k, v in doc.get("administrasi", {}).items()})
-    return fields
-
-
-def csrf_of(page: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
 
 
 @pytest.fixture

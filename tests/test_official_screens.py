@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from helpers import ppwp_form
+from helpers import csrf_of, fields_of, ppwp_form
 
 from suara.domain.access import Role
 from suara.services.accounts import create_account
@@ -15,22 +13,11 @@ PASSWORD = "rahasia-sekali-123"
 TPS = "3171011001001"
 
 
-def csrf_of(page: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-
-
 def sign_in(client, username):
     token = csrf_of(client.get("/ui/login").text)
     response = client.post("/ui/login", data={"csrf": token, "username": username, "password": PASSWORD},
                            follow_redirects=False)
     assert response.status_code == 303
-
-
-def fields_of(doc):
-    fields = {f"suara_{k}": str(v) for k, v in doc["suara"].items()}
-    fields.update({k: str(doc[k]) for k in ("suara_sah", "suara_tidak_sah", "suara_total")})
-    fields.update({k: str(v) for k, v in doc.get("administrasi", {}).items()})
-    return fields
 
 
 def national_votes(client, engine):

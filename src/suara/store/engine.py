@@ -18,10 +18,6 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def make_engine(url: str, read_only: bool = False, **kwargs: Any) -> Engine:
     """An engine for writers (the default) or for readers.
 

@@ -23,7 +23,8 @@ from suara.domain.access import Action, may
 from suara.domain.contests import UnknownContest
 from suara.domain.form import ADMINISTRASI_KEYS
 from suara.domain.policy import OUTCOME_LABELS, Outcome
-from suara.domain.rules import RULES
+from suara.domain.rules import Flag
+from suara.publish.own import flag_docs
 from suara.services import accounts, complaints, corrections
 from suara.services.accounts import Principal
 from suara.services.errors import ServiceError
@@ -33,6 +34,7 @@ from suara.services.submission import (
     Submission,
     SubmissionResult,
     check,
+    flag_dict,
     submit_forms,
 )
 
@@ -85,9 +87,8 @@ def _form_doc(contest: str, tps: str, fields: dict[str, str]) -> dict[str, Any]:
     return doc
 
 
-def _flags(result: SubmissionResult) -> list[dict[str, str]]:
-    return [{"rule": f.rule, "severity": f.severity.value, "message": f.message, "judul": RULES[f.rule].judul}
-            for f in result.flags]
+def _flags(flags: list[Flag]) -> list[dict[str, str]]:
+    return flag_docs([flag_dict(f) for f in flags])
 
 
 @router.get("/login", openapi_extra=access("public"))
@@ -157,9 +158,8 @@ async def check_fields(request: Request) -> Response:
     outcome = check(request.app.state.reference, doc, request.app.state.policy)
     if isinstance(outcome, SubmissionResult):
         error = None if outcome.error_code == "rules_failed" else {"code": outcome.error_code, "message": outcome.message}
-        return Response(orjson.dumps({"flags": _flags(outcome), "error": error}), media_type="application/json")
-    flags = [{"rule": f.rule, "severity": f.severity.value, "message": f.message, "judul": RULES[f.rule].judul}
-             for f in outcome.flags]
+        return Response(orjson.dumps({"flags": _flags(outcome.flags), "error": error}), media_type="application/json")
+    flags = _flags(outcome.flags)
     return Response(orjson.dumps({"flags": flags, "error": None, "outcome": OUTCOME_LABELS[outcome.outcome]}),
                     media_type="application/json")
 
@@ -187,7 +187,7 @@ async def submit(request: Request) -> Response:
                                                    photos=photos)], state.policy)
     if isinstance(result, IdempotencyConflict):
         return _outcome(request, who, doc, Outcome.REFUSED, [], "formulir ini sudah dikirim dengan isi lain", None, 409)
-    return _outcome(request, who, doc, result.outcome, _flags(result), result.message, result.version_no,
+    return _outcome(request, who, doc, result.outcome, _flags(result.flags), result.message, result.version_no,
                     422 if result.outcome is Outcome.REFUSED else 200)
 
 
