@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from helpers import ppwp_form
+from helpers import audit_count, count_rows, ppwp_form
 
 from suara.services.submission import Submission, submit_forms
+from suara.store.schema import complaints
 
 
 def publish(client, engine, reference, *docs):
@@ -26,7 +27,7 @@ def test_drill_down_from_the_nation_to_a_tps(client, engine, reference):
     assert "bukan hasil resmi" in nation.text and "<svg" in nation.text
     assert 'href="/wilayah/ppwp/31"' in nation.text and "R8" in nation.text
     api = client.get("/api/v1/results/ppwp/0").json()["totals"]
-    table = nation.text.split('<table class="candidates">')[1].split("</table>")[0]
+    table = nation.text.split('id="candidates">')[1].split("</table>")[0]
     shown = re.findall(r'<td class="n">([\d.]+)</td><td class="n">([\d,]+)</td>', table)
     assert [int(v.replace(".", "")) for v, _ in shown] == [api["votes"][k] for k in ("1", "2", "3")]
     assert [p.replace(",", ".") for _, p in shown] == [api["persen"][k] for k in ("1", "2", "3")]
@@ -46,10 +47,13 @@ def test_contest_switch_and_errors(client):
     province = client.get("/wilayah/ppwp/31")
     assert 'href="/wilayah/pkwkp-31/31"' in province.text
     assert client.get("/wilayah/pkwkp-31/31").status_code == 200
-    assert client.get("/wilayah/ppwp/99").status_code == 404
-    assert client.get("/wilayah/pkwkp-31/32").status_code == 404
-    assert client.get("/tps/ppwp/3171011009001").status_code == 404
-    assert client.get("/wilayah/ppwp/abc").status_code == 422
+    for path, status in (("/wilayah/ppwp/99", 404), ("/wilayah/pkwkp-31/32", 404), ("/tps/ppwp/3171011009001", 404),
+                         ("/wilayah/ppwp/abc", 422), ("/pengaduan/PGD-22222222", 404), ("/pengaduan/xyz", 404)):
+        page = client.get(path)
+        assert page.status_code == status, path
+        # a reader gets a page to go on from, not JSON
+        assert page.headers["content-type"].startswith("text/html") and 'href="/wilayah/ppwp/0"' in page.text
+    assert client.get("/api/v1/results/ppwp/99").headers["content-type"].startswith("application/json")
 
 
 def test_the_search_box_finds_regions_and_tps(client):
@@ -59,3 +63,59 @@ def test_the_search_box_finds_regions_and_tps(client):
     assert 'href="/tps/ppwp/3171011002901"' in tps.text
     assert client.get("/cari", params={"q": "x"}).status_code == 422
     assert "Tidak ada" in client.get("/cari", params={"q": "zzzz"}).text
+
+
+def test_children_sort_by_any_column_without_javascript(client, engine, reference):
+    publish(client, engine, reference, ppwp_form("3171011001001", (60, 122, 64)), ppwp_form("3201011001001", (1, 2, 3)),
+            ppwp_form("3201011001002", (500, 2, 3)))
+    def order(query):
+        page = client.get(f"/wilayah/ppwp/0{query}").text
+        table = page.split('class="children"')[1]
+        return re.findall(r'<th scope="row"><a href="/wilayah/ppwp/(\d+)"', table), table
+    assert order("")[0] == ["31", "32"]  # tree order by default
+    by_votes, table = order("?urut=1&arah=turun")
+    assert by_votes == ["32", "31"] and 'aria-sort="descending"' in table
+    assert 'href="?urut=1&amp;arah=naik"' in table  # the same header flips the direction
+    assert order("?urut=1&arah=naik")[0] == ["31", "32"]
+    assert order("?urut=nama&arah=turun")[0] == ["32", "31"]  # JAWA BARAT after DKI JAKARTA, reversed
+    assert order("?urut=bogus&arah=sideways")[0] == ["31", "32"]
+
+
+def test_english_on_request_and_kept(client, engine, reference):
+    publish(client, engine, reference, ppwp_form("3171011001001", (1060, 122, 64)))
+    english = client.get("/wilayah/ppwp/0?lang=en")
+    assert english.status_code == 200 and '<html lang="en">' in english.text
+    assert "1 of 10 polling stations (10.00000%)" in english.text and "not the official result" in english.text
+    assert "1,060" in english.text
+    assert client.cookies.get("suara_lang") == "en"
+    assert "Version history" in client.get("/tps/ppwp/3171011001001").text  # the cookie keeps the choice
+    back = client.get("/wilayah/ppwp/0?lang=id")
+    assert '<html lang="id">' in back.text and "1 dari 10 TPS (10,00000%)" in back.text and "1.060" in back.text
+
+
+def test_file_a_complaint_from_the_tps_page_and_follow_it(client, engine, reference):
+    publish(client, engine, reference, ppwp_form("3171011001001", (60, 122, 64)))
+    page = client.get("/tps/ppwp/3171011001001")
+    assert 'action="/tps/ppwp/3171011001001/pengaduan"' in page.text and "Belum ada pengaduan" in page.text
+    sent = client.post("/tps/ppwp/3171011001001/pengaduan", data={"uraian": "Paslon 2 di foto 112, bukan 122."},
+                       follow_redirects=False)
+    assert sent.status_code == 303
+    number = re.fullmatch(r"/pengaduan/(PGD-[A-Z0-9]{8})\?baru=1", sent.headers["location"]).group(1)
+    status = client.get(sent.headers["location"])
+    assert status.status_code == 200 and number in status.text and "diterima" in status.text
+    assert client.get("/pengaduan", params={"nomor": number.lower()}, follow_redirects=True).url.path == \
+        f"/pengaduan/{number}"
+    assert number in client.get("/tps/ppwp/3171011001001").text
+    assert client.get(f"/api/v1/complaints/{number}").json()["status"] == "received"
+
+
+def test_a_refused_complaint_keeps_what_was_typed_and_files_nothing(client, engine):
+    before = audit_count(engine)
+    short = client.post("/tps/ppwp/3171011001001/pengaduan", data={"uraian": "salah"})
+    assert short.status_code == 422 and "10-2000" in short.text and ">salah</textarea>" in short.text
+    crossed = client.post("/tps/ppwp/3171011001001/pengaduan", data={"uraian": "angka tidak sama dengan foto"},
+                          headers={"origin": "https://evil.example"})
+    assert crossed.status_code == 403 and crossed.headers["content-type"].startswith("text/html")
+    unknown = client.post("/tps/ppwp/3171011009001/pengaduan", data={"uraian": "angka tidak sama dengan foto"})
+    assert unknown.status_code == 404
+    assert count_rows(engine, complaints) == 0 and audit_count(engine) == before

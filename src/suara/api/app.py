@@ -96,13 +96,18 @@ def create_app(database_url: str | None = None) -> FastAPI:
         seq, moment = request.app.state.publisher.as_of
         return {"ok": True, "tally_seq": seq, "time": moment.isoformat()}
 
+    def refusal(request: Request, status: int, code: str, message: str, details: object = None) -> Response:
+        if portal.is_portal(request.url.path):
+            return portal.error_page(request, status, message)
+        return error(status, code, message, details)
+
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound) -> Response:
-        return error(404, exc.code, exc.message)
+        return refusal(request, 404, exc.code, exc.message)
 
     @app.exception_handler(ServiceError)
     async def refused(request: Request, exc: ServiceError) -> Response:
-        response = error(exc.status, exc.code, exc.message, exc.details)
+        response = refusal(request, exc.status, exc.code, exc.message, exc.details)
         if exc.status == 429 and isinstance(exc.details, dict):
             response.headers["Retry-After"] = str(int(exc.details["retry_after"]))
         return response
@@ -110,12 +115,12 @@ def create_app(database_url: str | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
         details = [{"loc": list(e.get("loc", ())), "msg": e.get("msg")} for e in exc.errors()]
-        return error(422, "invalid_request", "parameter tidak sah", details)
+        return refusal(request, 422, "invalid_request", "parameter tidak sah", details)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "http_error")
-        return error(exc.status_code, code, str(exc.detail))
+        return refusal(request, exc.status_code, code, str(exc.detail))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

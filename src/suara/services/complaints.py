@@ -58,6 +58,14 @@ def status(engine: Engine, number: str) -> dict[str, Any]:
     return _public(row)
 
 
+def of_tps(engine: Engine, contest: str, tps: str) -> list[dict[str, Any]]:
+    """What anyone may see of the complaints about one TPS: numbers and states, not the texts."""
+    stmt = (select(complaints).where(complaints.c.contest == contest, complaints.c.tps == tps)
+            .order_by(complaints.c.id))
+    with engine.connect() as conn:
+        return [_public(r) for r in conn.execute(stmt)]
+
+
 def queue(engine: Engine, who: Principal, state: str | None) -> list[dict[str, Any]]:
     if not may(who.role, who.scope, Action.REVIEW_COMPLAINT, who.scope):
         raise ServiceError(403, "forbidden", f"{who.actor} tidak menangani pengaduan")

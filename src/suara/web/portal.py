@@ -1,40 +1,178 @@
 """The public portal: drill-down from the nation to one TPS, server-rendered (no JavaScript
-needed to read), built from the same rendered documents the API serves."""
+needed to read), built from the same rendered documents the API serves. A small script makes
+the pages follow the count live; the complaint form works as a plain HTML form."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+import re
+from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode, urlsplit
 
 import orjson
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from suara.api.access import PUBLIC, access
-from suara.domain.percent import format_id
-from suara.domain.rules import RULES
+from suara.api.auth import client_address, limit
+from suara.api.limits import COMPLAINT_PER_ADDRESS
+from suara.domain.localtime import wib_text
 from suara.publish import routes
-from suara.publish.publisher import Publisher
+from suara.publish.publisher import Document, Publisher
+from suara.services import complaints
+from suara.services.errors import ServiceError
+from suara.web import i18n
+from suara.web.portal_views import (
+    CHILD_HEADINGS,
+    Order,
+    administrasi_view,
+    candidates_view,
+    children_view,
+    flags_view,
+)
 from suara.web.routes import templates
 
 router = APIRouter(include_in_schema=False)
 CONTEST = Path(pattern=r"^[a-z0-9-]{1,32}$")
 KODE = Path(pattern=r"^(0|\d{2}|\d{4}|\d{6}|\d{10})$")
-CHILD_HEADINGS = {0: "Provinsi", 1: "Kabupaten/kota", 2: "Kecamatan", 3: "Kelurahan/desa", 4: "TPS"}
+TPS = Path(pattern=r"^\d{13}$")
+NUMBER = r"^PGD-[A-Z0-9]{8}$"
 
 
-def _doc(request: Request, key: str, builder: routes.Builder) -> dict[str, Any]:
+def render(request: Request, name: str, context: dict[str, Any], status: int = 200,
+           max_age: int = 5) -> HTMLResponse:
+    """A portal page in the reader's language; `?lang=` is remembered in a cookie."""
+    lang = i18n.language(request)
+    other = "en" if lang == "id" else "id"
+    query = {k: v for k, v in request.query_params.items() if k != "lang"}
+    response = templates.TemplateResponse(request, name, {
+        **context, "lang": lang, "_": i18n.translator(lang), "status_words": i18n.STATUS_WORDS[lang],
+        "other_lang": other, "other_lang_href": "?" + urlencode({**query, "lang": other}),
+    }, status_code=status)
+    if request.query_params.get("lang") in i18n.LANGS:
+        response.set_cookie(i18n.COOKIE, lang, max_age=365 * 86400, samesite="lax",
+                            secure=request.url.scheme == "https")
+    response.headers["Cache-Control"] = f"public, max-age={max_age}" if status < 400 else "no-store"
+    response.headers["Vary"] = "Accept-Encoding, Cookie"
+    return response
+
+
+def _document(request: Request, key: str, builder: routes.Builder) -> Document:
     publisher: Publisher = request.app.state.publisher
-    return orjson.loads(publisher.document(key, builder).body)  # type: ignore[no-any-return]
+    return publisher.document(key, builder)
 
 
-def _pct(text: str | None) -> str:
-    return format_id(Decimal(text)) if text is not None else "-"
+def _live(poll: str, document: Document) -> dict[str, str]:
+    """What the live script needs: the cheap document to poll and the version this page shows."""
+    return {"poll": poll, "etag": document.etag}
 
 
-def progress_text(reported: int, total: int, persen: str) -> str:
-    """'540.771 dari 813.350 TPS (66,48688%)', as the 2019 publication showed it."""
-    return f"{format_id(reported)} dari {format_id(total)} TPS ({format_id(Decimal(persen))}%)"
+@router.get("/", openapi_extra=access(PUBLIC))
+def home() -> Response:
+    return RedirectResponse("/wilayah/ppwp/0", status_code=303)
+
+
+@router.get("/wilayah/{contest}/{kode}", openapi_extra=access(PUBLIC))
+def region_page(request: Request, contest: Annotated[str, CONTEST], kode: Annotated[str, KODE],
+                urut: Annotated[str | None, Query(max_length=16)] = None,
+                arah: Annotated[str | None, Query(max_length=8)] = None) -> HTMLResponse:
+    reference = request.app.state.reference
+    key = f"api/v1/results/{contest}/{kode}"
+    document = _document(request, key, routes.results(reference, contest, kode))
+    doc = orjson.loads(document.body)
+    lang = i18n.language(request)
+    totals, region = doc["totals"], doc["region"]
+    order = Order.parse(urut, arah, [str(c["nomor_urut"]) for c in doc["contest"]["candidates"]])
+    # the races of the region being viewed: the presidency, and its governor and bupati/walikota
+    switch = [{"key": other.key, "nama": other.nama, "href": f"/wilayah/{other.key}/{kode}"}
+              for other in reference.contests.values() if other.covers(kode)]
+    return render(request, "region.html", {
+        "contest": doc["contest"], "region": region, "crumbs": doc["breadcrumbs"], "contests": switch,
+        "progress": {"reported": i18n.number(totals["tps_reported"], lang),
+                     "total": i18n.number(totals["tps_total"], lang),
+                     "persen": i18n.number(totals["progress_persen"], lang)},
+        "as_of": doc["as_of"], "candidates": candidates_view(doc, lang),
+        "totals": {"sah": i18n.number(totals["suara_sah"], lang),
+                   "tidak_sah": i18n.number(totals["suara_tidak_sah"], lang),
+                   "flagged": i18n.number(totals["tps_flagged"], lang)},
+        "flags": flags_view(doc, lang), "rows": children_view(doc, order, lang), "order": order,
+        "child_heading": CHILD_HEADINGS[region["tingkat"]], "live": _live("/" + key, document),
+        "sirekap": _sirekap_path(doc["contest"], kode)})
+
+
+@router.get("/tps/{contest}/{tps}", openapi_extra=access(PUBLIC))
+def tps_page(request: Request, contest: Annotated[str, CONTEST], tps: Annotated[str, TPS]) -> HTMLResponse:
+    return _tps_page(request, contest, tps, {}, 200)
+
+
+def _tps_page(request: Request, contest: str, tps: str, complaint: dict[str, str], status: int) -> HTMLResponse:
+    reference = request.app.state.reference
+    key = f"api/v1/tps/{contest}/{tps}"
+    document = _document(request, key, routes.tps_record(reference, contest, tps))
+    doc = orjson.loads(document.body)
+    current = doc["current"]
+    filed = complaints.of_tps(request.app.state.publisher.engine, contest, tps)
+    return render(request, "tps_page.html", {
+        "doc": doc, "current": current, "contest": doc["contest"], "tps": doc["tps"], "as_of": doc["as_of"],
+        "names": {str(c["nomor_urut"]): c["nama"] for c in doc["contest"]["candidates"]},
+        "administrasi": administrasi_view(current["form"].get("administrasi") if current else None),
+        "complaints": filed, "complaint": complaint, "live": _live("/" + key, document),
+    }, status)
+
+
+@router.post("/tps/{contest}/{tps}/pengaduan", openapi_extra=access("public, rate limited"))
+async def file_complaint(request: Request, contest: Annotated[str, CONTEST], tps: Annotated[str, TPS]) -> Response:
+    _same_origin(request)
+    form = await request.form()
+    text = str(form.get("uraian", ""))
+    try:
+        limit(request, f"complaint:{client_address(request)}", COMPLAINT_PER_ADDRESS)
+        filed = await run_in_threadpool(complaints.file, request.app.state.writer, request.app.state.reference,
+                                        contest, tps, text)
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        return _tps_page(request, contest, tps, {"text": text[:2000], "error": exc.message}, exc.status)
+    return RedirectResponse(f"/pengaduan/{filed['number']}?baru=1", status_code=303)
+
+
+def _same_origin(request: Request) -> None:
+    """The complaint form needs no login, so no session to protect; refusing posts made from
+    other sites still keeps third-party pages from filing in a visitor's name."""
+    origin = request.headers.get("origin")
+    if request.headers.get("sec-fetch-site") == "cross-site" or (
+            origin and origin != "null" and urlsplit(origin).netloc != request.url.netloc):
+        raise ServiceError(403, "cross_site", "pengaduan hanya dapat dikirim dari halaman TPS di situs ini")
+
+
+@router.get("/pengaduan", openapi_extra=access(PUBLIC))
+def complaint_lookup(request: Request, nomor: Annotated[str, Query(max_length=32)] = "") -> Response:
+    number = nomor.strip().upper()
+    if number:
+        return RedirectResponse(f"/pengaduan/{number}", status_code=303)
+    return render(request, "complaint.html", {"item": None})
+
+
+@router.get("/pengaduan/{number}", openapi_extra=access(PUBLIC))
+def complaint_page(request: Request, number: str, baru: int = 0) -> HTMLResponse:
+    if not re.fullmatch(NUMBER, number):
+        raise ServiceError(404, "unknown_complaint", f"pengaduan {number!r} tidak ada")
+    item = complaints.status(request.app.state.publisher.engine, number)
+    for moment in ("created_at", "updated_at"):
+        item[moment] = wib_text(datetime.fromisoformat(item[moment])) + " WIB"
+    return render(request, "complaint.html", {"item": item, "new": bool(baru)}, max_age=0)
+
+
+@router.get("/cari", openapi_extra=access(PUBLIC))
+def search_page(request: Request, q: str = "") -> HTMLResponse:
+    query = q.strip()[:64]
+    if len(query) < 2:
+        return render(request, "search.html", {"q": query, "hits": [], "error": "ketik paling sedikit 2 huruf"}, 422)
+    publisher: Publisher = request.app.state.publisher
+    hits = [{**h, "href": f"/tps/ppwp/{h['kode']}" if h["tingkat"] == 5 else f"/wilayah/ppwp/{h['kode']}"}
+            for h in publisher.search(query, 50)]
+    return render(request, "search.html", {"q": query, "hits": hits, "error": None})
 
 
 def _sirekap_path(contest: dict[str, Any], kode: str) -> str:
@@ -44,62 +182,13 @@ def _sirekap_path(contest: dict[str, Any], kode: str) -> str:
     return f"/sirekap/pilkada/hhcw/{contest['kind']}/{chain}.json"
 
 
-@router.get("/", openapi_extra=access(PUBLIC))
-def home() -> Response:
-    return RedirectResponse("/wilayah/ppwp/0", status_code=303)
+PORTAL_PATHS = ("/wilayah/", "/tps/", "/pengaduan", "/cari")
 
 
-@router.get("/wilayah/{contest}/{kode}", openapi_extra=access(PUBLIC))
-def region_page(request: Request, contest: Annotated[str, CONTEST], kode: Annotated[str, KODE]) -> HTMLResponse:
-    reference = request.app.state.reference
-    doc = _doc(request, f"api/v1/results/{contest}/{kode}", routes.results(reference, contest, kode))
-    totals, region = doc["totals"], doc["region"]
-    candidates = []
-    for c in doc["contest"]["candidates"]:
-        nomor = str(c["nomor_urut"])
-        persen = totals["persen"][nomor]
-        candidates.append({**c, "votes_text": format_id(totals["votes"][nomor]), "persen_text": _pct(persen),
-                           "width": f"{float(persen or 0) * 4:.1f}"})
-    rows = [{"nama": row["nama"], "href": (f"/tps/{contest}/{row['kode']}" if row["tingkat"] == 5
-                                           else f"/wilayah/{contest}/{row['kode']}"),
-             "votes": [format_id(row["votes"][str(c["nomor_urut"])]) for c in doc["contest"]["candidates"]],
-             "progress": f"{format_id(row['tps_reported'])}/{format_id(row['tps_total'])}",
-             "flagged": format_id(row["tps_flagged"])} for row in doc["children"]]
-    # the races of the region being viewed: the presidency, and its governor and bupati/walikota
-    switch = [{"key": other.key, "nama": other.nama, "href": f"/wilayah/{other.key}/{kode}"}
-              for other in reference.contests.values() if other.covers(kode)]
-    flags = [{"rule": rule, "judul": RULES[rule].judul, "count": format_id(count)}
-             for rule, count in totals["flag_counts"].items()]
-    return templates.TemplateResponse(request, "region.html", {
-        "contest": doc["contest"], "region": region, "crumbs": doc["breadcrumbs"], "contests": switch,
-        "progress": progress_text(totals["tps_reported"], totals["tps_total"], totals["progress_persen"]),
-        "as_of": doc["as_of"]["time_wib"], "tally_seq": doc["as_of"]["tally_seq"], "candidates": candidates,
-        "totals": {"sah": format_id(totals["suara_sah"]), "tidak_sah": format_id(totals["suara_tidak_sah"]),
-                   "flagged": format_id(totals["tps_flagged"])},
-        "flags": flags, "rows": rows, "child_heading": CHILD_HEADINGS[region["tingkat"]],
-        "sirekap": _sirekap_path(doc["contest"], kode)}, headers={"Cache-Control": "public, max-age=5"})
+def is_portal(path: str) -> bool:
+    return path.startswith(PORTAL_PATHS)
 
 
-@router.get("/tps/{contest}/{tps}", openapi_extra=access(PUBLIC))
-def tps_page(request: Request, contest: Annotated[str, CONTEST],
-             tps: Annotated[str, Path(pattern=r"^\d{13}$")]) -> HTMLResponse:
-    reference = request.app.state.reference
-    doc = _doc(request, f"api/v1/tps/{contest}/{tps}", routes.tps_record(reference, contest, tps))
-    current = doc["current"]
-    names = {str(c["nomor_urut"]): c["nama"] for c in doc["contest"]["candidates"]}
-    return templates.TemplateResponse(request, "tps_page.html", {
-        "doc": doc, "current": current, "names": names, "contest": doc["contest"], "tps": doc["tps"],
-        "csrf": request.cookies.get("suara_csrf", ""), "as_of": doc["as_of"]["time_wib"],
-    }, headers={"Cache-Control": "public, max-age=30"})
-
-
-@router.get("/cari", openapi_extra=access(PUBLIC))
-def search_page(request: Request, q: str = "") -> HTMLResponse:
-    query = q.strip()[:64]
-    if len(query) < 2:
-        return templates.TemplateResponse(request, "search.html", {"q": query, "hits": [],
-                                                                    "error": "ketik paling sedikit 2 huruf"}, 422)
-    publisher: Publisher = request.app.state.publisher
-    hits = [{**h, "href": f"/tps/ppwp/{h['kode']}" if h["tingkat"] == 5 else f"/wilayah/ppwp/{h['kode']}"}
-            for h in publisher.search(query, 50)]
-    return templates.TemplateResponse(request, "search.html", {"q": query, "hits": hits, "error": None})
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """A refusal on a portal page, as a page a reader can go on from rather than JSON."""
+    return render(request, "error.html", {"status": status, "message": message}, status)

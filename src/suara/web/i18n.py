@@ -1,0 +1,147 @@
+"""The portal's two languages: Indonesian first, English on request.
+
+Templates are written in Indonesian and wrap each phrase in `_()`; English is a lookup of that
+phrase, so a phrase nobody translated still shows (in Indonesian) rather than breaking a page.
+The choice is made with `?lang=en` and kept in a cookie, so links need not carry it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from fastapi import Request
+
+from suara.domain.percent import format_id
+
+LANGS = ("id", "en")
+COOKIE = "suara_lang"
+
+ENGLISH = {
+    # frame
+    "Langsung ke isi": "Skip to content",
+    "Cari wilayah atau TPS": "Find a region or polling station",
+    "nama atau kode": "name or code",
+    "Cari": "Search",
+    "Publikasi awal formulir C Hasil, bukan hasil resmi; hasil resmi ditetapkan melalui rekapitulasi berjenjang.":
+        "Preliminary publication of the C Hasil forms, not the official result, which comes from the tiered "
+        "recapitulation.",
+    "Cek status pengaduan": "Check a complaint's status",
+    "Dokumentasi API": "API documentation",
+    "Wilayah": "Regions",
+    "Pemilihan": "Contests",
+    # region page
+    "{reported} dari {total} TPS ({persen}%)": "{reported} of {total} polling stations ({persen}%)",
+    "Data per {time} WIB (titik tally {seq})": "Data as of {time} WIB (tally point {seq})",
+    "Perolehan suara": "Votes",
+    "Pasangan calon": "Candidates",
+    "Suara": "Votes",
+    "Suara sah {sah}, tidak sah {tidak_sah}. TPS bercatatan: {flagged}.":
+        "Valid votes {sah}, invalid {tidak_sah}. Flagged polling stations: {flagged}.",
+    "Catatan pemeriksaan": "Checks that failed",
+    "{count} TPS, contoh:": "{count} polling stations, for example",
+    "Provinsi": "Provinces",
+    "Kabupaten/kota": "Regencies and cities",
+    "Kecamatan": "Districts",
+    "Kelurahan/desa": "Villages",
+    "TPS": "Polling stations (TPS)",
+    "Nama": "Name",
+    "TPS masuk": "Reported",
+    "Bercatatan": "Flagged",
+    "urutkan": "sort",
+    "Unduh": "Download",
+    "CSV per wilayah": "CSV per region",
+    "Halaman ini memperbarui diri sendiri saat hasil baru masuk.":
+        "This page updates itself as new results arrive.",
+    "Diperbarui": "Updated",
+    "Diperiksa": "Checked",
+    "Gagal memeriksa data baru; mencoba lagi": "Could not check for new data; trying again",
+    # TPS page
+    "Belum ada data untuk TPS ini.": "No data for this polling station yet.",
+    "Foto formulir": "Photos of the form",
+    "Foto halaman {page} formulir C Hasil": "Photo of page {page} of the C Hasil form",
+    "Halaman {page}: belum ada foto": "Page {page}: no photo yet",
+    "Perbesar": "Zoom in",
+    "Perkecil": "Zoom out",
+    "Tutup": "Close",
+    "IV. Perolehan suara": "IV. Votes per candidate",
+    "V. Jumlah suara": "V. Vote totals",
+    "Suara sah": "Valid votes",
+    "Suara tidak sah": "Invalid votes",
+    "Total suara": "Total votes",
+    "I-III. Data pemilih dan surat suara": "I-III. Voters and ballots",
+    "L": "M",
+    "P": "F",
+    "Jumlah": "Total",
+    "Riwayat versi": "Version history",
+    "Versi {no}, {time} WIB, oleh {actor}": "Version {no}, {time} WIB, by {actor}",
+    "disahkan {who}": "authorised by {who}",
+    "Pengaduan untuk TPS ini": "Complaints about this polling station",
+    "Belum ada pengaduan.": "No complaints yet.",
+    "Laporkan ketidaksesuaian": "Report a mismatch",
+    "Jika angka di atas berbeda dengan foto formulir, tuliskan apa yang berbeda. Anda akan mendapat nomor "
+    "pengaduan untuk melihat statusnya.":
+        "If the numbers above differ from the photo of the form, write what differs. You will get a complaint "
+        "number to follow its status.",
+    "Uraian (10-2000 karakter)": "Description (10-2000 characters)",
+    "Kirim pengaduan": "Send the complaint",
+    "kode": "code",
+    # complaints
+    "Pengaduan {number}": "Complaint {number}",
+    "Simpan nomor ini untuk melihat statusnya nanti.": "Keep this number to check its status later.",
+    "Status": "Status",
+    "Diterima pada": "Received at",
+    "Terakhir berubah": "Last changed",
+    "Alasan": "Reason",
+    "Koreksi": "Correction",
+    "Pemilih dalam DPT": "Voters on the voter list (DPT)",
+    "Pengguna hak pilih DPT": "Voters from the DPT who voted",
+    "Pengguna hak pilih DPTb": "Voters who moved here (DPTb) and voted",
+    "Pengguna hak pilih DPK": "Voters with only an ID card (DPK) who voted",
+    "Jumlah pengguna hak pilih": "All who voted",
+    "Pemilih disabilitas": "Voters with disabilities",
+    "Surat suara diterima (termasuk cadangan 2%)": "Ballots received (incl. 2% reserve)",
+    "Surat suara dikembalikan (rusak/keliru coblos)": "Ballots returned (damaged or spoilt)",
+    "Surat suara tidak digunakan": "Ballots not used",
+    "Surat suara digunakan": "Ballots used",
+    "Dikoreksi lewat koreksi nomor {id}.": "Corrected by correction number {id}.",
+    "Nomor pengaduan": "Complaint number",
+    "Lihat status": "Show status",
+    "Halaman tidak ditemukan": "Page not found",
+    "Permintaan ditolak": "Request refused",
+    "Kembali ke halaman nasional": "Back to the national page",
+    # search
+    "Hasil pencarian": "Search results",
+    "Tidak ada wilayah atau TPS yang cocok.": "No region or polling station matches.",
+    "ketik paling sedikit 2 huruf": "type at least 2 letters",
+}
+# complaint states are stored as identifiers; each language shows its own words for them
+STATUS_WORDS = {"id": {"received": "diterima", "under_review": "sedang diperiksa", "corrected": "dikoreksi",
+                       "rejected": "ditolak"},
+                "en": {"received": "received", "under_review": "under review", "corrected": "corrected",
+                       "rejected": "rejected"}}
+
+
+def language(request: Request) -> str:
+    asked = request.query_params.get("lang")
+    if asked in LANGS:
+        return asked
+    kept = request.cookies.get(COOKIE)
+    return kept if kept in LANGS else "id"
+
+
+def translator(lang: str) -> Callable[..., str]:
+    table = ENGLISH if lang == "en" else {}
+
+    def translate(phrase: str, **values: object) -> str:
+        text = table.get(phrase, phrase)
+        return text.format(**values) if values else text
+    return translate
+
+
+def number(value: int | Decimal | str, lang: str) -> str:
+    """540.771 / 66,48688 in Indonesian, 540,771 / 66.48688 in English."""
+    shown = format_id(Decimal(value) if isinstance(value, str) else value)
+    if lang == "en":
+        return shown.translate(str.maketrans({".": ",", ",": "."}))
+    return shown
