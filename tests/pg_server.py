@@ -32,6 +32,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
+from debian import apt_install
 from sqlalchemy.engine import make_url
 
 ENV_URL = "SUARA_TEST_PG_URL"
@@ -70,24 +71,8 @@ def _find_bin_dir() -> str | None:
 
 
 def _install_postgres() -> None:
-    if not _is_root():
-        raise RuntimeError(
-            "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin and we are not "
-            f"root, so cannot apt-get install them. Install the 'postgresql' package or set "
-            f"{ENV_URL} to a server URL."
-        )
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (
-        ["apt-get", "update"],
-        ["apt-get", "install", "-y", "-q", "postgresql"],
-    ):
-        proc = subprocess.run(
-            cmd, check=False, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True
-        )
-        if proc.returncode != 0:
-            raise RuntimeError(
-                f"{' '.join(cmd)} failed (exit {proc.returncode}):\n{_tail(proc.stdout + proc.stderr)}"
-            )
+    apt_install("postgresql", "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin "
+                f"(or set {ENV_URL} to a server URL)")
 
 
 def _ensure_pg_user() -> None:

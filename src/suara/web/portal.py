@@ -118,7 +118,7 @@ def _tps_page(request: Request, contest: str, tps: str, complaint: dict[str, str
         "names": {str(c["nomor_urut"]): c["nama"] for c in doc["contest"]["candidates"]},
         "administrasi": administrasi_view(current["form"].get("administrasi") if current else None),
         "complaints": filed, "complaint": complaint, "live": _live("/" + key, document),
-    }, status)
+    }, status, max_age=0)  # shows complaints too: one just filed must be there when the reader comes back
 
 
 @router.post("/tps/{contest}/{tps}/pengaduan", openapi_extra=access("public, rate limited"))

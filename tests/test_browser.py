@@ -1,0 +1,214 @@
+"""The public portal in a real headless Chromium (Debian's), driven by Playwright, against the
+app served by uvicorn: what a citizen does with a mouse, a keyboard and a phone."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from debian import apt_install
+from helpers import ppwp_form
+from PIL import Image
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from suara.domain.access import Role
+from suara.services.accounts import create_account, login
+from suara.services.submission import Submission, submit_forms
+from suara.tally.fold import fold_all
+
+CHROMIUM = os.environ.get("SUARA_CHROMIUM", "/usr/bin/chromium")
+# As root, in a machine without network: no sandbox, and nothing that calls home.
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def chromium_path() -> str:
+    if not shutil.which(CHROMIUM):
+        apt_install("chromium", f"{CHROMIUM} not found")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=DESKTOP, locale="id-ID")
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda exc: errors.append(str(exc)))
+    opened.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    yield opened
+    context.close()
+    assert errors == [], f"the page's script failed: {errors}"
+
+
+@pytest.fixture
+def seeded(engine: Any, reference: Any) -> dict[str, dict[str, Any]]:
+    flagged = ppwp_form("3171011001003", (10, 20, 30))
+    flagged["suara_sah"] = 61
+    forms = {f["tps"]: f for f in (ppwp_form("3171011001001", (60, 122, 64)), flagged,
+                                   ppwp_form("3171011002001", (88, 12, 40)), ppwp_form("3201011001001", (1, 2, 3)))}
+    submit_forms(engine, reference, [Submission(f) for f in forms.values()], fold=True)
+    return forms
+
+
+def numbers(texts: list[str]) -> list[int]:
+    return [int(t.replace(".", "")) for t in texts]
+
+
+def api(server: str, path: str) -> Any:
+    return httpx.get(server + path).json()
+
+
+def test_drill_down_by_clicking_and_figures_equal_the_api(page: Page, seeded: Any, live_server: str) -> None:
+    page.goto(live_server + "/")
+    expect(page.locator("h1")).to_have_text("INDONESIA")
+    nation = api(live_server, "/api/v1/results/ppwp/0")["totals"]
+    cells = page.locator("#candidates tr td:nth-child(3)").all_inner_texts()
+    assert numbers(cells) == [nation["votes"][k] for k in ("1", "2", "3")]
+    expect(page.locator("#progress")).to_have_text("4 dari 10 TPS (40,00000%)")
+    for name in ("DKI JAKARTA", "KOTA JAKARTA PUSAT", "GAMBIR", "GAMBIR"):
+        page.locator("table.children").get_by_role("link", name=name, exact=True).click()
+        expect(page.locator("h1")).to_have_text(name)
+    desa = api(live_server, "/api/v1/results/ppwp/3171011001")
+    rows = page.locator("table.children tr").filter(has=page.locator("th[scope=row]"))
+    assert rows.count() == len(desa["children"])
+    first = rows.first.locator("td").all_inner_texts()
+    assert numbers(first[:3]) == [desa["children"][0]["votes"][k] for k in ("1", "2", "3")]
+    page.get_by_role("link", name="TPS 001", exact=True).click()
+    expect(page).to_have_url(live_server + "/tps/ppwp/3171011001001")
+    record = api(live_server, "/api/v1/tps/ppwp/3171011001001")["current"]["form"]
+    assert numbers(page.locator("#suara td.n").all_inner_texts()) == [record["suara"][k] for k in ("1", "2", "3")]
+    assert numbers(page.locator("#jumlah td.n").all_inner_texts()) == [
+        record["suara_sah"], record["suara_tidak_sah"], record["suara_total"]]
+    # back up by the breadcrumbs, then to the flagged TPS through the example of its flag
+    page.get_by_role("navigation", name="Wilayah").get_by_role("link", name="INDONESIA").click()
+    page.locator(".flags").get_by_role("link").first.click()
+    expect(page).to_have_url(live_server + "/tps/ppwp/3171011001003")
+    expect(page.locator(".flags")).to_contain_text("Jumlah suara sah tidak sama dengan jumlah perolehan paslon")
+
+
+def test_switch_contest_and_sort_the_table(page: Page, seeded: Any, live_server: str) -> None:
+    page.goto(live_server + "/wilayah/ppwp/31")
+    page.get_by_role("navigation", name="Pemilihan").get_by_role("link", name="Pemilihan Gubernur DKI JAKARTA 2024").click()
+    expect(page).to_have_url(live_server + "/wilayah/pkwkp-31/31")
+    expect(page.get_by_role("navigation", name="Pemilihan").locator("strong")).to_have_text(
+        "Pemilihan Gubernur DKI JAKARTA 2024")
+    page.goto(live_server + "/wilayah/ppwp/317101")
+    page.locator("table.children th a").nth(1).click()  # candidate 1, largest first
+    expect(page.locator("table.children th[aria-sort=descending]")).to_have_count(1)
+    first = page.locator("table.children th[scope=row]").all_inner_texts()
+    page.locator("table.children th a").nth(1).click()  # again: smallest first
+    assert page.locator("table.children th[scope=row]").all_inner_texts() == list(reversed(first))
+
+
+def test_file_a_complaint_and_find_it_by_its_number(page: Page, seeded: Any, live_server: str) -> None:
+    page.goto(live_server + "/tps/ppwp/3171011001001")
+    page.get_by_label("Uraian").fill("Foto halaman 2: paslon 2 mendapat 112, bukan 122.")
+    page.get_by_role("button", name="Kirim pengaduan").click()
+    heading = page.locator("h1")
+    expect(heading).to_have_text(re.compile(r"Pengaduan PGD-[A-Z0-9]{8}"))
+    number = heading.inner_text().split()[-1]
+    page.goto(live_server + "/")
+    page.get_by_role("link", name="Cek status pengaduan").click()
+    page.get_by_label("Nomor pengaduan").fill(number)
+    page.get_by_role("button", name="Lihat status").click()
+    expect(page.locator("#status")).to_have_text("diterima")
+    assert api(live_server, f"/api/v1/complaints/{number}")["status"] == "received"
+    page.get_by_role("link", name="3171011001001").click()
+    expect(page.locator("#pengaduan")).to_contain_text(number)
+
+
+def test_a_live_update_arrives_while_a_form_is_ingested(page: Page, seeded: Any, live_server: str,
+                                                        engine: Any, reference: Any) -> None:
+    page.goto(live_server + "/wilayah/ppwp/0")
+    expect(page.locator("#progress")).to_have_text("4 dari 10 TPS (40,00000%)")
+    page.evaluate("window.notReloaded = true")
+    submit_forms(engine, reference, [Submission(ppwp_form("3201011001002", (700, 1, 1)))])  # the server folds it
+    expect(page.locator("#progress")).to_have_text("5 dari 10 TPS (50,00000%)", timeout=30_000)
+    assert page.evaluate("window.notReloaded") is True
+    totals = api(live_server, "/api/v1/results/ppwp/0")["totals"]
+    assert numbers(page.locator("#candidates tr td:nth-child(3)").all_inner_texts()) == [
+        totals["votes"][k] for k in ("1", "2", "3")]
+    expect(page.locator("#live-status")).to_contain_text("Diperbarui")
+
+
+def _jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (1200, 900), (200, 210, 220)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def test_photos_zoom(page: Page, live_server: str, engine: Any) -> None:
+    create_account(engine, "kpps", "rahasia-sekali-123", Role.KPPS, "3171011001001", "test")
+    token = login(engine, "kpps", "rahasia-sekali-123", "hp")[0]
+    sent = httpx.post(live_server + "/api/v1/submissions",
+                      data={"form": orjson.dumps(ppwp_form("3171011001001", (60, 122, 64))).decode()},
+                      files={"page1": ("h1.jpg", _jpeg(), "image/jpeg")},
+                      headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "hp:zoom-0001"})
+    assert sent.status_code == 201, sent.text
+    fold_all(engine)
+    page.goto(live_server + "/tps/ppwp/3171011001001")
+    expect(page.locator(".photos img")).to_have_count(1, timeout=10_000)
+    page.locator(".photos img").click()
+    dialog = page.locator("dialog.zoom")
+    expect(dialog).to_be_visible()
+    image = dialog.locator("img")
+    expect(image).to_have_js_property("complete", True)
+    before = image.bounding_box()["width"]
+    dialog.get_by_role("button", name="Perbesar").click()
+    assert image.bounding_box()["width"] > before * 1.4
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+
+
+def test_keyboard_and_phone(browser: Browser, seeded: Any, live_server: str) -> None:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    phone = context.new_page()
+    phone.goto(live_server + "/wilayah/ppwp/0")
+    phone.keyboard.press("Tab")
+    expect(phone.locator(":focus")).to_have_text("Langsung ke isi")
+    phone.keyboard.press("Enter")
+    expect(phone).to_have_url(re.compile(r"#isi$"))
+    # nothing wider than the phone but the children table, which scrolls in its own box
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    for path in ("/wilayah/ppwp/0", "/tps/ppwp/3171011001003"):
+        phone.goto(live_server + path)
+        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+    context.close()
+
+
+def test_english_switch(page: Page, seeded: Any, live_server: str) -> None:
+    page.goto(live_server + "/wilayah/ppwp/0")
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("#progress")).to_have_text("4 of 10 polling stations (40.00000%)")
+    page.locator("table.children").get_by_role("link", name="DKI JAKARTA").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.get_by_role("link", name="Bahasa Indonesia").click()
+    expect(page.locator("html")).to_have_attribute("lang", "id")
+
+
+@pytest.mark.parametrize("path", ["/wilayah/ppwp/0", "/wilayah/ppwp/3171011001", "/tps/ppwp/3171011001003",
+                                  "/pengaduan", "/cari?q=gambir", "/wilayah/ppwp/0?lang=en"])
+def test_pages_pass_axe(page: Page, seeded: Any, live_server: str, path: str) -> None:
+    """Labels, names, contrast, landmarks and language as axe-core checks them (WCAG 2 A/AA)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.goto(live_server + path)
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}})
+    assert result.violations_count == 0, result.generate_report()
