@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 DEMO_ARGS ?=
 
-.PHONY: venv test demo bench lint clean
+.PHONY: venv test demo bench lint clean screenshots
 
 venv: $(STAMP)
 
@@ -30,6 +30,11 @@ bench: venv
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/serve_load.py
 	$(BIN)/python bench/submit_load.py
+
+# The README's pictures of the portal (a throw-away deployment photographed in Debian's Chromium).
+screenshots: venv
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y -q chromium)
+	$(BIN)/python scripts/screenshots.py
 
 lint: venv
 	$(BIN)/ruff check src tests bench scripts

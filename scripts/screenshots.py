@@ -1,0 +1,111 @@
+"""The README's screenshots: the national page and a TPS page, at desktop and phone widths.
+
+Builds a throw-away deployment with the real 2024 region tree, an election night half way
+through (synthetic forms for some provinces, one TPS with photos of its form and a correction),
+serves it, and photographs it in Debian's Chromium. Run with `make screenshots`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import orjson
+import uvicorn
+from PIL import Image, ImageDraw, ImageFont
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+PROVINCES = "11,12,13,14,15,16,17,18,19,21,31,32,33,34,35,36,51,52,53,61,62,63,64,65,71,72,73,74,75,76"
+TPS = "3171011001001"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SIZES = {"desktop": {"width": 1280, "height": 1000}, "phone": {"width": 390, "height": 844}}
+
+
+def suara(*args: str) -> None:
+    subprocess.run([str(Path(sys.executable).parent / "suara"), *args], check=True)
+
+
+def form_photo(page: int, votes: dict[str, int]) -> bytes:
+    """A stand-in for a phone photo of a form page: the numbers written on paper."""
+    image = Image.new("RGB", (900, 1270), (250, 248, 240))
+    draw = ImageDraw.Draw(image)
+    draw.text((60, 60), f"MODEL C.HASIL-PPWP  halaman {page}", fill=(0, 0, 0), font=ImageFont.load_default(40))
+    for row, (nomor, count) in enumerate(votes.items()):
+        draw.rectangle((60, 160 + 110 * row, 840, 250 + 110 * row), outline=(0, 0, 0), width=3)
+        draw.text((90, 180 + 110 * row), f"{nomor}.      {count}", fill=(0, 0, 120), font=ImageFont.load_default(56))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def with_photos(server: str) -> None:
+    from suara.domain.access import Role
+    from suara.services.accounts import create_account, login
+    from suara.store.engine import make_engine
+
+    engine = make_engine(os.environ["SUARA_DATABASE_URL"])
+    create_account(engine, "kpps-gambir-1", "layar-tangkap-2024", Role.KPPS, TPS, "screenshots")
+    token = login(engine, "kpps-gambir-1", "layar-tangkap-2024", "hp")[0]
+    votes = {"1": 71, "2": 117, "3": 39}
+    form = {"tps": TPS, "contest": "ppwp", "suara": votes, "suara_sah": 227, "suara_tidak_sah": 3, "suara_total": 230}
+    sent = httpx.post(f"{server}/api/v1/submissions", data={"form": orjson.dumps(form).decode()},
+                      files={f"page{p}": (f"c{p}.jpg", form_photo(p, votes), "image/jpeg") for p in (1, 2, 3)},
+                      headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "screenshots-0001"})
+    sent.raise_for_status()
+
+
+def serve() -> tuple[uvicorn.Server, str]:
+    from suara.api.app import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.1)
+    return server, f"http://127.0.0.1:{port}"
+
+
+def main() -> None:
+    work = Path(tempfile.mkdtemp(prefix="suara-screens-"))
+    os.environ["SUARA_DATABASE_URL"] = f"sqlite:///{work}/suara.db"
+    os.environ["SUARA_DATA_DIR"] = str(work)
+    suara("init")
+    suara("synth", "--out", str(work / "forms.jsonl"), "--provinces", PROVINCES, "--error-rate", "0.002")
+    suara("ingest", str(work / "forms.jsonl"))
+    suara("tally")
+    server, url = serve()
+    with_photos(url)
+    time.sleep(1.5)  # the server folds the new form and refreshes its documents
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=os.environ.get("SUARA_CHROMIUM", "/usr/bin/chromium"),
+                                             args=FLAGS)
+        for size, viewport in SIZES.items():
+            page = browser.new_page(viewport=viewport, device_scale_factor=1, is_mobile=size == "phone")
+            for name, path in (("national", "/wilayah/ppwp/0"), ("tps", f"/tps/ppwp/{TPS}")):
+                page.goto(url + path)
+                page.wait_for_load_state("networkidle")
+                target = OUT / f"{name}-{size}.png"
+                page.screenshot(path=str(target), full_page=False)
+                print(f"{target.relative_to(ROOT)}")
+            national = page.goto(url + "/wilayah/ppwp/0", )
+            print(f"national page: {len(national.body()) if national else 0:,} bytes uncompressed")
+        browser.close()
+    server.should_exit = True
+
+
+if __name__ == "__main__":
+    main()
