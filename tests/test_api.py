@@ -61,6 +61,17 @@ def test_results_at_every_level_add_up(client, engine, reference):
     assert nation["totals"]["turnout"]["tps"] == 3
 
 
+def test_results_name_an_example_tps_for_each_flagged_rule(client, engine, reference):
+    broken = ppwp_form("3201011001002", (1, 2, 3))
+    broken["suara"]["1"] = 0  # R8
+    publish(client, engine, reference, ppwp_form("3171011001001"), broken)
+    nation = client.get("/api/v1/results/ppwp/0").json()
+    assert nation["totals"]["flag_counts"] == {"R8": 1}
+    assert nation["flag_examples"] == {"R8": "3201011001002"}
+    assert client.get("/api/v1/results/ppwp/3201011001").json()["flag_examples"] == {"R8": "3201011001002"}
+    assert client.get("/api/v1/results/ppwp/31").json()["flag_examples"] == {}
+
+
 def test_the_tps_record_shows_every_version_and_what_changed(client, engine, reference):
     publish(client, engine, reference, ppwp_form("3171011001001", (117, 100, 20)), key_prefix="a")
     fixed = ppwp_form("3171011001001", (17, 100, 20))

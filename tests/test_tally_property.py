@@ -15,6 +15,7 @@ from suara.services.verify import verify
 from suara.store.schema import (
     audit_events,
     audit_head,
+    flagged_tps,
     form_versions,
     rollups,
     tally_state,
@@ -32,7 +33,7 @@ step = st.one_of(st.lists(submission, min_size=1, max_size=4), st.just("fold"), 
 
 def _reset(engine) -> None:
     with engine.begin() as conn:
-        for table in (form_versions, rollups, audit_events):
+        for table in (form_versions, rollups, flagged_tps, audit_events):
             conn.execute(delete(table))
         conn.execute(update(audit_head).values(seq=0, hash=GENESIS, last_version_id=0))
         conn.execute(update(tally_state).values(seq=0, last_version_id=0))

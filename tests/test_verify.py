@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from helpers import ppwp_form
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, update
 
 from suara.services.submission import Submission, submit_forms
 from suara.services.verify import verify
-from suara.store.schema import audit_events, form_versions, rollups
+from suara.store.schema import audit_events, flagged_tps, form_versions, rollups
 from suara.tally.fold import fold_all
 
 
@@ -72,3 +72,17 @@ def test_a_deleted_audit_event_breaks_the_chain(engine, reference):
     problems = verify(engine).problems
     assert any("urutan terputus" in p for p in problems)
     assert any(f"audit #{last}: prev_hash" in p for p in problems)
+
+
+def test_a_changed_flagged_tps_index_is_named(engine, reference):
+    bad = ppwp_form("3201011001002", (1, 2, 3))
+    bad["suara"]["1"] = 0  # R8
+    submit_forms(engine, reference, [Submission(bad)], fold=True)
+    _election(engine, reference)
+    _tamper(engine, delete(flagged_tps).where(flagged_tps.c.tps == "3201011001002"))
+    assert any("ppwp/R8/3201011001002: tidak tercatat" in p for p in verify(engine).problems)
+    with engine.begin() as conn:  # put the R8 row back, and make one up
+        conn.execute(insert(flagged_tps), [{"contest": "ppwp", "rule": "R8", "tps": "3201011001002"},
+                                           {"contest": "ppwp", "rule": "R3", "tps": "3171011001001"}])
+    [problem] = verify(engine).problems  # the R8 row is back, so only the made-up R3 one is wrong
+    assert "ppwp/R3/3171011001001: tercatat" in problem

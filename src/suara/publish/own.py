@@ -71,8 +71,12 @@ def figures(contest: Contest, totals: Totals, tps_total: int) -> dict[str, Any]:
 
 def results_doc(contest: Contest, tree: RegionTree, region: Region, own: Totals, children: Sequence[Region],
                 child_totals: Mapping[str, Totals], tps_rows: Mapping[str, CurrentVersion] | None,
-                tally_seq: int, moment: datetime) -> dict[str, Any]:
-    """Results of a region with one row per child region (or per TPS for a desa)."""
+                tally_seq: int, moment: datetime, flag_examples: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Results of a region with one row per child region (or per TPS for a desa).
+
+    flag_examples: for each rule the region's totals count, one TPS code that carries it (the
+    smallest), so a page can link "R8: 12 TPS" to an example.
+    """
     rows: list[dict[str, Any]] = []
     if tps_rows is not None:
         for tps in tree.tps_of(region.kode):
@@ -86,7 +90,7 @@ def results_doc(contest: Contest, tree: RegionTree, region: Region, own: Totals,
         rows = [{**region_ref(c), **figures(contest, child_totals[c.kode], c.tps_total)} for c in children]
     return envelope(tally_seq, moment, contest=contest_doc(contest), region=region_ref(region),
                     breadcrumbs=breadcrumbs(tree, region.kode), totals=figures(contest, own, region.tps_total),
-                    children=rows)
+                    flag_examples=dict(flag_examples or {}), children=rows)
 
 
 def flag_docs(flags: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:

@@ -15,11 +15,18 @@ from sqlalchemy import Connection
 
 from suara.domain.contests import Contest, UnknownContest
 from suara.domain.regions import NATIONAL, Region, UnknownRegion
-from suara.domain.tally import Totals
+from suara.domain.tally import Totals, rule_order
 from suara.publish import nist, opendata, own, sirekap
 from suara.store.reference import Reference
 from suara.tally.fold import tally_point
-from suara.tally.queries import current_versions, photos_of, rollup, rollups_of, versions_of
+from suara.tally.queries import (
+    current_versions,
+    flag_examples,
+    photos_of,
+    rollup,
+    rollups_of,
+    versions_of,
+)
 
 STATIC = "public, max-age=3600"
 FRESHNESS = {0: "public, max-age=5, stale-while-revalidate=30", 1: "public, max-age=5, stale-while-revalidate=30",
@@ -87,13 +94,16 @@ def results(reference: Reference, contest_key: str, kode: str) -> Builder:
     def build(conn: Connection) -> Built:
         seq, moment = _point(conn)
         own_totals = rollup(conn, contest.key, region.kode)
+        flagged = sorted((r for r, n in own_totals.flag_counts.items() if n), key=rule_order)
+        examples = flag_examples(conn, contest.key, region.kode, flagged)
         if region.tingkat == 4:
             doc = own.results_doc(contest, reference.tree, region, own_totals, [], {},
-                                  current_versions(conn, contest.key, region.kode), seq, moment)
+                                  current_versions(conn, contest.key, region.kode), seq, moment, examples)
         else:
             children = reference.tree.children(region.kode)
             doc = own.results_doc(contest, reference.tree, region, own_totals, children,
-                                  rollups_of(conn, contest.key, [c.kode for c in children]), None, seq, moment)
+                                  rollups_of(conn, contest.key, [c.kode for c in children]), None, seq, moment,
+                                  examples)
         return Built(doc, (contest.key, region.kode), FRESHNESS[region.tingkat], seq)
     return build
 

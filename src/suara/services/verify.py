@@ -1,9 +1,9 @@
 """`suara verify`: recompute every rollup from the stored forms and check the audit chain.
 
-Nothing here trusts what the tally wrote: rollups are rebuilt from the current version of
-every TPS (as of the tally's cursor, so verify also works while forms keep arriving), every
-version's content is hashed again and compared with the hash its audit event recorded, and the
-chain of audit events is walked from the first to the head.
+Nothing here trusts what the tally wrote: rollups and the flagged-TPS index are rebuilt from
+the current version of every TPS (as of the tally's cursor, so verify also works while forms
+keep arriving), every version's content is hashed again and compared with the hash its audit
+event recorded, and the chain of audit events is walked from the first to the head.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from suara.domain.audit import GENESIS, event_hash, text_hash
 from suara.domain.regions import ancestors
 from suara.domain.tally import Totals
 from suara.store import audit
-from suara.store.schema import form_versions, rollups, version_photos
-from suara.tally.codec import contribution_of_version, totals_of_row
+from suara.store.schema import flagged_tps, form_versions, rollups, version_photos
+from suara.tally.codec import contribution_of_version, rules_of_flags, totals_of_row
 from suara.tally.fold import pending, tally_point
 
 MAX_REPORTED = 50
@@ -54,8 +54,9 @@ def verify(engine: Engine, progress: Tick | None = None) -> VerifyReport:
         photos: dict[int, set[tuple[int, str, str]]] = {}
         recorded = _check_chain(conn, report, tick, photos)
         _check_photos(conn, photos, report)
-        expected = _check_versions(conn, recorded, report, tick)
+        expected, flagged = _check_versions(conn, recorded, report, tick)
         _check_rollups(conn, expected, report)
+        _check_flagged(conn, flagged, report)
     return report
 
 
@@ -87,12 +88,17 @@ def _check_chain(conn: Connection, report: VerifyReport, tick: Tick,
     return recorded
 
 
+Flagged = set[tuple[str, str, str]]  # contest, rule, tps
+
+
 def _check_versions(conn: Connection, recorded: dict[int, str], report: VerifyReport,
-                    tick: Tick) -> dict[tuple[str, str], Totals]:
-    """Hash every version and sum the current one of each TPS (as of the tally cursor) into its desa."""
+                    tick: Tick) -> tuple[dict[tuple[str, str], Totals], Flagged]:
+    """Hash every version and sum the current one of each TPS (as of the tally cursor) into its
+    desa; also returns the flagged-TPS rows those current versions make."""
     _, cursor, _ = tally_point(conn)
     report.pending = pending(conn)
     per_desa: dict[tuple[str, str], Totals] = defaultdict(Totals)
+    flagged: Flagged = set()
     stmt = (select(form_versions.c.id, form_versions.c.contest, form_versions.c.tps, form_versions.c.payload,
                    form_versions.c.content_hash, form_versions.c.flags)
             .order_by(form_versions.c.tps, form_versions.c.contest, form_versions.c.version_no))
@@ -101,6 +107,7 @@ def _check_versions(conn: Connection, recorded: dict[int, str], report: VerifyRe
     def count(contest: str, tps: str, payload: str, flags: str) -> None:
         report.current_checked += 1
         per_desa[(contest, tps[:10])].apply(contribution_of_version(payload, flags))
+        flagged.update((contest, rule, tps) for rule in rules_of_flags(flags))
 
     for version_id, contest, tps, payload, stored_hash, flags in conn.execution_options(yield_per=20_000).execute(stmt):
         if text_hash(payload) != stored_hash:
@@ -119,7 +126,7 @@ def _check_versions(conn: Connection, recorded: dict[int, str], report: VerifyRe
         count(*current)
     for version_id in sorted(recorded)[:MAX_REPORTED]:
         report.problem(f"versi #{version_id}: tercatat di audit tetapi hilang dari basis data")
-    return per_desa
+    return per_desa, flagged
 
 
 def _check_photos(conn: Connection, recorded: dict[int, set[tuple[int, str, str]]], report: VerifyReport) -> None:
@@ -145,3 +152,12 @@ def _check_rollups(conn: Connection, expected: dict[tuple[str, str], Totals], re
     for (contest, kode), totals in expected.items():
         if not totals.is_zero():
             report.problem(f"rollup {contest}/{kode}: tidak ada, padahal hitung ulang {totals.as_dict()}")
+
+
+def _check_flagged(conn: Connection, expected: Flagged, report: VerifyReport) -> None:
+    """The flagged-TPS index must hold exactly the rules of the current versions."""
+    stored = {(r.contest, r.rule, r.tps) for r in conn.execute(select(flagged_tps))}
+    for contest, rule, tps in sorted(stored - expected):
+        report.problem(f"TPS bercatatan {contest}/{rule}/{tps}: tercatat, padahal versi yang dihitung tidak melanggar {rule}")
+    for contest, rule, tps in sorted(expected - stored):
+        report.problem(f"TPS bercatatan {contest}/{rule}/{tps}: tidak tercatat, padahal versi yang dihitung melanggar {rule}")

@@ -120,6 +120,16 @@ tally_state = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
 )
 
+# Which rules the counted version of each TPS carries (as of the tally cursor), kept by the
+# fold beside the rollups: rollups count flagged TPS per rule, this names them. The key leads
+# with (contest, rule) so "the first TPS of a region with rule R" is one index range.
+flagged_tps = Table(
+    "flagged_tps", metadata,
+    Column("contest", String(32), primary_key=True),
+    Column("rule", String(8), primary_key=True),
+    Column("tps", String(13), primary_key=True),
+)
+
 audit_events = Table(
     "audit_events", metadata,
     Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False),

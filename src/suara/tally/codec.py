@@ -17,9 +17,16 @@ def contribution_of_version(payload: str, flags: str) -> Contribution:
     """
     doc = orjson.loads(payload)
     adm = doc.get("administrasi") or {}
-    rules = {f["rule"] for f in orjson.loads(flags)} if flags != "[]" else ()
     return Contribution(doc["suara"], doc["suara_sah"], doc["suara_tidak_sah"], doc["suara_total"],
-                        tuple(sorted(rules, key=rule_order)), adm.get("pemilih_dpt_j"), adm.get("pengguna_total_j"))
+                        tuple(sorted(rules_of_flags(flags), key=rule_order)), adm.get("pemilih_dpt_j"),
+                        adm.get("pengguna_total_j"))
+
+
+def rules_of_flags(flags: str) -> frozenset[str]:
+    """The distinct rules of a version's stored flags (a JSON list of {"rule": ...})."""
+    if flags == "[]":  # most forms: skip the parse
+        return frozenset()
+    return frozenset(f["rule"] for f in orjson.loads(flags))
 
 
 ROLLUP_NUMBERS = ("tps_reported", "tps_flagged", "suara_sah", "suara_tidak_sah", "suara_total",

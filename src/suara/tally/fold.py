@@ -3,8 +3,8 @@
 Versions are folded in id order from a cursor kept in tally_state. For each TPS touched, the
 fold takes the difference between its newest version up to the new cursor and the newest one
 up to the old cursor (what the rollups counted so far), and applies it to every region above.
-Rollups and cursor change in one transaction, so a crash leaves either all of a fold or none,
-and running the fold again is harmless.
+Rollups, the flagged-TPS index and the cursor change in one transaction, so a crash leaves
+either all of a fold or none, and running the fold again is harmless.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from suara.domain.regions import ancestors, level_of
 from suara.domain.tally import Totals
 from suara.store.dialect import keyed_chunks
 from suara.store.schema import form_versions, rollups, tally_state
+from suara.tally import flagged
 from suara.tally.codec import ROLLUP_NUMBERS, contribution_of_version, row_of_totals, totals_of_row
 
 
@@ -67,9 +68,10 @@ def fold_pending(conn: Connection, limit: int = 5000) -> FoldResult:
         return FoldResult(0, 0, 0, int(state.seq))
     seq = int(state.seq) + 1
     now = datetime.now(UTC)
-    diffs = _differences(conn, new, cursor)
+    diffs, changes = _differences(conn, new, cursor)
     regional = _propagate(diffs)
     _apply(conn, regional, seq, now)
+    flagged.refresh(conn, changes)
     conn.execute(update(tally_state).where(tally_state.c.id == 1)
                  .values(seq=seq, last_version_id=new[-1].id, updated_at=now))
     return FoldResult(len(new), len(diffs), len(regional), seq)
@@ -83,13 +85,16 @@ def fold_all(engine: Engine, limit: int = 5000) -> int:
     return total
 
 
-def _differences(conn: Connection, new: list[Any], cursor: int) -> dict[tuple[str, str], Totals]:
+def _differences(conn: Connection, new: list[Any],
+                 cursor: int) -> tuple[dict[tuple[str, str], Totals], list[flagged.Change]]:
+    """Per TPS: the rollup difference, and its old and new flags for the flagged-TPS index."""
     newest: dict[tuple[str, str], Any] = {}
     for row in new:  # in id order, so the last one of a TPS wins
         newest[(row.contest, row.tps)] = row
     earlier = sorted({(r.contest, r.tps) for r in new if r.version_no > 1})
     counted = _counted_versions(conn, earlier, cursor)
     diffs: dict[tuple[str, str], Totals] = {}
+    changes: list[flagged.Change] = []
     for pair, row in newest.items():
         diff = Totals()
         old = counted.get(pair)
@@ -97,7 +102,8 @@ def _differences(conn: Connection, new: list[Any], cursor: int) -> dict[tuple[st
             diff.apply(contribution_of_version(old.payload, old.flags), -1)
         diff.apply(contribution_of_version(row.payload, row.flags), 1)
         diffs[pair] = diff
-    return diffs
+        changes.append((*pair, old.flags if old is not None else None, row.flags))
+    return diffs, changes
 
 
 def _counted_versions(conn: Connection, pairs: list[tuple[str, str]], cursor: int) -> dict[tuple[str, str], Any]:

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from suara.domain.regions import NATIONAL
 from suara.domain.tally import Contribution, Totals
 from suara.store.dialect import chunks, within_code
-from suara.store.schema import corrections, form_versions, rollups, tally_state, version_photos
+from suara.store.schema import (
+    corrections,
+    flagged_tps,
+    form_versions,
+    rollups,
+    tally_state,
+    version_photos,
+)
 from suara.tally.codec import contribution_of_version, totals_of_row
 
 
@@ -29,6 +36,24 @@ def rollups_of(conn: Connection, contest: str, kodes: Sequence[str]) -> dict[str
         stmt = select(rollups).where(rollups.c.contest == contest, rollups.c.kode.in_(part))
         found.update({row.kode: totals_of_row(row) for row in conn.execute(stmt)})
     return {k: found.get(k, Totals()) for k in kodes}
+
+
+def flag_examples(conn: Connection, contest: str, kode: str, rules: Iterable[str]) -> dict[str, str]:
+    """For each rule, the smallest code of a TPS in the region ('0': the nation) whose counted
+    version carries it; rules no TPS there carries are left out.
+
+    One MIN over a range of the (contest, rule, tps) key per rule, so it costs an index probe
+    even for the nation.
+    """
+    found: dict[str, str] = {}
+    for rule in rules:
+        stmt = select(func.min(flagged_tps.c.tps)).where(flagged_tps.c.contest == contest, flagged_tps.c.rule == rule)
+        if kode != NATIONAL:
+            stmt = stmt.where(within_code(flagged_tps.c.tps, kode))
+        tps = conn.execute(stmt).scalar()
+        if tps is not None:
+            found[rule] = str(tps)
+    return found
 
 
 @dataclass(frozen=True, slots=True)
