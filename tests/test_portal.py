@@ -24,7 +24,7 @@ def test_drill_down_from_the_nation_to_a_tps(client, engine, reference):
     nation = client.get("/wilayah/ppwp/0")
     assert nation.status_code == 200
     assert "3 dari 10 TPS (30,00000%)" in nation.text
-    assert "bukan hasil resmi" in nation.text and "<svg" in nation.text
+    assert "bukan hasil resmi" in nation.text and "<svg" in nation.text and "<rect width=" in nation.text
     assert 'href="/wilayah/ppwp/31"' in nation.text and "R8" in nation.text
     api = client.get("/api/v1/results/ppwp/0").json()["totals"]
     table = nation.text.split('id="candidates">')[1].split("</table>")[0]

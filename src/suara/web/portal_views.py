@@ -69,7 +69,7 @@ def candidates_view(doc: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
         persen = totals["persen"][nomor]
         shown.append({**c, "votes": totals["votes"][nomor], "votes_text": number(totals["votes"][nomor], lang),
                       "persen_text": number(persen, lang) if persen is not None else "-",
-                      "width": f"{float(persen or 0) * 3.8:.1f}"})
+                      "width": f"{float(persen or 0):.2f}"})
     return shown
 
 
