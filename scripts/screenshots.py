@@ -101,10 +101,24 @@ def main() -> None:
                 target = OUT / f"{name}-{size}.png"
                 page.screenshot(path=str(target), full_page=False)
                 print(f"{target.relative_to(ROOT)}")
-            national = page.goto(url + "/wilayah/ppwp/0", )
-            print(f"national page: {len(national.body()) if national else 0:,} bytes uncompressed")
         browser.close()
+    print_national_weight(url)
     server.should_exit = True
+
+
+def print_national_weight(url: str) -> None:
+    """What a first visit to the national page downloads, as a browser asks for it (gzip)."""
+    total = 0
+    with httpx.Client(base_url=url, headers={"Accept-Encoding": "gzip"}) as client:
+        page = client.get("/wilayah/ppwp/0")
+        assets = [page] + [client.get(path) for path in ("/static/portal.css", "/static/portal.js",
+                                                          "/static/favicon.svg")]
+        for response in assets:
+            response.raise_for_status()
+            total += response.num_bytes_downloaded
+            print(f"{response.url.path}: {response.num_bytes_downloaded:,} bytes over the wire"
+                  f" ({len(response.content):,} uncompressed)")
+    print(f"national page, first visit: {total:,} bytes over the wire")
 
 
 if __name__ == "__main__":

@@ -119,3 +119,12 @@ def test_a_refused_complaint_keeps_what_was_typed_and_files_nothing(client, engi
     unknown = client.post("/tps/ppwp/3171011009001/pengaduan", data={"uraian": "angka tidak sama dengan foto"})
     assert unknown.status_code == 404
     assert count_rows(engine, complaints) == 0 and audit_count(engine) == before
+
+
+def test_pages_are_gzipped_for_browsers_that_take_it(client):
+    packed = client.get("/wilayah/ppwp/0", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert int(packed.headers["content-length"]) < len(packed.content)
+    assert "bukan hasil resmi" in packed.text
+    plain = client.get("/wilayah/ppwp/0", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.text == packed.text

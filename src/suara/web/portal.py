@@ -4,6 +4,7 @@ the pages follow the count live; the complaint form works as a plain HTML form."
 
 from __future__ import annotations
 
+import gzip
 import re
 from datetime import datetime
 from typing import Annotated, Any
@@ -55,6 +56,17 @@ def render(request: Request, name: str, context: dict[str, Any], status: int = 2
                             secure=request.url.scheme == "https")
     response.headers["Cache-Control"] = f"public, max-age={max_age}" if status < 400 else "no-store"
     response.headers["Vary"] = "Accept-Encoding, Cookie"
+    return _compressed(request, response)
+
+
+def _compressed(request: Request, response: HTMLResponse) -> HTMLResponse:
+    """Gzip the page for a browser that takes it: a slow phone gets a quarter of the bytes."""
+    if "gzip" not in request.headers.get("accept-encoding", "") or len(response.body) < 1024:
+        return response
+    body = gzip.compress(bytes(response.body), compresslevel=6)
+    response.body = body
+    response.headers["Content-Encoding"] = "gzip"
+    response.headers["Content-Length"] = str(len(body))
     return response
 
 
