@@ -128,3 +128,21 @@ def test_pages_are_gzipped_for_browsers_that_take_it(client):
     assert "bukan hasil resmi" in packed.text
     plain = client.get("/wilayah/ppwp/0", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers and plain.text == packed.text
+
+
+def test_every_page_links_documents_that_exist(client, engine, reference):
+    publish(client, engine, reference, ppwp_form("3171011001001", (60, 122, 64)))
+    for path in ("/wilayah/ppwp/0", "/wilayah/ppwp/31", "/wilayah/ppwp/3171011001",
+                 "/wilayah/pkwkp-31/31", "/tps/ppwp/3171011001001", "/tps/pkwkp-31/3171011001001"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        links = re.findall(r'href="([^"]+)">(JSON|CSV[^<]*|Sirekap JSON)</a>', page.text.split('class="downloads"')[1])
+        assert {name.split()[0] for _, name in links} == {"JSON", "CSV", "Sirekap"}, path
+        for href, _ in links:
+            document = client.get(href.replace("&amp;", "&"))
+            assert document.status_code == 200, href
+            assert len(document.content) > 2, href
+    tps_csv = client.get("/api/v1/downloads/ppwp/3171011001/tps.csv").text
+    assert "3171011001001" in tps_csv
+    sirekap = client.get("/sirekap/pemilu/hhcw/ppwp/31/3171/317101/3171011001/3171011001001.json").json()
+    assert sirekap["mode"] == "tps"

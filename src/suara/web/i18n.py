@@ -51,6 +51,7 @@ ENGLISH = {
     "urutkan": "sort",
     "Unduh": "Download",
     "CSV per wilayah": "CSV per region",
+    "CSV TPS di desa ini": "CSV of the TPS in this village",
     "Halaman ini memperbarui diri sendiri saat hasil baru masuk.":
         "This page updates itself as new results arrive.",
     "Diperbarui": "Updated",

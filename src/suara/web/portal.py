@@ -130,6 +130,7 @@ def _tps_page(request: Request, contest: str, tps: str, complaint: dict[str, str
         "names": {str(c["nomor_urut"]): c["nama"] for c in doc["contest"]["candidates"]},
         "administrasi": administrasi_view(current["form"].get("administrasi") if current else None),
         "complaints": filed, "complaint": complaint, "live": _live("/" + key, document),
+        "sirekap": _sirekap_path(doc["contest"], tps),
     }, status, max_age=0)  # shows complaints too: one just filed must be there when the reader comes back
 
 
@@ -188,7 +189,7 @@ def search_page(request: Request, q: str = "") -> HTMLResponse:
 
 
 def _sirekap_path(contest: dict[str, Any], kode: str) -> str:
-    chain = "/".join(kode[:n] for n in (2, 4, 6, 10) if len(kode) >= n)
+    chain = "/".join(kode[:n] for n in (2, 4, 6, 10, 13) if len(kode) >= n)
     if contest["kind"] == "ppwp":
         return "/sirekap/pemilu/hhcw/ppwp" + (f"/{chain}" if chain else "") + ".json"
     return f"/sirekap/pilkada/hhcw/{contest['kind']}/{chain}.json"
