@@ -109,6 +109,10 @@ def test_switch_contest_and_sort_the_table(page: Page, seeded: Any, live_server:
     expect(page).to_have_url(live_server + "/wilayah/pkwkp-31/31")
     expect(page.get_by_role("navigation", name="Pemilihan").locator("strong")).to_have_text(
         "Pemilihan Gubernur DKI JAKARTA 2024")
+    page.goto(live_server + "/tps/ppwp/3171011001001")  # a TPS votes in the same races
+    page.get_by_role("navigation", name="Pemilihan").get_by_role("link", name="Pemilihan Gubernur DKI JAKARTA 2024").click()
+    expect(page).to_have_url(live_server + "/tps/pkwkp-31/3171011001001")
+    expect(page.locator("h1")).to_contain_text("TPS 001")
     page.goto(live_server + "/wilayah/ppwp/317101")
     page.locator("table.children th a").nth(1).click()  # candidate 1, largest first
     expect(page.locator("table.children th[aria-sort=descending]")).to_have_count(1)

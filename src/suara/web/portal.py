@@ -23,6 +23,7 @@ from suara.publish import routes
 from suara.publish.publisher import Document, Publisher
 from suara.services import complaints
 from suara.services.errors import ServiceError
+from suara.store.reference import Reference
 from suara.web import i18n
 from suara.web.portal_views import (
     CHILD_HEADINGS,
@@ -96,11 +97,9 @@ def region_page(request: Request, contest: Annotated[str, CONTEST], kode: Annota
     lang = i18n.language(request)
     totals, region = doc["totals"], doc["region"]
     order = Order.parse(urut, arah, [str(c["nomor_urut"]) for c in doc["contest"]["candidates"]])
-    # the races of the region being viewed: the presidency, and its governor and bupati/walikota
-    switch = [{"key": other.key, "nama": other.nama, "href": f"/wilayah/{other.key}/{kode}"}
-              for other in reference.contests.values() if other.covers(kode)]
     return render(request, "region.html", {
-        "contest": doc["contest"], "region": region, "crumbs": doc["breadcrumbs"], "contests": switch,
+        "contest": doc["contest"], "region": region, "crumbs": doc["breadcrumbs"],
+        "contests": _races(reference, "/wilayah", kode),
         "progress": {"reported": i18n.number(totals["tps_reported"], lang),
                      "total": i18n.number(totals["tps_total"], lang),
                      "persen": i18n.number(totals["progress_persen"], lang)},
@@ -130,6 +129,7 @@ def _tps_page(request: Request, contest: str, tps: str, complaint: dict[str, str
         "names": {str(c["nomor_urut"]): c["nama"] for c in doc["contest"]["candidates"]},
         "administrasi": administrasi_view(current["form"].get("administrasi") if current else None),
         "complaints": filed, "complaint": complaint, "live": _live("/" + key, document),
+        "contests": _races(reference, "/tps", tps),
         "sirekap": _sirekap_path(doc["contest"], tps),
     }, status, max_age=0)  # shows complaints too: one just filed must be there when the reader comes back
 
@@ -186,6 +186,12 @@ def search_page(request: Request, q: str = "") -> HTMLResponse:
     hits = [{**h, "href": f"/tps/ppwp/{h['kode']}" if h["tingkat"] == 5 else f"/wilayah/ppwp/{h['kode']}"}
             for h in publisher.search(query, 50)]
     return render(request, "search.html", {"q": query, "hits": hits, "error": None})
+
+
+def _races(reference: Reference, page: str, kode: str) -> list[dict[str, str]]:
+    """The races of the place being viewed: the presidency, and its governor and bupati/walikota."""
+    return [{"key": other.key, "nama": other.nama, "href": f"{page}/{other.key}/{kode}"}
+            for other in reference.contests.values() if other.covers(kode)]
 
 
 def _sirekap_path(contest: dict[str, Any], kode: str) -> str:
