@@ -62,6 +62,8 @@ def test_the_search_box_finds_regions_and_tps(client):
     tps = client.get("/cari", params={"q": "3171011002901"})
     assert 'href="/tps/ppwp/3171011002901"' in tps.text
     assert client.get("/cari", params={"q": "x"}).status_code == 422
+    too_long = client.get("/cari", params={"q": "gambir" * 100})
+    assert too_long.status_code == 422 and "paling banyak 64" in too_long.text
     assert "Tidak ada" in client.get("/cari", params={"q": "zzzz"}).text
 
 
@@ -118,6 +120,9 @@ def test_a_refused_complaint_keeps_what_was_typed_and_files_nothing(client, engi
     assert crossed.status_code == 403 and crossed.headers["content-type"].startswith("text/html")
     unknown = client.post("/tps/ppwp/3171011009001/pengaduan", data={"uraian": "angka tidak sama dengan foto"})
     assert unknown.status_code == 404
+    uploaded = client.post("/tps/ppwp/3171011001001/pengaduan",
+                           files={"uraian": ("pengaduan.bin", b"\x00\xff angka tidak sama dengan foto")})
+    assert uploaded.status_code == 422 and "bukan berkas" in uploaded.text
     assert count_rows(engine, complaints) == 0 and audit_count(engine) == before
 
 

@@ -115,6 +115,7 @@ ENGLISH = {
     "Hasil pencarian": "Search results",
     "Tidak ada wilayah atau TPS yang cocok.": "No region or polling station matches.",
     "ketik paling sedikit 2 huruf": "type at least 2 letters",
+    "ketik paling banyak 64 huruf": "type at most 64 letters",
 }
 # complaint states are stored as identifiers; each language shows its own words for them
 STATUS_WORDS = {"id": {"received": "diterima", "under_review": "sedang diperiksa", "corrected": "dikoreksi",

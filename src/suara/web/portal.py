@@ -138,7 +138,10 @@ def _tps_page(request: Request, contest: str, tps: str, complaint: dict[str, str
 async def file_complaint(request: Request, contest: Annotated[str, CONTEST], tps: Annotated[str, TPS]) -> Response:
     _same_origin(request)
     form = await request.form()
-    text = str(form.get("uraian", ""))
+    field = form.get("uraian", "")
+    if not isinstance(field, str):
+        raise ServiceError(422, "bad_text", "uraian pengaduan harus berupa teks, bukan berkas")
+    text = field
     try:
         limit(request, f"complaint:{client_address(request)}", COMPLAINT_PER_ADDRESS)
         filed = await run_in_threadpool(complaints.file, request.app.state.writer, request.app.state.reference,
@@ -179,9 +182,10 @@ def complaint_page(request: Request, number: str, baru: int = 0) -> HTMLResponse
 
 @router.get("/cari", openapi_extra=access(PUBLIC))
 def search_page(request: Request, q: str = "") -> HTMLResponse:
-    query = q.strip()[:64]
-    if len(query) < 2:
-        return render(request, "search.html", {"q": query, "hits": [], "error": "ketik paling sedikit 2 huruf"}, 422)
+    query = q.strip()
+    if not 2 <= len(query) <= 64:
+        error = "ketik paling sedikit 2 huruf" if len(query) < 2 else "ketik paling banyak 64 huruf"
+        return render(request, "search.html", {"q": query[:64], "hits": [], "error": error}, 422)
     publisher: Publisher = request.app.state.publisher
     hits = [{**h, "href": f"/tps/ppwp/{h['kode']}" if h["tingkat"] == 5 else f"/wilayah/ppwp/{h['kode']}"}
             for h in publisher.search(query, 50)]
