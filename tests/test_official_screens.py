@@ -60,6 +60,10 @@ def test_correction_and_complaint_through_the_screens(client, engine, reference)
     assert "angka 117 terbaca 617" in listing.text and "Sahkan" in listing.text
     forged = client.post("/ui/corrections/1/decision", data={"csrf": "forged", "approve": "1", "reason": "sesuai foto"})
     assert forged.status_code == 403
+    as_file = client.post("/ui/corrections/1/decision", data={"csrf": csrf_of(listing.text), "approve": "1"},
+                          files={"reason": ("alasan.txt", b"sesuai foto C Hasil")})
+    assert as_file.status_code == 422 and "bukan berkas" in as_file.text
+    assert national_votes(client, engine) != 117  # refused: nothing authorised
     decided = client.post("/ui/corrections/1/decision",
                           data={"csrf": csrf_of(listing.text), "approve": "1", "reason": "sesuai foto C Hasil"})
     assert decided.status_code == 200 and "Koreksi #1: approved" in decided.text

@@ -24,7 +24,7 @@ from suara.publish.publisher import Document, Publisher
 from suara.services import complaints
 from suara.services.errors import ServiceError
 from suara.store.reference import Reference
-from suara.web import i18n
+from suara.web import forms, i18n
 from suara.web.portal_views import (
     CHILD_HEADINGS,
     Order,
@@ -138,10 +138,7 @@ def _tps_page(request: Request, contest: str, tps: str, complaint: dict[str, str
 async def file_complaint(request: Request, contest: Annotated[str, CONTEST], tps: Annotated[str, TPS]) -> Response:
     _same_origin(request)
     form = await request.form()
-    field = form.get("uraian", "")
-    if not isinstance(field, str):
-        raise ServiceError(422, "bad_text", "uraian pengaduan harus berupa teks, bukan berkas")
-    text = field
+    text = forms.text(form, "uraian")
     try:
         limit(request, f"complaint:{client_address(request)}", COMPLAINT_PER_ADDRESS)
         filed = await run_in_threadpool(complaints.file, request.app.state.writer, request.app.state.reference,

@@ -37,6 +37,7 @@ from suara.services.submission import (
     flag_dict,
     submit_forms,
 )
+from suara.web import forms
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -99,11 +100,11 @@ def login_page(request: Request) -> HTMLResponse:
 @router.post("/login", openapi_extra=access("public, rate limited"))
 async def login(request: Request) -> Response:
     form = await request.form()
-    _check_csrf(request, str(form.get("csrf", "")))
+    _check_csrf(request, forms.text(form, "csrf"))
     limit(request, f"login:{client_address(request)}", LOGIN)
     try:
-        token, _ = await run_in_threadpool(accounts.login, request.app.state.writer, str(form.get("username", "")),
-                                             str(form.get("password", "")), "browser")
+        token, _ = await run_in_threadpool(accounts.login, request.app.state.writer, forms.text(form, "username"),
+                                             forms.text(form, "password"), "browser")
     except accounts.AccountError as exc:
         return _page(request, "login.html", {"who": None, "error": exc.message}, 401)
     response = RedirectResponse("/ui/entry", status_code=303)
@@ -114,7 +115,7 @@ async def login(request: Request) -> Response:
 @router.post("/logout", openapi_extra=access("authenticated"))
 async def logout(request: Request) -> Response:
     form = await request.form()
-    _check_csrf(request, str(form.get("csrf", "")))
+    _check_csrf(request, forms.text(form, "csrf"))
     if token := request.cookies.get(SESSION):
         accounts.revoke_token(request.app.state.writer, token)
     response = RedirectResponse("/ui/login", status_code=303)
@@ -167,7 +168,7 @@ async def check_fields(request: Request) -> Response:
 @router.post("/submit", openapi_extra=access("role:KPPS, own TPS"))
 async def submit(request: Request) -> Response:
     form = await request.form(max_files=3, max_fields=60)
-    _check_csrf(request, str(form.get("csrf", "")))
+    _check_csrf(request, forms.text(form, "csrf"))
     who = _who(request)
     if who is None:
         return RedirectResponse("/ui/login", status_code=303)
@@ -234,7 +235,7 @@ def correction_form(request: Request, tps: Annotated[str, Query(pattern=r"^\d{13
 @router.post("/corrections", openapi_extra=access("role:PPK|KPU_KABKOTA|KPU_PROVINSI, in scope"))
 async def propose_correction(request: Request) -> Response:
     form = await request.form(max_fields=60)
-    _check_csrf(request, str(form.get("csrf", "")))
+    _check_csrf(request, forms.text(form, "csrf"))
     who = _official(request)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     doc = _form_doc(fields.get("contest", ""), fields.get("tps", ""), fields)
@@ -262,11 +263,11 @@ def _corrections_page(request: Request, who: Principal, notice: str | None) -> H
 @router.post("/corrections/{correction_id}/decision", openapi_extra=access("role:KPU_RI"))
 async def decide_correction(request: Request, correction_id: int) -> Response:
     form = await request.form(max_fields=5)
-    _check_csrf(request, str(form.get("csrf", "")))
+    _check_csrf(request, forms.text(form, "csrf"))
     who = _official(request)
-    approve = str(form.get("approve", "")) == "1"
+    approve = forms.text(form, "approve") == "1"
     decided = await run_in_threadpool(corrections.decide, request.app.state.writer, request.app.state.reference,
-                                      who, correction_id, approve, str(form.get("reason", "")))
+                                      who, correction_id, approve, forms.text(form, "reason"))
     return _corrections_page(request, who, f"Koreksi #{decided.id}: {decided.status}.")
 
 
@@ -286,10 +287,10 @@ def _complaints_page(request: Request, who: Principal, notice: str | None) -> HT
 @router.post("/complaints/{number}/status", openapi_extra=access("role:officials and KPU_RI, in scope"))
 async def move_complaint(request: Request, number: str) -> Response:
     form = await request.form(max_fields=6)
-    _check_csrf(request, str(form.get("csrf", "")))
+    _check_csrf(request, forms.text(form, "csrf"))
     who = _official(request)
-    correction = str(form.get("correction_id", "")).strip()
+    correction = forms.text(form, "correction_id").strip()
     moved = await run_in_threadpool(complaints.move, request.app.state.writer, who, number,
-                                    str(form.get("status", "")), str(form.get("reason", "")) or None,
+                                    forms.text(form, "status"), forms.text(form, "reason") or None,
                                     int(correction) if correction.isdigit() else None)
     return _complaints_page(request, who, f"Pengaduan {moved['number']}: {moved['status']}.")
