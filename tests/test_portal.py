@@ -61,6 +61,8 @@ def test_the_search_box_finds_regions_and_tps(client):
     assert page.status_code == 200 and 'href="/wilayah/ppwp/317101"' in page.text
     tps = client.get("/cari", params={"q": "3171011002901"})
     assert 'href="/tps/ppwp/3171011002901"' in tps.text
+    by_number = client.get("/cari", params={"q": "TPS 1 gambir"})
+    assert 'href="/tps/ppwp/3171011001001"' in by_number.text and 'href="/wilayah/ppwp/317101"' not in by_number.text
     assert client.get("/cari", params={"q": "x"}).status_code == 422
     too_long = client.get("/cari", params={"q": "gambir" * 100})
     assert too_long.status_code == 422 and "paling banyak 64" in too_long.text

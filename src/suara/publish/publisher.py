@@ -17,7 +17,7 @@ from datetime import datetime
 import orjson
 from sqlalchemy import Engine
 
-from suara.domain.regions import Region
+from suara.domain.search import RegionSearch
 from suara.publish import routes
 from suara.store.reference import Reference
 from suara.tally.fold import tally_point
@@ -60,7 +60,7 @@ class Publisher:
         with engine.connect() as conn:
             self.tally_seq, self.cursor, self.updated_at = tally_point(conn)
         self.renders = 0
-        self._names: list[tuple[str, Region]] | None = None
+        self._search = RegionSearch(reference.tree)
 
     def cached(self, key: str) -> Document | None:
         return self._documents.get(key)
@@ -113,23 +113,6 @@ class Publisher:
         return Document.of(value, cache_control, self.tally_seq)
 
     def search(self, query: str, limit: int) -> list[dict[str, object]]:
-        """Regions whose code starts with, or whose name contains, the query; a TPS by its code."""
-        text = query.strip().upper()
-        tree = self.reference.tree
-        hits: list[dict[str, object]] = []
-        if text.isdigit():
-            if len(text) == 13 and tree.has_tps(text):
-                hits.append({"kode": text, "nama": f"TPS {text[10:]}", "tingkat": 5,
-                             "induk": tree.get(text[:10]).nama})
-            matches = (r for r in tree.regions() if r.tingkat and r.kode.startswith(text))
-        else:
-            if self._names is None:
-                self._names = [(r.nama, r) for r in tree.regions() if r.tingkat]
-            matches = (r for nama, r in self._names if text in nama)
-        for region in matches:
-            if len(hits) >= limit:
-                break
-            parent = region.parent
-            hits.append({"kode": region.kode, "nama": region.nama, "tingkat": region.tingkat,
-                         "induk": tree.get(parent).nama if parent else None})
-        return hits
+        """Regions whose code starts with, or whose name contains, the query; a TPS by its code
+        or by its number and the name of its desa ("TPS 5 Gambir")."""
+        return self._search.find(query, limit)
