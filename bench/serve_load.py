@@ -31,6 +31,7 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 console = Console(width=160)
 NATIONAL = "/api/v1/results/ppwp/0"
+PORTAL = "/wilayah/ppwp/0"  # the portal's national page (HTML), rendered from the same document
 
 
 def ensure_tools() -> None:
@@ -165,46 +166,53 @@ def main() -> None:
             try:
                 base = f"http://127.0.0.1:{port}"
                 wait_http(base + NATIONAL)
-                body = httpx.get(base + NATIONAL).content
-                for gz in (False, True):
-                    wrk(base + NATIONAL, 2, 64, gz)  # warm every worker's rendered document
-                    results[(f"suara serve, {workers} worker(s)", gz)] = wrk(base + NATIONAL, args.seconds, 64, gz)
+                bodies = {path: httpx.get(base + path).content for path in (NATIONAL, PORTAL)}
+                for path in (NATIONAL, PORTAL):
+                    for gz in (False, True):
+                        wrk(base + path, 2, 64, gz)  # warm every worker's rendered document
+                        results[(path, f"suara serve, {workers} worker(s)", gz)] = wrk(base + path, args.seconds,
+                                                                                        64, gz)
                 memory = rss_mib(server.pid)
                 if workers == 2:
                     delays = freshness(base, url, work / "late.jsonl", 1000, 30)
             finally:
                 server.terminate()
                 server.wait()
-        www = work / "www" / "api" / "v1" / "results" / "ppwp"
-        www.mkdir(parents=True)
-        (www / "0").write_bytes(body)
-        subprocess.run(["gzip", "-k", "-9", str(www / "0")], check=True)
+        for path, body in bodies.items():
+            static = work / "www" / path.lstrip("/")
+            static.parent.mkdir(parents=True, exist_ok=True)
+            static.write_bytes(body)
+            subprocess.run(["gzip", "-k", "-9", str(static)], check=True)
         nginx_port = free_port()
         proxy = nginx(work, nginx_port)
         try:
             wait_http(f"http://127.0.0.1:{nginx_port}{NATIONAL}")
-            for gz in (False, True):
-                results[("nginx, static file (ceiling)", gz)] = wrk(f"http://127.0.0.1:{nginx_port}{NATIONAL}",
-                                                                     args.seconds, 64, gz)
+            for path in (NATIONAL, PORTAL):
+                for gz in (False, True):
+                    results[(path, "nginx, static file (ceiling)", gz)] = wrk(f"http://127.0.0.1:{nginx_port}{path}",
+                                                                               args.seconds, 64, gz)
         finally:
             proxy.terminate()
             proxy.wait()
 
-    table = Table(title=f"National results document ({len(body):,} bytes, {args.seconds} s per run, wrk -t2 -c64)")
-    for column in ("server", "gzip", "requests/s", "p50 ms", "p99 ms", "share of nginx"):
-        table.add_column(column, justify="right")
-    for (name, gz), r in results.items():
-        ceiling = results[("nginx, static file (ceiling)", gz)]["rps"]
-        table.add_row(name, "yes" if gz else "no", f"{r['rps']:,.0f}", f"{r['p50_ms']:.2f}", f"{r['p99_ms']:.2f}",
-                      f"{r['rps'] / ceiling:.0%}")
-    console.print(table)
+    for path, title in ((NATIONAL, "National results document"), (PORTAL, "Portal national page (HTML)")):
+        table = Table(title=f"{title} {path} ({len(bodies[path]):,} bytes, {args.seconds} s per run, wrk -t2 -c64)")
+        for column in ("server", "gzip", "requests/s", "p50 ms", "p99 ms", "share of nginx"):
+            table.add_column(column, justify="right")
+        for (where, name, gz), r in results.items():
+            if where != path:
+                continue
+            ceiling = results[(path, "nginx, static file (ceiling)", gz)]["rps"]
+            table.add_row(name, "yes" if gz else "no", f"{r['rps']:,.0f}", f"{r['p50_ms']:.2f}",
+                          f"{r['p99_ms']:.2f}", f"{r['rps'] / ceiling:.0%}")
+        console.print(table)
     delays.sort()
     console.print(f"freshness at 1,000 forms/s: {len(delays)} batches, acceptance to national document "
                   f"p50 {delays[len(delays) // 2]:.0f} ms, p99 {delays[int(len(delays) * 0.99)]:.0f} ms")
     console.print(f"server memory with {split:,} TPS loaded (2 workers): {memory:,.0f} MiB")
     (ROOT / "bench" / "out").mkdir(exist_ok=True)
     (ROOT / "bench" / "out" / "http.json").write_bytes(orjson.dumps(
-        {"runs": [{"server": n, "gzip": g, **r} for (n, g), r in results.items()],
+        {"runs": [{"path": p, "server": n, "gzip": g, **r} for (p, n, g), r in results.items()],
          "freshness_ms": {"p50": delays[len(delays) // 2], "p99": delays[int(len(delays) * 0.99)]},
          "server_rss_mib": memory}, option=orjson.OPT_INDENT_2))
 

@@ -153,3 +153,18 @@ def test_every_page_links_documents_that_exist(client, engine, reference):
     assert "3171011001001" in tps_csv
     sirekap = client.get("/sirekap/pemilu/hhcw/ppwp/31/3171/317101/3171011001/3171011001001.json").json()
     assert sirekap["mode"] == "tps"
+
+
+def test_a_page_is_rendered_once_per_tally_point_and_language(client, engine, reference):
+    pages = client.app.state.pages
+    first = client.get("/wilayah/ppwp/0")
+    renders = pages.renders
+    again = client.get("/wilayah/ppwp/0")
+    assert pages.renders == renders and again.text == first.text and again.headers["etag"] == first.headers["etag"]
+    assert client.get("/wilayah/ppwp/0", headers={"if-none-match": first.headers["etag"]}).status_code == 304
+    english = client.get("/wilayah/ppwp/0?lang=en")
+    assert pages.renders == renders + 1 and "not the official result" in english.text
+    assert client.get("/wilayah/ppwp/0?lang=id").text == first.text  # the cookie follows the choice
+    publish(client, engine, reference, ppwp_form("3171011001001", (60, 122, 64)))
+    moved = client.get("/wilayah/ppwp/0")
+    assert moved.headers["etag"] != first.headers["etag"] and "1 dari 10 TPS" in moved.text

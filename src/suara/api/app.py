@@ -31,6 +31,7 @@ from suara.store.reference import load_reference
 from suara.tally.fold import fold_all, pending
 from suara.web import portal
 from suara.web import routes as web_routes
+from suara.web.page_cache import PageCache
 
 log = logging.getLogger("suara.api")
 REFRESH_SECONDS = 0.25
@@ -65,6 +66,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
         gc.freeze()  # the region tree lives as long as the process; keep the collector off it
         app.state.publisher = Publisher(engine, reference)
         app.state.reference = reference
+        app.state.pages = PageCache()
         app.state.writer = writer = make_engine(url)
         settings = Settings.from_env()
         app.state.policy = settings.policy

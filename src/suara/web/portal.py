@@ -4,15 +4,15 @@ the pages follow the count live; the complaint form works as a plain HTML form."
 
 from __future__ import annotations
 
-import gzip
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 import orjson
 from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from suara.api.access import PUBLIC, access
@@ -25,6 +25,7 @@ from suara.services import complaints
 from suara.services.errors import ServiceError
 from suara.store.reference import Reference
 from suara.web import forms, i18n
+from suara.web.page_cache import PageCache
 from suara.web.portal_views import (
     CHILD_HEADINGS,
     Order,
@@ -40,34 +41,43 @@ CONTEST = Path(pattern=r"^[a-z0-9-]{1,32}$")
 KODE = Path(pattern=r"^(0|\d{2}|\d{4}|\d{6}|\d{10})$")
 TPS = Path(pattern=r"^\d{13}$")
 NUMBER = r"^PGD-[A-Z0-9]{8}$"
+HTML = "text/html; charset=utf-8"
+PAGE_PARAMETERS = ("urut", "arah", "q", "nomor", "baru")  # what the language switch carries over
 
 
-def render(request: Request, name: str, context: dict[str, Any], status: int = 200,
-           max_age: int = 5) -> HTMLResponse:
-    """A portal page in the reader's language; `?lang=` is remembered in a cookie."""
+def render(request: Request, name: str, context: dict[str, Any] | Callable[[], dict[str, Any]], status: int = 200,
+           max_age: int = 5, version: str | None = None) -> Response:
+    """A portal page in the reader's language; `?lang=` is remembered in a cookie. A page given
+    the `version` of the data it shows is rendered once per version, language and query (its
+    context may then be a function, only called to render)."""
     lang = i18n.language(request)
     other = "en" if lang == "id" else "id"
-    query = {k: v for k, v in request.query_params.items() if k != "lang"}
-    response = templates.TemplateResponse(request, name, {
-        **context, "lang": lang, "_": i18n.translator(lang), "status_words": i18n.STATUS_WORDS[lang],
-        "other_lang": other, "other_lang_href": "?" + urlencode({**query, "lang": other}),
-    }, status_code=status)
+    query = {k: v for k, v in request.query_params.items() if k in PAGE_PARAMETERS}
+    cache_control = f"public, max-age={max_age}" if status < 400 else "no-store"
+
+    def page() -> Document:
+        html = templates.get_template(name).render({
+            **(context() if callable(context) else context), "request": request, "lang": lang, "_": i18n.translator(lang),
+            "status_words": i18n.STATUS_WORDS[lang], "other_lang": other,
+            "other_lang_href": "?" + urlencode({**query, "lang": other})})
+        return Document.of(html.encode(), cache_control, 0, HTML)
+
+    if version is None or status != 200:
+        document = page()
+    else:
+        pages: PageCache = request.app.state.pages
+        document = pages.get((name, request.url.path, tuple(sorted(query.items())), lang, version), page)
+    headers = {"Cache-Control": cache_control, "Vary": "Accept-Encoding, Cookie", "ETag": document.etag}
+    if status == 200 and request.headers.get("if-none-match") == document.etag:
+        response = Response(status_code=304, headers=headers)
+    else:
+        body = document.body
+        if "gzip" in request.headers.get("accept-encoding", "") and (packed := document.gzipped()) is not None:
+            body, headers["Content-Encoding"] = packed, "gzip"
+        response = Response(body, status_code=status, media_type=HTML, headers=headers)
     if request.query_params.get("lang") in i18n.LANGS:
         response.set_cookie(i18n.COOKIE, lang, max_age=365 * 86400, samesite="lax",
                             secure=request.url.scheme == "https")
-    response.headers["Cache-Control"] = f"public, max-age={max_age}" if status < 400 else "no-store"
-    response.headers["Vary"] = "Accept-Encoding, Cookie"
-    return _compressed(request, response)
-
-
-def _compressed(request: Request, response: HTMLResponse) -> HTMLResponse:
-    """Gzip the page for a browser that takes it: a slow phone gets a quarter of the bytes."""
-    if "gzip" not in request.headers.get("accept-encoding", "") or len(response.body) < 1024:
-        return response
-    body = gzip.compress(bytes(response.body), compresslevel=6)
-    response.body = body
-    response.headers["Content-Encoding"] = "gzip"
-    response.headers["Content-Length"] = str(len(body))
     return response
 
 
@@ -89,35 +99,38 @@ def home() -> Response:
 @router.get("/wilayah/{contest}/{kode}", openapi_extra=access(PUBLIC))
 def region_page(request: Request, contest: Annotated[str, CONTEST], kode: Annotated[str, KODE],
                 urut: Annotated[str | None, Query(max_length=16)] = None,
-                arah: Annotated[str | None, Query(max_length=8)] = None) -> HTMLResponse:
+                arah: Annotated[str | None, Query(max_length=8)] = None) -> Response:
     reference = request.app.state.reference
     key = f"api/v1/results/{contest}/{kode}"
     document = _document(request, key, routes.results(reference, contest, kode))
-    doc = orjson.loads(document.body)
     lang = i18n.language(request)
-    totals, region = doc["totals"], doc["region"]
-    order = Order.parse(urut, arah, [str(c["nomor_urut"]) for c in doc["contest"]["candidates"]])
-    return render(request, "region.html", {
-        "contest": doc["contest"], "region": region, "crumbs": doc["breadcrumbs"],
-        "contests": _races(reference, "/wilayah", kode),
-        "progress": {"reported": i18n.number(totals["tps_reported"], lang),
-                     "total": i18n.number(totals["tps_total"], lang),
-                     "persen": i18n.number(totals["progress_persen"], lang)},
-        "as_of": doc["as_of"], "candidates": candidates_view(doc, lang),
-        "totals": {"sah": i18n.number(totals["suara_sah"], lang),
-                   "tidak_sah": i18n.number(totals["suara_tidak_sah"], lang),
-                   "flagged": i18n.number(totals["tps_flagged"], lang)},
-        "flags": flags_view(doc, lang), "rows": children_view(doc, order, lang), "order": order,
-        "child_heading": CHILD_HEADINGS[region["tingkat"]], "live": _live("/" + key, document),
-        "sirekap": _sirekap_path(doc["contest"], kode)})
+
+    def context() -> dict[str, Any]:
+        doc = orjson.loads(document.body)
+        totals, region = doc["totals"], doc["region"]
+        order = Order.parse(urut, arah, [str(c["nomor_urut"]) for c in doc["contest"]["candidates"]])
+        return {
+            "contest": doc["contest"], "region": region, "crumbs": doc["breadcrumbs"],
+            "contests": _races(reference, "/wilayah", kode),
+            "progress": {"reported": i18n.number(totals["tps_reported"], lang),
+                         "total": i18n.number(totals["tps_total"], lang),
+                         "persen": i18n.number(totals["progress_persen"], lang)},
+            "as_of": doc["as_of"], "candidates": candidates_view(doc, lang),
+            "totals": {"sah": i18n.number(totals["suara_sah"], lang),
+                       "tidak_sah": i18n.number(totals["suara_tidak_sah"], lang),
+                       "flagged": i18n.number(totals["tps_flagged"], lang)},
+            "flags": flags_view(doc, lang), "rows": children_view(doc, order, lang), "order": order,
+            "child_heading": CHILD_HEADINGS[region["tingkat"]], "live": _live("/" + key, document),
+            "sirekap": _sirekap_path(doc["contest"], kode)}
+    return render(request, "region.html", context, version=document.etag)
 
 
 @router.get("/tps/{contest}/{tps}", openapi_extra=access(PUBLIC))
-def tps_page(request: Request, contest: Annotated[str, CONTEST], tps: Annotated[str, TPS]) -> HTMLResponse:
+def tps_page(request: Request, contest: Annotated[str, CONTEST], tps: Annotated[str, TPS]) -> Response:
     return _tps_page(request, contest, tps, {}, 200)
 
 
-def _tps_page(request: Request, contest: str, tps: str, complaint: dict[str, str], status: int) -> HTMLResponse:
+def _tps_page(request: Request, contest: str, tps: str, complaint: dict[str, str], status: int) -> Response:
     reference = request.app.state.reference
     key = f"api/v1/tps/{contest}/{tps}"
     document = _document(request, key, routes.tps_record(reference, contest, tps))
@@ -168,7 +181,7 @@ def complaint_lookup(request: Request, nomor: Annotated[str, Query(max_length=32
 
 
 @router.get("/pengaduan/{number}", openapi_extra=access(PUBLIC))
-def complaint_page(request: Request, number: str, baru: int = 0) -> HTMLResponse:
+def complaint_page(request: Request, number: str, baru: int = 0) -> Response:
     if not re.fullmatch(NUMBER, number):
         raise ServiceError(404, "unknown_complaint", f"pengaduan {number!r} tidak ada")
     item = complaints.status(request.app.state.publisher.engine, number)
@@ -178,7 +191,7 @@ def complaint_page(request: Request, number: str, baru: int = 0) -> HTMLResponse
 
 
 @router.get("/cari", openapi_extra=access(PUBLIC))
-def search_page(request: Request, q: str = "") -> HTMLResponse:
+def search_page(request: Request, q: str = "") -> Response:
     query = q.strip()
     if not 2 <= len(query) <= 64:
         error = "ketik paling sedikit 2 huruf" if len(query) < 2 else "ketik paling banyak 64 huruf"
@@ -209,6 +222,6 @@ def is_portal(path: str) -> bool:
     return path.startswith(PORTAL_PATHS)
 
 
-def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+def error_page(request: Request, status: int, message: str) -> Response:
     """A refusal on a portal page, as a page a reader can go on from rather than JSON."""
     return render(request, "error.html", {"status": status, "message": message}, status)
