@@ -97,12 +97,15 @@ def home() -> Response:
 
 
 @router.get("/wilayah/{contest}/{kode}", openapi_extra=access(PUBLIC))
-def region_page(request: Request, contest: Annotated[str, CONTEST], kode: Annotated[str, KODE],
-                urut: Annotated[str | None, Query(max_length=16)] = None,
-                arah: Annotated[str | None, Query(max_length=8)] = None) -> Response:
+async def region_page(request: Request, contest: Annotated[str, CONTEST], kode: Annotated[str, KODE],
+                      urut: Annotated[str | None, Query(max_length=16)] = None,
+                      arah: Annotated[str | None, Query(max_length=8)] = None) -> Response:
+    # async, so that the usual case (document and page both cached) skips the threadpool hop
     reference = request.app.state.reference
     key = f"api/v1/results/{contest}/{kode}"
-    document = _document(request, key, routes.results(reference, contest, kode))
+    document = request.app.state.publisher.cached(key)
+    if document is None:
+        document = await run_in_threadpool(_document, request, key, routes.results(reference, contest, kode))
     lang = i18n.language(request)
 
     def context() -> dict[str, Any]:
