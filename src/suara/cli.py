@@ -385,7 +385,8 @@ def serve(
 ) -> None:
     """Serve the public API and the Sirekap-compatible tree of this deployment's database."""
     _reference(_engine(read_only=True))  # a clear message, not a stack trace, when there is no database
-    console.print(f"Suara melayani di http://{host}:{port}/  (API: /api/v1, Sirekap: /sirekap, dokumen: /docs)")
+    console.print(f"Suara melayani di http://{host}:{port}/  (portal: /, API: /api/v1, Sirekap: /sirekap, "
+                  "dokumen: /docs)")
     _serve(host, port, workers)
 
 
@@ -419,8 +420,9 @@ def demo(
                            duration_seconds=duration)
     feeder = multiprocessing.get_context("spawn").Process(target=_election_night, args=(url, options), daemon=True)
     feeder.start()
-    console.print(f"Suara demo: http://{host}:{port}/api/v1/results/ppwp/0  (Sirekap: "
-                  f"http://{host}:{port}/sirekap/pemilu/hhcw/ppwp.json, dokumen: http://{host}:{port}/docs)")
+    console.print(f"Suara demo: buka http://{host}:{port}/ (portal, hasil masuk langsung); API: "
+                  f"http://{host}:{port}/api/v1/results/ppwp/0, Sirekap: "
+                  f"http://{host}:{port}/sirekap/pemilu/hhcw/ppwp.json, dokumen: http://{host}:{port}/docs")
     try:
         _serve(host, port, 1)
     finally:

@@ -11,6 +11,7 @@ SEARCH = RegionSearch(RegionTree([
     RegionRow("310101", 3, "KEPULAUAN SERIBU UTARA", ""),
     RegionRow("3101011001", 4, "PULAU PANGGANG", "1-3;901"),
     RegionRow("3101011002", 4, "PULAU KELAPA", "1-2"),
+    RegionRow("3101011003", 4, "KELAPA", "1"),
 ]))
 
 
@@ -19,7 +20,7 @@ def codes(query: str, limit: int = 50) -> list[str]:
 
 
 def test_by_code_prefix_and_full_tps_code():
-    assert codes("3101") == ["3101", "310101", "3101011001", "3101011002"]
+    assert codes("3101") == ["3101", "310101", "3101011001", "3101011002", "3101011003"]
     assert codes("3101011001901") == ["3101011001901"]
     assert codes("3101011001004") == []  # no such TPS
 
@@ -27,6 +28,7 @@ def test_by_code_prefix_and_full_tps_code():
 def test_by_name_in_any_case_and_spacing():
     assert codes("pulau") == ["3101", "310101", "3101011001", "3101011002"]  # KEPULAUAN too
     assert codes("  kepulauan   seribu ") == ["3101", "310101"]
+    assert codes("kelapa") == ["3101011003", "3101011002"]  # the region named so comes first
     assert SEARCH.find("panggang", 5)[0] == {"kode": "3101011001", "nama": "PULAU PANGGANG", "tingkat": 4,
                                              "induk": "KEPULAUAN SERIBU UTARA"}
 
@@ -34,10 +36,11 @@ def test_by_name_in_any_case_and_spacing():
 def test_a_tps_by_its_number_and_desa_name():
     assert codes("TPS 2 pulau") == ["3101011001002", "3101011002002"]
     assert codes("kelapa tps002") == ["3101011002002"]
+    assert codes("TPS 1 kelapa") == ["3101011003001", "3101011002001"]  # the desa named so comes first
     assert codes("tps 3 pulau") == ["3101011001003"]  # PULAU KELAPA has only two
     assert codes("TPS 901 panggang") == ["3101011001901"]
-    assert SEARCH.find("tps 1 kelapa", 5) == [{"kode": "3101011002001", "nama": "TPS 001", "tingkat": 5,
-                                                "induk": "PULAU KELAPA"}]
+    assert SEARCH.find("tps 1 pulau kelapa", 5) == [{"kode": "3101011002001", "nama": "TPS 001", "tingkat": 5,
+                                                      "induk": "PULAU KELAPA"}]
     assert codes("TPS 1") == []  # a number alone names no place
 
 

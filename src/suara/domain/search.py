@@ -18,6 +18,7 @@ class RegionSearch:
     def __init__(self, tree: RegionTree) -> None:
         self.tree = tree
         self._names: list[tuple[str, Region]] | None = None
+        self._by_name: dict[str, list[Region]] = {}
 
     def find(self, query: str, limit: int) -> list[dict[str, object]]:
         text = " ".join(query.upper().split())
@@ -30,8 +31,17 @@ class RegionSearch:
 
     def _names_list(self) -> Sequence[tuple[str, Region]]:
         if self._names is None:
+            for region in self.tree.regions():
+                if region.tingkat:
+                    self._by_name.setdefault(region.nama, []).append(region)
             self._names = [(r.nama, r) for r in self.tree.regions() if r.tingkat]
         return self._names
+
+    def _named(self, text: str) -> Iterator[Region]:
+        """Regions named exactly `text`, then those whose names contain it, lazily."""
+        names = self._names_list()
+        yield from self._by_name.get(text, ())
+        yield from (r for nama, r in names if text in nama and nama != text)
 
     def _tps_codes(self, text: str) -> Iterator[str]:
         if text.isdigit():
@@ -43,16 +53,18 @@ class RegionSearch:
         if not match or len(place) < 2:
             return
         number = f"{int(match.group(1)):03d}"
-        for nama, region in self._names_list():
-            if region.tingkat == 4 and place in nama and self.tree.has_tps(region.kode + number):
+        for region in self._named(place):
+            if region.tingkat == 4 and self.tree.has_tps(region.kode + number):
                 yield region.kode + number
 
     def _regions(self, text: str) -> Iterator[Region]:
         if text.isdigit():
+            if len(text) > 10:  # longer than any region's code: a TPS code or nothing
+                return iter(())
             return (r for r in self.tree.regions() if r.tingkat and r.kode.startswith(text))
         if TPS_NUMBER.search(text):
             return iter(())
-        return (r for nama, r in self._names_list() if text in nama)
+        return self._named(text)
 
     def _tps_hit(self, kode: str) -> dict[str, object]:
         return {"kode": kode, "nama": f"TPS {kode[10:]}", "tingkat": 5, "induk": self.tree.get(kode[:10]).nama}
