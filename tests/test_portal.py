@@ -168,3 +168,12 @@ def test_a_page_is_rendered_once_per_tally_point_and_language(client, engine, re
     publish(client, engine, reference, ppwp_form("3171011001001", (60, 122, 64)))
     moved = client.get("/wilayah/ppwp/0")
     assert moved.headers["etag"] != first.headers["etag"] and "1 dari 10 TPS" in moved.text
+
+
+def test_searches_are_rate_limited_per_address(client):
+    for _ in range(30):  # the burst
+        assert client.get("/cari", params={"q": "gambir"}).status_code == 200
+    refused = client.get("/cari", params={"q": "gambir"})
+    assert refused.status_code == 429 and "terlalu banyak permintaan" in refused.text
+    assert refused.headers["content-type"].startswith("text/html")
+    assert client.get("/api/v1/search", params={"q": "gambir"}).status_code == 429  # the same budget

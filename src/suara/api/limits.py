@@ -51,3 +51,5 @@ LOGIN = Rate(per_minute=10, burst=5)
 WRITE_PER_ADDRESS = Rate(per_minute=_setting("SUARA_WRITES_PER_ADDRESS_MINUTE", 600), burst=100)
 WRITE_PER_ACCOUNT = Rate(per_minute=_setting("SUARA_WRITES_PER_ACCOUNT_MINUTE", 300), burst=60)
 COMPLAINT_PER_ADDRESS = Rate(per_minute=5, burst=3)
+# a name search scans the names of every region (a few ms); a reader types a handful a minute
+SEARCH_PER_ADDRESS = Rate(per_minute=_setting("SUARA_SEARCHES_PER_ADDRESS_MINUTE", 120), burst=30)

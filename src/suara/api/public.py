@@ -8,6 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from suara.api.access import PUBLIC, access
+from suara.api.auth import client_address
+from suara.api.auth import limit as rate_limit
+from suara.api.limits import SEARCH_PER_ADDRESS
 from suara.api.responses import serve
 from suara.blobs import BlobError
 from suara.publish import routes
@@ -47,6 +50,7 @@ def region(request: Request, kode: Annotated[str, KODE]) -> Response:
 def search(request: Request, q: Annotated[str, Query(min_length=2, max_length=64)],
            limit: Annotated[int, Query(ge=1, le=100)] = 20) -> Response:
     publisher = _publisher(request)
+    rate_limit(request, f"search:{client_address(request)}", SEARCH_PER_ADDRESS)
     hits = publisher.search(q, limit)
     return serve(request, publisher.transient({"query": q, "results": hits}, "public, max-age=300"))
 

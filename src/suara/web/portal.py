@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from suara.api.access import PUBLIC, access
 from suara.api.auth import client_address, limit
-from suara.api.limits import COMPLAINT_PER_ADDRESS
+from suara.api.limits import COMPLAINT_PER_ADDRESS, SEARCH_PER_ADDRESS
 from suara.domain.localtime import wib_text
 from suara.publish import routes
 from suara.publish.publisher import Document, Publisher
@@ -199,6 +199,7 @@ def search_page(request: Request, q: str = "") -> Response:
     if not 2 <= len(query) <= 64:
         error = "ketik paling sedikit 2 huruf" if len(query) < 2 else "ketik paling banyak 64 huruf"
         return render(request, "search.html", {"q": query[:64], "hits": [], "error": error}, 422)
+    limit(request, f"search:{client_address(request)}", SEARCH_PER_ADDRESS)
     publisher: Publisher = request.app.state.publisher
     hits = [{**h, "href": f"/tps/ppwp/{h['kode']}" if h["tingkat"] == 5 else f"/wilayah/ppwp/{h['kode']}"}
             for h in publisher.search(query, 50)]
