@@ -36,6 +36,8 @@ def test_drill_down_from_the_nation_to_a_tps(client, engine, reference):
         assert page.status_code == 200
     desa = client.get("/wilayah/ppwp/3171011001")
     assert 'href="/tps/ppwp/3171011001001"' in desa.text and "Pemilihan Gubernur DKI JAKARTA" in desa.text
+    races = desa.text.split('class="contests">')[1].split("</nav>")[0]
+    assert races.index("Presiden") < races.index("Gubernur") < races.index("Walikota")  # the presidency first
     tps = client.get("/tps/ppwp/3171011001003")
     assert tps.status_code == 200 and "Jumlah suara sah tidak sama dengan jumlah perolehan paslon" in tps.text
     assert "GANJAR PRANOWO - MAHFUD MD" in tps.text and "Riwayat versi" in tps.text

@@ -42,6 +42,7 @@ KODE = Path(pattern=r"^(0|\d{2}|\d{4}|\d{6}|\d{10})$")
 TPS = Path(pattern=r"^\d{13}$")
 NUMBER = r"^PGD-[A-Z0-9]{8}$"
 HTML = "text/html; charset=utf-8"
+RACE_ORDER = {"ppwp": 0, "pkwkp": 1, "pkwkk": 2}  # president, governor, bupati/walikota
 PAGE_PARAMETERS = ("urut", "arah", "q", "nomor", "baru")  # what the language switch carries over
 
 
@@ -208,8 +209,8 @@ def search_page(request: Request, q: str = "") -> Response:
 
 def _races(reference: Reference, page: str, kode: str) -> list[dict[str, str]]:
     """The races of the place being viewed: the presidency, and its governor and bupati/walikota."""
-    return [{"key": other.key, "nama": other.nama, "href": f"{page}/{other.key}/{kode}"}
-            for other in reference.contests.values() if other.covers(kode)]
+    races = sorted((c for c in reference.contests.values() if c.covers(kode)), key=lambda c: RACE_ORDER.get(c.kind, 9))
+    return [{"key": other.key, "nama": other.nama, "href": f"{page}/{other.key}/{kode}"} for other in races]
 
 
 def _sirekap_path(contest: dict[str, Any], kode: str) -> str:
