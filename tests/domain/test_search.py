@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
+from test_regions import ROWS
+
 from suara.domain.regions import RegionRow, RegionTree
 from suara.domain.search import RegionSearch
 
-SEARCH = RegionSearch(RegionTree([
-    RegionRow("31", 1, "DKI JAKARTA", ""),
-    RegionRow("3101", 2, "KEPULAUAN SERIBU", ""),
-    RegionRow("310101", 3, "KEPULAUAN SERIBU UTARA", ""),
-    RegionRow("3101011001", 4, "PULAU PANGGANG", "1-3;901"),
-    RegionRow("3101011002", 4, "PULAU KELAPA", "1-2"),
-    RegionRow("3101011003", 4, "KELAPA", "1"),
-]))
+# the region tests' small tree, and a desa whose whole name is part of another's
+SEARCH = RegionSearch(RegionTree([*ROWS, RegionRow("3101011003", 4, "KELAPA", "1")]))
 
 
 def codes(query: str, limit: int = 50) -> list[str]:

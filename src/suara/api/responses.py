@@ -32,14 +32,20 @@ DISCLAIMER_HEADER = DISCLAIMER["id"]
 
 
 def serve(request: Request, document: Document) -> Response:
-    headers = {"ETag": document.etag, "Cache-Control": document.cache_control, "Vary": "Accept-Encoding",
-               "X-Suara-Tally-Seq": str(document.tally_seq), "X-Suara-Disclaimer": DISCLAIMER_HEADER}
-    if _matches(request.headers.get("if-none-match"), document.etag):
+    return conditional(request, document, {
+        "ETag": document.etag, "Cache-Control": document.cache_control, "Vary": "Accept-Encoding",
+        "X-Suara-Tally-Seq": str(document.tally_seq), "X-Suara-Disclaimer": DISCLAIMER_HEADER})
+
+
+def conditional(request: Request, document: Document, headers: dict[str, str], status: int = 200) -> Response:
+    """The document as the request asks for it: a 304 when the reader has this version, gzipped
+    when the reader takes it."""
+    if status == 200 and _matches(request.headers.get("if-none-match"), document.etag):
         return Response(status_code=304, headers=headers)
     body = document.body
     if "gzip" in request.headers.get("accept-encoding", ""):
         compressed = document.gzipped()
         if compressed is not None:
             body = compressed
-            headers["Content-Encoding"] = "gzip"
-    return Response(body, media_type=document.media_type, headers=headers)
+            headers = {**headers, "Content-Encoding": "gzip"}
+    return Response(body, status_code=status, media_type=document.media_type, headers=headers)

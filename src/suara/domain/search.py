@@ -27,14 +27,13 @@ class RegionSearch:
             if len(hits) >= limit:
                 break
             hits.append(self._region_hit(region))
-        return hits[:limit]
+        return hits
 
     def _names_list(self) -> Sequence[tuple[str, Region]]:
         if self._names is None:
-            for region in self.tree.regions():
-                if region.tingkat:
-                    self._by_name.setdefault(region.nama, []).append(region)
             self._names = [(r.nama, r) for r in self.tree.regions() if r.tingkat]
+            for nama, region in self._names:
+                self._by_name.setdefault(nama, []).append(region)
         return self._names
 
     def _named(self, text: str) -> Iterator[Region]:

@@ -33,6 +33,3 @@ class PageCache:
             while len(self._pages) > self.capacity:
                 self._pages.popitem(last=False)
         return page
-
-    def __len__(self) -> int:
-        return len(self._pages)

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from suara.api.access import PUBLIC, access
 from suara.api.auth import client_address, limit
 from suara.api.limits import COMPLAINT_PER_ADDRESS, SEARCH_PER_ADDRESS
+from suara.api.responses import conditional
 from suara.domain.localtime import wib_text
 from suara.publish import routes
 from suara.publish.publisher import Document, Publisher
@@ -68,14 +69,8 @@ def render(request: Request, name: str, context: dict[str, Any] | Callable[[], d
     else:
         pages: PageCache = request.app.state.pages
         document = pages.get((name, request.url.path, tuple(sorted(query.items())), lang, version), page)
-    headers = {"Cache-Control": cache_control, "Vary": "Accept-Encoding, Cookie", "ETag": document.etag}
-    if status == 200 and request.headers.get("if-none-match") == document.etag:
-        response = Response(status_code=304, headers=headers)
-    else:
-        body = document.body
-        if "gzip" in request.headers.get("accept-encoding", "") and (packed := document.gzipped()) is not None:
-            body, headers["Content-Encoding"] = packed, "gzip"
-        response = Response(body, status_code=status, media_type=HTML, headers=headers)
+    response = conditional(request, document, {"Cache-Control": cache_control, "Vary": "Accept-Encoding, Cookie",
+                                               "ETag": document.etag}, status)
     if request.query_params.get("lang") in i18n.LANGS:
         response.set_cookie(i18n.COOKIE, lang, max_age=365 * 86400, samesite="lax",
                             secure=request.url.scheme == "https")
