@@ -175,6 +175,7 @@ api_tokens = Table(
     Column("label", Text, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("revoked_at", UTCDateTime(), nullable=True),
+    Column("expires_at", UTCDateTime(), nullable=False),  # refused from then on; rotation issues a new one
 )
 
 corrections = Table(
