@@ -28,8 +28,11 @@ ADMINISTRASI_KEYS = (
     + SURAT_SUARA
 )
 _ADMINISTRASI_SET = frozenset(ADMINISTRASI_KEYS)
-TOP_KEYS = frozenset({"tps", "contest", "administrasi", "suara", "suara_sah", "suara_tidak_sah", "suara_total"})
-REQUIRED_KEYS = ("tps", "contest", "suara", "suara_sah", "suara_tidak_sah", "suara_total")
+TOP_KEYS = frozenset({"tps", "contest", "dapil", "administrasi", "suara", "partai", "suara_sah",
+                      "suara_tidak_sah", "suara_total"})
+REQUIRED_KEYS = ("tps", "contest", "suara_sah", "suara_tidak_sah", "suara_total")
+PARTY_KEYS = frozenset({"suara_partai", "caleg", "jumlah"})
+CODE_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 class MalformedForm(ValueError):
@@ -43,15 +46,30 @@ class MalformedForm(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
+class PartyVotes:
+    """One party's block on a party-list C Hasil: votes for the party symbol, per candidate of its
+    list (keyed by the candidate's number on the list), and the party total (jumlah)."""
+
+    suara_partai: int
+    caleg: Mapping[str, int]
+    jumlah: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"suara_partai": self.suara_partai, "caleg": dict(self.caleg), "jumlah": self.jumlah}
+
+
+@dataclass(frozen=True, slots=True)
 class Form:
     tps: str
     contest: str
-    suara: Mapping[str, int]
+    suara: Mapping[str, int]  # per candidate number; on a party-list form, each party's total
     suara_sah: int
     suara_tidak_sah: int
     suara_total: int
     administrasi: Mapping[str, int]
     has_administrasi: bool
+    partai: Mapping[str, PartyVotes] | None = None  # party-list ballots (DPR, DPRD) only
+    dapil: str | None = None  # the dapil written on a party-list form
 
     def adm(self, key: str) -> int | None:
         return self.administrasi.get(key)
@@ -59,9 +77,14 @@ class Form:
     def to_json(self) -> dict[str, Any]:
         """The form in the canonical JSON shape, keys in the order of the spec."""
         doc: dict[str, Any] = {"tps": self.tps, "contest": self.contest}
+        if self.dapil is not None:
+            doc["dapil"] = self.dapil
         if self.has_administrasi:
             doc["administrasi"] = {k: self.administrasi[k] for k in ADMINISTRASI_KEYS if k in self.administrasi}
-        doc["suara"] = dict(self.suara)
+        if self.partai is not None:
+            doc["partai"] = {k: v.to_json() for k, v in self.partai.items()}
+        else:
+            doc["suara"] = dict(self.suara)
         doc["suara_sah"] = self.suara_sah
         doc["suara_tidak_sah"] = self.suara_tidak_sah
         doc["suara_total"] = self.suara_total
@@ -84,11 +107,47 @@ def _whole_number(value: object, field: str) -> int:
 
 
 def _code(value: object, field: str, length: int | None = None) -> str:
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value or len(value) > 32:
         raise MalformedForm(f"{field}: harus teks, bukan {value!r}", field)
-    if length is not None and (len(value) != length or not value.isdigit() or not value.isascii()):
-        raise MalformedForm(f"{field}: harus {length} digit, bukan {value!r}", field)
+    # codes are text: overseas TPS codes carry letters (99AG010001061)
+    if length is not None and (len(value) != length or not set(value) <= CODE_CHARS):
+        raise MalformedForm(f"{field}: harus kode {length} karakter (angka, atau huruf besar untuk luar negeri), "
+                            f"bukan {value!r}", field)
     return value
+
+
+def _number_key(key: object, field: str) -> str:
+    if not (isinstance(key, str) and key.isdigit() and key.isascii() and not key.startswith("0") and len(key) <= 4):
+        raise MalformedForm(f"{field}: nomor urut harus angka seperti \"1\", bukan {key!r}", field)
+    return key
+
+
+def _votes(votes: object, field: str, allow_empty: bool = False) -> dict[str, int]:
+    if not isinstance(votes, dict) or (not votes and not allow_empty):
+        raise MalformedForm(f"{field}: harus objek {{nomor urut: jumlah}}" + ("" if allow_empty else " yang tidak kosong"),
+                            field)
+    return {_number_key(nomor, field): _whole_number(value, f"{field}.{nomor}") for nomor, value in votes.items()}
+
+
+def _party_votes(doc: object) -> dict[str, PartyVotes]:
+    if not isinstance(doc, dict) or not doc:
+        raise MalformedForm("partai: harus objek {nomor urut partai: {suara_partai, caleg, jumlah}} yang tidak kosong",
+                            "partai")
+    parties: dict[str, PartyVotes] = {}
+    for nomor, block in doc.items():
+        field = f"partai.{_number_key(nomor, 'partai')}"
+        if not isinstance(block, dict):
+            raise MalformedForm(f"{field}: harus objek {{suara_partai, caleg, jumlah}}", field)
+        unknown = set(block) - PARTY_KEYS
+        if unknown:
+            raise MalformedForm(f"{field}: kunci tidak dikenal: {', '.join(sorted(map(str, unknown)))}", field)
+        missing = [k for k in ("suara_partai", "jumlah") if k not in block]
+        if missing:
+            raise MalformedForm(f"{field}: kunci wajib tidak ada: {', '.join(missing)}", field)
+        parties[nomor] = PartyVotes(_whole_number(block["suara_partai"], f"{field}.suara_partai"),
+                                    _votes(block.get("caleg", {}), f"{field}.caleg", allow_empty=True),
+                                    _whole_number(block["jumlah"], f"{field}.jumlah"))
+    return parties
 
 
 def parse_form(doc: object) -> Form:
@@ -103,14 +162,21 @@ def parse_form(doc: object) -> Form:
         raise MalformedForm(f"kunci wajib tidak ada: {', '.join(missing)}", missing[0])
     tps = _code(doc["tps"], "tps", 13)
     contest = _code(doc["contest"], "contest")
-    votes = doc["suara"]
-    if not isinstance(votes, dict) or not votes:
-        raise MalformedForm("suara: harus objek {nomor urut: jumlah} yang tidak kosong", "suara")
-    suara: dict[str, int] = {}
-    for nomor, value in votes.items():
-        if not (isinstance(nomor, str) and nomor.isdigit() and nomor.isascii() and not nomor.startswith("0")):
-            raise MalformedForm(f"suara: nomor urut harus angka seperti \"1\", bukan {nomor!r}", "suara")
-        suara[nomor] = _whole_number(value, f"suara.{nomor}")
+    if ("suara" in doc) == ("partai" in doc):
+        raise MalformedForm("formulir harus berisi tepat satu dari 'suara' (per paslon/calon) atau 'partai' "
+                            "(per partai dan caleg)", "suara")
+    partai: dict[str, PartyVotes] | None = None
+    dapil: str | None = None
+    if "partai" in doc:
+        partai = _party_votes(doc["partai"])
+        suara = {nomor: block.jumlah for nomor, block in partai.items()}
+        if "dapil" not in doc:
+            raise MalformedForm("dapil: kode daerah pemilihan wajib ada pada formulir partai", "dapil")
+        dapil = _code(doc["dapil"], "dapil")
+    else:
+        if "dapil" in doc:
+            raise MalformedForm("dapil: hanya untuk formulir partai (DPR, DPRD)", "dapil")
+        suara = _votes(doc["suara"], "suara")
     administrasi: dict[str, int] = {}
     raw_adm = doc.get("administrasi")
     if raw_adm is not None:
@@ -131,4 +197,6 @@ def parse_form(doc: object) -> Form:
         suara_total=_whole_number(doc["suara_total"], "suara_total"),
         administrasi=administrasi,
         has_administrasi=raw_adm is not None,
+        partai=partai,
+        dapil=dapil,
     )

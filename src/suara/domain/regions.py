@@ -20,12 +20,17 @@ class UnknownRegion(LookupError):
     """A region or TPS code that is not in the tree."""
 
 
+def is_code_text(kode: str) -> bool:
+    """Codes are text: digits, and upper-case letters in overseas codes (99AG, 99AG010001061)."""
+    return kode.isascii() and kode.isalnum() and kode == kode.upper()
+
+
 def level_of(kode: str) -> int:
     """Level of a code by its length (0 national, 5 TPS); raises UnknownRegion on a bad shape."""
     if kode == NATIONAL:
         return 0
     level = LEVEL_BY_LENGTH.get(len(kode))
-    if level is None or not kode.isdigit() or not kode.isascii():
+    if level is None or not is_code_text(kode):
         raise UnknownRegion(f"kode wilayah tidak dikenal: {kode!r}")
     return level
 
@@ -145,7 +150,7 @@ class RegionTree:
                 yield region
 
     def has_tps(self, kode: str) -> bool:
-        if len(kode) != 13 or not kode.isdigit() or not kode.isascii():
+        if len(kode) != 13 or not kode[10:].isdigit() or not kode.isascii():
             return False
         desa = self._regions.get(kode[:10])
         if desa is None:

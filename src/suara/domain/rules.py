@@ -15,6 +15,17 @@ from enum import Enum
 from suara.domain.contests import Contest
 from suara.domain.form import PERSON_GROUPS, Form, MalformedForm
 
+DIGIT_BOXES_MAX = 999
+
+
+@dataclass(frozen=True, slots=True)
+class Ballot:
+    """What a party-list ballot offers at one TPS: its dapil and, per party standing there, the
+    numbers of the candidates on that party's list."""
+
+    dapil: str
+    parties: dict[str, frozenset[str]]
+
 
 class Severity(str, Enum):
     ERROR = "error"
@@ -65,6 +76,10 @@ RULES: dict[str, RuleInfo] = {
                  "Malformed form (not whole numbers >= 0, or unknown keys)"),
         RuleInfo("R13", Severity.ERROR, "Formulir atau foto milik TPS lain",
                  "The form or its photo belongs to another TPS"),
+        RuleInfo("R14", Severity.ERROR, "Jumlah suara partai tidak sama dengan suara partai + suara caleg",
+                 "A party's total does not equal its party votes plus its candidates' votes"),
+        RuleInfo("R15", Severity.ERROR, "Angka melebihi tiga kotak angka (lebih dari 999)",
+                 "A number does not fit its three digit boxes (over 999)"),
     )
 }
 
@@ -157,7 +172,8 @@ def r7_digunakan(form: Form, contest: Contest) -> list[Flag]:
 def r8_suara_sah(form: Form, contest: Contest) -> list[Flag]:
     total = sum(form.suara.values())
     if form.suara_sah != total:
-        return [_flag("R8", f"suara_sah {form.suara_sah} != jumlah suara paslon {total}")]
+        what = "jumlah suara partai" if form.partai is not None else "jumlah suara paslon"
+        return [_flag("R8", f"suara_sah {form.suara_sah} != {what} {total}")]
     return []
 
 
@@ -188,17 +204,53 @@ def r11_suara_paslon(form: Form, contest: Contest) -> list[Flag]:
     return flags
 
 
+def r14_jumlah_partai(form: Form, contest: Contest) -> list[Flag]:
+    flags = []
+    for nomor, block in (form.partai or {}).items():
+        expected = block.suara_partai + sum(block.caleg.values())
+        if block.jumlah != expected:
+            flags.append(_flag("R14", f"partai {nomor}: jumlah {block.jumlah} != suara partai {block.suara_partai} "
+                                      f"+ suara caleg {expected - block.suara_partai}"))
+    return flags
+
+
+def r15_kotak_angka(form: Form, contest: Contest) -> list[Flag]:
+    """Every number on a party-list form is written in three boxes. Party totals are R11's."""
+    if form.partai is None:
+        return []
+    numbers = [("suara_sah", form.suara_sah), ("suara_tidak_sah", form.suara_tidak_sah),
+               ("suara_total", form.suara_total)]
+    for nomor, block in form.partai.items():
+        numbers.append((f"partai {nomor} suara partai", block.suara_partai))
+        numbers.extend((f"partai {nomor} caleg {c}", v) for c, v in block.caleg.items())
+    return [_flag("R15", f"{name} {value} > {DIGIT_BOXES_MAX} (tiga kotak angka)")
+            for name, value in numbers if value > DIGIT_BOXES_MAX]
+
+
 Rule = Callable[[Form, Contest], list[Flag]]
 CHECKS: tuple[Rule, ...] = (
     r1_pengguna_total, r2_jumlah, r3_pengguna_dpt, r4_kapasitas, r5_surat_suara, r6_cadangan,
     r7_digunakan, r8_suara_sah, r9_suara_total, r10_melebihi_pengguna, r11_suara_paslon,
+    r14_jumlah_partai, r15_kotak_angka,
 )
 
 
-def conform_to_contest(form: Form, contest: Contest) -> None:
-    """The vote section must name exactly the contest's candidates (part of R12)."""
+def conform_to_contest(form: Form, contest: Contest, ballot: Ballot | None = None) -> None:
+    """The vote section must name exactly the contest's candidates (part of R12).
+
+    A party-list form must name its TPS's dapil and exactly the parties standing there, each
+    with exactly the candidates of its list in that dapil.
+    """
     if form.contest != contest.key:
         raise MalformedForm(f"formulir untuk {form.contest!r}, bukan {contest.key!r}", "contest")
+    if contest.is_party_list != (form.partai is not None):
+        wanted = "'partai' (per partai dan caleg)" if contest.is_party_list else "'suara' (per nomor urut)"
+        raise MalformedForm(f"formulir {contest.key} harus berisi {wanted}", "partai" if form.partai else "suara")
+    if form.partai is not None:
+        if ballot is None:
+            raise MalformedForm(f"TPS {form.tps} tidak berada di daerah pemilihan {contest.key} mana pun", "dapil")
+        _conform_to_ballot(form, contest, ballot)
+        return
     expected = set(contest.nomor_keys)
     given = set(form.suara)
     if given != expected:
@@ -209,6 +261,30 @@ def conform_to_contest(form: Form, contest: Contest) -> None:
         if missing:
             parts.append(f"nomor urut tidak ada: {', '.join(missing)}")
         raise MalformedForm(f"suara: {'; '.join(parts)} (paslon {contest.key}: 1..{len(expected)})", "suara")
+
+
+def _conform_to_ballot(form: Form, contest: Contest, ballot: Ballot) -> None:
+    assert form.partai is not None
+    if form.dapil != ballot.dapil:
+        raise MalformedForm(f"dapil: TPS {form.tps} berada di dapil {ballot.dapil} untuk {contest.key}, "
+                            f"bukan {form.dapil}", "dapil")
+    standing = set(ballot.parties)
+    given = set(form.partai)
+    if given - standing:
+        raise MalformedForm(f"partai: nomor {', '.join(sorted(given - standing, key=int))} tidak ikut di dapil "
+                            f"{ballot.dapil}", "partai")
+    if standing - given:
+        raise MalformedForm(f"partai: nomor {', '.join(sorted(standing - given, key=int))} tidak ada pada formulir "
+                            f"(dapil {ballot.dapil})", "partai")
+    for nomor, block in form.partai.items():
+        listed = ballot.parties[nomor]
+        extra, missing = set(block.caleg) - listed, listed - set(block.caleg)
+        if extra:
+            raise MalformedForm(f"partai.{nomor}.caleg: nomor {', '.join(sorted(extra, key=int))} bukan caleg partai "
+                                f"{nomor} di dapil {ballot.dapil}", f"partai.{nomor}.caleg")
+        if missing:
+            raise MalformedForm(f"partai.{nomor}.caleg: caleg nomor {', '.join(sorted(missing, key=int))} tidak ada "
+                                f"pada formulir", f"partai.{nomor}.caleg")
 
 
 def check_form(form: Form, contest: Contest) -> list[Flag]:

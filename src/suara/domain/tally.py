@@ -6,11 +6,49 @@ TPS's new version and the one it replaces, and a from-scratch recompute must giv
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from suara.domain.form import Form
+from suara.domain.regions import ancestors, level_of
+
+DAPIL_ROLLUP = "D"
+DAPIL_LEVEL = 9  # the tingkat of a dapil's rollup row: outside the region levels 0..5
+
+
+def dapil_rollup_code(dapil: str) -> str:
+    """Dapil are kept beside the regions in the rollups; their codes would collide with region
+    codes (DPR dapil 3101 and kab/kota 3101), so they carry a prefix."""
+    return f"{DAPIL_ROLLUP}{dapil}"
+
+
+def rollup_level(kode: str) -> int:
+    if kode.startswith(DAPIL_ROLLUP):
+        return DAPIL_LEVEL
+    return level_of(kode)
+
+
+Key = tuple[str, str]  # contest, code
+
+
+def roll_up(per_desa: Mapping[Key, Totals], dapil_of: Mapping[Key, str]) -> dict[Key, Totals]:
+    """Sum per-desa totals into every region above them and into their dapil (if any).
+
+    The tally's fold (on differences) and `suara verify` (from scratch) both add up this way.
+    """
+    regional: dict[Key, Totals] = defaultdict(Totals)
+    for key, totals in per_desa.items():
+        regional[key].merge(totals)
+        dapil = dapil_of.get(key)
+        if dapil is not None:
+            regional[(key[0], dapil_rollup_code(dapil))].merge(totals)
+    for length in (10, 6, 4, 2):
+        for (contest, kode), total in [(k, v) for k, v in regional.items()
+                                       if len(k[1]) == length and not k[1].startswith(DAPIL_ROLLUP)]:
+            regional[(contest, ancestors(kode)[-1])].merge(total)
+    return regional
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,22 +62,72 @@ class Contribution:
     flags: tuple[str, ...]
     pemilih_dpt: int | None
     pengguna_total: int | None
+    dapil: str | None = None
 
     @classmethod
     def of(cls, form: Form, flag_rules: Iterable[str]) -> Contribution:
         return cls(
-            votes=dict(form.suara),
+            votes=votes_of_doc(form.to_json()),
             suara_sah=form.suara_sah,
             suara_tidak_sah=form.suara_tidak_sah,
             suara_total=form.suara_total,
             flags=tuple(sorted(set(flag_rules), key=rule_order)),
             pemilih_dpt=form.adm("pemilih_dpt_j"),
             pengguna_total=form.adm("pengguna_total_j"),
+            dapil=form.dapil,
         )
 
     @property
     def has_turnout(self) -> bool:
         return self.pemilih_dpt is not None and self.pengguna_total is not None
+
+
+PARTY_ONLY = "P"
+
+
+def party_only_key(party: str) -> str:
+    """The rollup key of a party's own votes (suara partai), beside its total under its number."""
+    return f"{PARTY_ONLY}{party}"
+
+
+def candidate_key(dapil: str, party: str, nomor: str) -> str:
+    """The rollup key of a party-list candidate: unique in the nation, since a list number is
+    only unique within its party's list in one dapil."""
+    return f"{dapil}.{party}.{nomor}"
+
+
+def split_candidate_key(key: str) -> tuple[str, str, str] | None:
+    parts = key.split(".")
+    return (parts[0], parts[1], parts[2]) if len(parts) == 3 else None
+
+
+def votes_of_doc(doc: Mapping[str, Any]) -> dict[str, int]:
+    """What a stored form adds to the votes of a rollup: per candidate number; on a party-list
+    form, each party's total, its own votes (P1) and each candidate's votes (dapil.party.nomor)."""
+    partai = doc.get("partai")
+    if partai is None:
+        return dict(doc["suara"])
+    dapil = doc["dapil"]
+    votes: dict[str, int] = {}
+    for party, block in partai.items():
+        votes[party] = block["jumlah"]
+        votes[party_only_key(party)] = block["suara_partai"]
+        for nomor, value in block["caleg"].items():
+            votes[candidate_key(dapil, party, nomor)] = value
+    return votes
+
+
+def vote_key_order(key: str) -> tuple[int, int, str]:
+    """Candidate numbers and party totals first (numerically), then party-only votes, then
+    party-list candidates by dapil, party and list number."""
+    if key.isdigit():
+        return (0, int(key), "")
+    if key.startswith(PARTY_ONLY) and key[1:].isdigit():
+        return (1, int(key[1:]), "")
+    parts = key.split(".")
+    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        return (2, int(parts[1]) * 10_000 + int(parts[2]), parts[0])
+    return (3, 0, key)
 
 
 def rule_order(rule: str) -> int:
@@ -110,6 +198,6 @@ class Totals:
             "tps_turnout": self.tps_turnout,
             "pemilih_dpt": self.pemilih_dpt,
             "pengguna_total": self.pengguna_total,
-            "votes": dict(sorted(self.votes.items(), key=lambda kv: int(kv[0]))),
+            "votes": dict(sorted(self.votes.items(), key=lambda kv: vote_key_order(kv[0]))),
             "flag_counts": dict(sorted(self.flag_counts.items(), key=lambda kv: rule_order(kv[0]))),
         }

@@ -16,8 +16,7 @@ import orjson
 from sqlalchemy import Connection, Engine, select
 
 from suara.domain.audit import GENESIS, event_hash, text_hash
-from suara.domain.regions import ancestors
-from suara.domain.tally import Totals
+from suara.domain.tally import Totals, roll_up
 from suara.store import audit
 from suara.store.schema import flagged_tps, form_versions, rollups, version_photos
 from suara.tally.codec import contribution_of_version, rules_of_flags, totals_of_row
@@ -36,6 +35,7 @@ class VerifyReport:
     pending: int = 0
     problems: list[str] = field(default_factory=list)
     problem_count: int = 0
+    dapils: dict[tuple[str, str], str] = field(default_factory=dict)  # (contest, desa) -> dapil
 
     @property
     def ok(self) -> bool:
@@ -55,7 +55,7 @@ def verify(engine: Engine, progress: Tick | None = None) -> VerifyReport:
         recorded = _check_chain(conn, report, tick, photos)
         _check_photos(conn, photos, report)
         expected, flagged = _check_versions(conn, recorded, report, tick)
-        _check_rollups(conn, expected, report)
+        _check_rollups(conn, roll_up(expected, report.dapils), report)
         _check_flagged(conn, flagged, report)
     return report
 
@@ -98,6 +98,7 @@ def _check_versions(conn: Connection, recorded: dict[int, str], report: VerifyRe
     _, cursor, _ = tally_point(conn)
     report.pending = pending(conn)
     per_desa: dict[tuple[str, str], Totals] = defaultdict(Totals)
+    dapils = report.dapils
     flagged: Flagged = set()
     stmt = (select(form_versions.c.id, form_versions.c.contest, form_versions.c.tps, form_versions.c.payload,
                    form_versions.c.content_hash, form_versions.c.flags)
@@ -106,7 +107,10 @@ def _check_versions(conn: Connection, recorded: dict[int, str], report: VerifyRe
 
     def count(contest: str, tps: str, payload: str, flags: str) -> None:
         report.current_checked += 1
-        per_desa[(contest, tps[:10])].apply(contribution_of_version(payload, flags))
+        contribution = contribution_of_version(payload, flags)
+        per_desa[(contest, tps[:10])].apply(contribution)
+        if contribution.dapil is not None:
+            dapils[(contest, tps[:10])] = contribution.dapil
         flagged.update((contest, rule, tps) for rule in rules_of_flags(flags))
 
     for version_id, contest, tps, payload, stored_hash, flags in conn.execution_options(yield_per=20_000).execute(stmt):
@@ -140,9 +144,6 @@ def _check_photos(conn: Connection, recorded: dict[int, set[tuple[int, str, str]
 
 
 def _check_rollups(conn: Connection, expected: dict[tuple[str, str], Totals], report: VerifyReport) -> None:
-    for length in (10, 6, 4, 2):
-        for (contest, kode), totals in [(k, v) for k, v in expected.items() if len(k[1]) == length]:
-            expected[(contest, ancestors(kode)[-1])].merge(totals)
     for row in conn.execute(select(rollups)):
         report.rollups_checked += 1
         want = expected.pop((row.contest, row.kode), Totals())

@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from suara.domain.tally import Contribution, Totals, rule_order
+from suara.domain.tally import Contribution, Totals, rule_order, votes_of_doc
 
 
 def contribution_of_version(payload: str, flags: str) -> Contribution:
@@ -17,9 +17,9 @@ def contribution_of_version(payload: str, flags: str) -> Contribution:
     """
     doc = orjson.loads(payload)
     adm = doc.get("administrasi") or {}
-    return Contribution(doc["suara"], doc["suara_sah"], doc["suara_tidak_sah"], doc["suara_total"],
+    return Contribution(votes_of_doc(doc), doc["suara_sah"], doc["suara_tidak_sah"], doc["suara_total"],
                         tuple(sorted(rules_of_flags(flags), key=rule_order)), adm.get("pemilih_dpt_j"),
-                        adm.get("pengguna_total_j"))
+                        adm.get("pengguna_total_j"), doc.get("dapil"))
 
 
 def rules_of_flags(flags: str) -> frozenset[str]:

@@ -16,8 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
-from suara.domain.regions import ancestors, level_of
-from suara.domain.tally import Totals
+from suara.domain.tally import Totals, roll_up, rollup_level
 from suara.store.dialect import keyed_chunks
 from suara.store.schema import form_versions, rollups, tally_state
 from suara.tally import flagged
@@ -68,8 +67,8 @@ def fold_pending(conn: Connection, limit: int = 5000) -> FoldResult:
         return FoldResult(0, 0, 0, int(state.seq))
     seq = int(state.seq) + 1
     now = datetime.now(UTC)
-    diffs, changes = _differences(conn, new, cursor)
-    regional = _propagate(diffs)
+    diffs, changes, dapils = _differences(conn, new, cursor)
+    regional = _propagate(diffs, dapils)
     _apply(conn, regional, seq, now)
     flagged.refresh(conn, changes)
     conn.execute(update(tally_state).where(tally_state.c.id == 1)
@@ -85,9 +84,10 @@ def fold_all(engine: Engine, limit: int = 5000) -> int:
     return total
 
 
-def _differences(conn: Connection, new: list[Any],
-                 cursor: int) -> tuple[dict[tuple[str, str], Totals], list[flagged.Change]]:
-    """Per TPS: the rollup difference, and its old and new flags for the flagged-TPS index."""
+def _differences(conn: Connection, new: list[Any], cursor: int
+                 ) -> tuple[dict[tuple[str, str], Totals], list[flagged.Change], dict[tuple[str, str], str]]:
+    """Per TPS: the rollup difference, its old and new flags for the flagged-TPS index, and the
+    dapil of a party-list form (whose difference also goes to the dapil's rollup)."""
     newest: dict[tuple[str, str], Any] = {}
     for row in new:  # in id order, so the last one of a TPS wins
         newest[(row.contest, row.tps)] = row
@@ -95,15 +95,19 @@ def _differences(conn: Connection, new: list[Any],
     counted = _counted_versions(conn, earlier, cursor)
     diffs: dict[tuple[str, str], Totals] = {}
     changes: list[flagged.Change] = []
+    dapils: dict[tuple[str, str], str] = {}
     for pair, row in newest.items():
         diff = Totals()
         old = counted.get(pair)
         if old is not None:
             diff.apply(contribution_of_version(old.payload, old.flags), -1)
-        diff.apply(contribution_of_version(row.payload, row.flags), 1)
+        contribution = contribution_of_version(row.payload, row.flags)
+        diff.apply(contribution, 1)
         diffs[pair] = diff
+        if contribution.dapil is not None:  # a TPS's dapil never changes between its versions
+            dapils[(pair[0], pair[1][:10])] = contribution.dapil
         changes.append((*pair, old.flags if old is not None else None, row.flags))
-    return diffs, changes
+    return diffs, changes, dapils
 
 
 def _counted_versions(conn: Connection, pairs: list[tuple[str, str]], cursor: int) -> dict[tuple[str, str], Any]:
@@ -121,15 +125,13 @@ def _counted_versions(conn: Connection, pairs: list[tuple[str, str]], cursor: in
     return counted
 
 
-def _propagate(diffs: dict[tuple[str, str], Totals]) -> dict[tuple[str, str], Totals]:
-    """Sum TPS differences into their desa, then each level into the one above."""
-    regional: dict[tuple[str, str], Totals] = defaultdict(Totals)
+def _propagate(diffs: dict[tuple[str, str], Totals], dapils: dict[tuple[str, str], str]
+               ) -> dict[tuple[str, str], Totals]:
+    """Sum TPS differences into their desa, then into each level above and the desa's dapil."""
+    per_desa: dict[tuple[str, str], Totals] = defaultdict(Totals)
     for (contest, tps), diff in diffs.items():
-        regional[(contest, tps[:10])].merge(diff)
-    for length in (10, 6, 4, 2):
-        for (contest, kode), total in [(k, v) for k, v in regional.items() if len(k[1]) == length]:
-            regional[(contest, ancestors(kode)[-1])].merge(total)
-    return regional
+        per_desa[(contest, tps[:10])].merge(diff)
+    return roll_up(per_desa, dapils)
 
 
 def _apply(conn: Connection, regional: dict[tuple[str, str], Totals], seq: int, now: datetime) -> None:
@@ -147,7 +149,7 @@ def _apply(conn: Connection, regional: dict[tuple[str, str], Totals], seq: int, 
         row = row_of_totals(totals)
         row.update(tally_seq=seq, updated_at=now)
         if is_new:
-            row.update(contest=key[0], kode=key[1], tingkat=level_of(key[1]))
+            row.update(contest=key[0], kode=key[1], tingkat=rollup_level(key[1]))
             inserts.append(row)
         else:
             row.update(b_contest=key[0], b_kode=key[1])
