@@ -30,9 +30,10 @@ they decide is flagged (`tie_decided`) so the UI can say the official rule may d
 The list-number rule matches PKPU 6/2024 where a party wins a seat but none of its
 candidates has any vote: the seat then goes by list order of the DCT.
 
-Why "more votes, then lower ballot number" for parties: a tie key that only ever favours
-a party when its own votes grow keeps the projection monotone (more votes never cost a
-seat), and the ballot number makes it total and independent of input order.
+Why "more votes, then lower ballot number" for parties: preferring the party with more
+votes in the dapil follows the law's "suara terbanyak" and, since a party's quotients rise
+strictly with its votes, keeps the projection monotone (more votes never cost a seat); the
+ballot number makes the order total, so the result does not depend on input order.
 """
 
 from __future__ import annotations
@@ -198,8 +199,7 @@ def national_threshold(
             raise ValueError(f"suara nasional partai {party} negatif: {votes}")
     total = sum(national_votes.values())
     if total == 0:
-        return ThresholdOutcome(threshold, 0, {p: Fraction(0) for p in national_votes},
-                                frozenset())
+        return ThresholdOutcome(threshold, 0, {p: Fraction(0) for p in national_votes}, frozenset())
     shares = {party: Fraction(votes, total) for party, votes in national_votes.items()}
     # votes / total >= num / den, compared in integers.
     passed = frozenset(
@@ -277,9 +277,7 @@ def project_dapil(
         if cell.seat is not None:
             won[cell.party_number] = won.get(cell.party_number, 0) + 1
     allocated = sum(won.values())
-    party_tie = (
-        0 < allocated < len(table) and table[allocated - 1].value == table[allocated].value
-    )
+    party_tie = 0 < allocated < len(table) and table[allocated - 1].value == table[allocated].value
 
     results = []
     for party in sorted(parties, key=lambda p: p.party_number):
