@@ -8,23 +8,18 @@ import orjson
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
-from starlette.formparsers import MultiPartException
 
 from suara.api.access import access
 from suara.api.auth import client_address, limit, principal
+from suara.api.body_limits import MAX_ROW_ID, read_upload
 from suara.api.limits import COMPLAINT_PER_ADDRESS, LOGIN
-from suara.blobs import PhotoLimits
 from suara.domain.access import Action, Role, may
 from suara.domain.policy import Outcome
 from suara.services import accounts, complaints, corrections
 from suara.services.accounts import AccountError, Principal
 from suara.services.errors import ServiceError
-from suara.services.photos import accept
-from suara.services.submission import IdempotencyConflict, Submission, submit_forms
-
-PHOTO_LIMITS = PhotoLimits()
+from suara.services.photos import submit_with_photos
+from suara.services.submission import IdempotencyConflict, Submission
 
 router = APIRouter(prefix="/api/v1", tags=["operator"])
 Caller = Annotated[Principal, Depends(principal)]
@@ -60,7 +55,7 @@ class ComplaintBody(Strict):
 class ComplaintMove(Strict):
     status: Literal["under_review", "corrected", "rejected"]
     reason: str | None = Field(default=None, max_length=1000)
-    correction_id: int | None = Field(default=None, ge=1)
+    correction_id: int | None = Field(default=None, ge=1, le=MAX_ROW_ID)
 
 
 class AccountBody(Strict):
@@ -95,27 +90,19 @@ REFUSAL_STATUS = {"malformed": 422, "unknown_tps": 404, "unknown_contest": 404, 
                   "rules_failed": 422}
 
 
-MAX_FORM_PART = 64 * 1024
-
-
 async def _submission_parts(request: Request) -> tuple[Any, dict[int, tuple[bytes, str | None]]]:
     """The form JSON and page photos of a submission: JSON alone, or multipart with photos."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
-        try:
-            parts = await request.form(max_files=3, max_fields=1, max_part_size=MAX_FORM_PART)
-        except (MultiPartException, HTTPException, ValueError) as exc:
-            raise ServiceError(422, "bad_multipart", f"multipart tidak sah: {exc}") from None
-        raw = parts.get("form")
+        fields, files = await read_upload(request, max_fields=1)  # 400 if cut off: nothing is stored
+        raw = fields.get("form")
         if not isinstance(raw, str):
             raise ServiceError(422, "missing_form", "bagian 'form' (JSON formulir) wajib ada")
         uploads: dict[int, tuple[bytes, str | None]] = {}
-        for name, value in parts.multi_items():
-            if name == "form":
-                continue
-            if not (isinstance(value, UploadFile) and name in ("page1", "page2", "page3")):
-                raise ServiceError(422, "bad_part", f"bagian tidak dikenal: {name!r} (form, page1..page3)")
-            uploads[int(name[-1])] = (await value.read(PHOTO_LIMITS.max_bytes + 1), value.content_type)
+        for upload in files:
+            if upload.name not in ("page1", "page2", "page3"):
+                raise ServiceError(422, "bad_part", f"bagian tidak dikenal: {upload.name!r} (form, page1..page3)")
+            uploads[int(upload.name[-1])] = (upload.data, upload.content_type)
         body: bytes = raw.encode()
     else:
         body, uploads = await request.body(), {}
@@ -140,9 +127,8 @@ async def submit(request: Request, who: Caller, key: Annotated[str, KEY]) -> Res
 
 
 def _submit(state: Any, who: Principal, key: str, form: Any, uploads: dict[int, tuple[bytes, str | None]]) -> Response:
-    photos = accept(state.blobs, uploads) if uploads else ()
-    [result] = submit_forms(state.writer, state.reference,
-                            [Submission(form, f"{who.username}:{key}", who.actor, photos=photos)], state.policy)
+    result = submit_with_photos(state.blobs, state.writer, state.reference,
+                                Submission(form, f"{who.username}:{key}", who.actor), uploads, state.policy)
     if isinstance(result, IdempotencyConflict):
         raise ServiceError(409, "idempotency_conflict", "Idempotency-Key ini sudah dipakai untuk isi yang lain")
     if result.outcome is Outcome.REFUSED:
@@ -168,7 +154,7 @@ def list_corrections(request: Request, who: Caller,
 
 @router.post("/corrections/{correction_id}/decision", openapi_extra=access("role:KPU_RI"),
              summary="Authorise (apply) or reject a proposed correction")
-def decide(request: Request, who: Caller, correction_id: Annotated[int, Path(ge=1)], body: DecisionBody) -> Response:
+def decide(request: Request, who: Caller, correction_id: Annotated[int, Path(ge=1, le=MAX_ROW_ID)], body: DecisionBody) -> Response:
     state = request.app.state
     return _json(corrections.decide(state.writer, state.reference, who, correction_id, body.approve,
                                     body.reason).as_dict())

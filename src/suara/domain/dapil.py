@@ -130,9 +130,13 @@ class DapilMap:
         table = self._member_of.get(jenis, {})
         problems = []
         for desa in desa_codes:
-            found = {table[desa[:n]].kode for n in MEMBER_LENGTHS if desa[:n] in table and n <= len(desa)}
+            found = {
+                table[desa[:n]].kode for n in MEMBER_LENGTHS if desa[:n] in table and n <= len(desa)
+            }
             if not found:
                 problems.append(f"{jenis}: desa {desa} tidak masuk dapil mana pun")
             elif len(found) > 1:
-                problems.append(f"{jenis}: desa {desa} masuk lebih dari satu dapil: {', '.join(sorted(found))}")
+                problems.append(
+                    f"{jenis}: desa {desa} masuk lebih dari satu dapil: {', '.join(sorted(found))}"
+                )
         return problems
