@@ -31,9 +31,10 @@ def test_event_hash_is_a_sha256_hex_digest_and_deterministic() -> None:
 
 
 def test_event_hash_covers_exactly_the_documented_body() -> None:
-    header = '["' + GENESIS + '",1,"2024-02-14T13:05:00Z","form.stored","kpps:3101011001005","3101011001005/ppwp"]'
-    body = header.encode() + b"\n" + EVENT["payload_text"].encode()
-    assert event_hash(**EVENT) == hashlib.sha256(body).hexdigest()
+    body = b'["kpps:3101011001005","3101011001005/ppwp"]\n' + EVENT["payload_text"].encode()
+    digest = hashlib.sha256(body).hexdigest()
+    link = '["' + GENESIS + '",1,"2024-02-14T13:05:00Z","form.stored","' + digest + '"]'
+    assert event_hash(**EVENT) == hashlib.sha256(link.encode()).hexdigest()
 
 
 CHANGES = [

@@ -74,11 +74,15 @@ def create_account(engine: Engine, username: str, password: str, role: Role, sco
         head = audit.lock_head(conn)
         if conn.execute(select(accounts.c.id).where(accounts.c.username == username)).first():
             raise AccountError("exists", f"akun {username} sudah ada")
+        password_hash = _hasher.hash(password)
         account_id = conn.execute(accounts.insert().values(
-            username=username, password_hash=_hasher.hash(password), role=role.value, scope=scope, active=True,
+            username=username, password_hash=password_hash, role=role.value, scope=scope, active=True,
             failed_logins=0, locked_until=None, created_at=now)).inserted_primary_key[0]
-        audit.append(conn, [audit.AuditEvent("account.created", actor, f"account/{username}",
-                                             {"role": role.value, "scope": scope})], now, head)
+        # the digest of the (salted) hash, never the hash: verify compares it, and it tells nobody
+        # anything about the password
+        audit.append(conn, [audit.AuditEvent("account.created", actor, f"account/{username}", {
+            "account_id": int(account_id), "username": username, "role": role.value, "scope": scope,
+            "active": True, "password_sha256": hashlib.sha256(password_hash.encode()).hexdigest()})], now, head)
     return int(account_id)
 
 

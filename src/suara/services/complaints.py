@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from suara.domain.access import Action, may
+from suara.domain.audit import text_hash
 from suara.domain.contests import UnknownContest
 from suara.services.accounts import Principal
 from suara.services.errors import ServiceError
@@ -45,8 +46,10 @@ def file(engine: Engine, reference: Reference, contest: str, tps: str, text: str
         head = audit.lock_head(conn)
         conn.execute(complaints.insert().values(number=number, contest=contest, tps=tps, text=text, status=RECEIVED,
                                                 created_at=now, updated_at=now))
-        audit.append(conn, [audit.AuditEvent("complaint.received", "public", f"{contest}/{tps}",
-                                             {"number": number})], now, head)
+        # the text stays private (only officials read it): the chain holds its digest
+        audit.append(conn, [audit.AuditEvent("complaint.received", "public", f"{contest}/{tps}", {
+            "number": number, "contest": contest, "tps": tps, "text_sha256": text_hash(text),
+            "created_at": now.isoformat()})], now, head)
     return status(engine, number)
 
 
@@ -97,10 +100,11 @@ def move(engine: Engine, who: Principal, number: str, new_status: str, reason: s
             if linked is None or (linked.tps, linked.contest) != (row.tps, row.contest):
                 raise ServiceError(422, "bad_correction", "sebutkan koreksi untuk TPS dan pemilihan yang sama")
         now = datetime.now(UTC)
+        stored = {"status": new_status, "reason": (reason or "").strip() or None,
+                  "correction_id": correction_id if new_status == CORRECTED else None}
         conn.execute(update(complaints).where(complaints.c.id == row.id).values(
-            status=new_status, updated_at=now, reason=(reason or "").strip() or None, handled_by=who.actor,
-            correction_id=correction_id if new_status == CORRECTED else None))
+            updated_at=now, handled_by=who.actor, **stored))
         audit.append(conn, [audit.AuditEvent(f"complaint.{new_status}", who.actor, f"{row.contest}/{row.tps}",
-                                             {"number": number, "reason": reason, "correction_id": correction_id})],
+                                             {"number": number, "updated_at": now.isoformat(), **stored})],
                      now, head)
     return status(engine, number)

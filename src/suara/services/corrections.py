@@ -11,6 +11,7 @@ import orjson
 from sqlalchemy import Engine, func, select, update
 
 from suara.domain.access import Action, may
+from suara.domain.audit import text_hash
 from suara.domain.policy import Policy
 from suara.services.accounts import Principal
 from suara.services.errors import ServiceError
@@ -80,11 +81,13 @@ def propose(engine: Engine, reference: Reference, who: Principal, doc: Any, reas
                                .where(form_versions.c.tps == form.tps, form_versions.c.contest == form.contest)).scalar()
         if current is None:
             raise ServiceError(409, "nothing_to_correct", f"TPS {form.tps} belum punya formulir untuk dikoreksi")
+        stored = orjson.dumps(form.to_json()).decode()
         new_id = conn.execute(corrections.insert().values(
-            contest=form.contest, tps=form.tps, payload=orjson.dumps(form.to_json()).decode(), reason=reason,
+            contest=form.contest, tps=form.tps, payload=stored, reason=reason,
             proposed_by=who.actor, proposed_at=now, status=PROPOSED)).inserted_primary_key[0]
-        audit.append(conn, [audit.AuditEvent("correction.proposed", who.actor, f"{form.contest}/{form.tps}",
-                                             {"correction_id": new_id, "reason": reason})], now, head)
+        audit.append(conn, [audit.AuditEvent("correction.proposed", who.actor, f"{form.contest}/{form.tps}", {
+            "correction_id": new_id, "contest": form.contest, "tps": form.tps, "reason": reason,
+            "payload_sha256": text_hash(stored), "proposed_at": now.isoformat()})], now, head)
     return get(engine, int(new_id))
 
 
@@ -138,5 +141,7 @@ def decide(engine: Engine, reference: Reference, who: Principal, correction_id: 
         audit.append(conn, [audit.AuditEvent("correction.approved" if approve else "correction.rejected", who.actor,
                                              f"{proposal.contest}/{proposal.tps}",
                                              {"correction_id": correction_id, "reason": reason,
-                                              "version_id": version_id})], now, head)
+                                              "status": APPROVED if approve else REJECTED,
+                                              "decided_at": now.isoformat(), "version_id": version_id})],
+                     now, head)
     return get(engine, correction_id)

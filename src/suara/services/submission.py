@@ -283,9 +283,13 @@ def _store(conn: Any, items: list[tuple[int, Submission, _Checked]],
     for (index, sub, checked), row, version_id in zip(items, rows, ids):
         results[index] = SubmissionResult(checked.outcome, checked.flags, row["tps"], row["contest"],
                                           version_id, row["version_no"])
+        # every column the public record shows, so that verify can rebuild the row from the chain
         events.append(audit.AuditEvent("form.version", sub.actor, f"{row['contest']}/{row['tps']}", {
-            "version_id": version_id, "version_no": row["version_no"], "content_hash": row["content_hash"],
-            "outcome": row["outcome"], "flags": sorted({f.rule for f in checked.flags}),
-            "reason": sub.reason, "photos": [[p.page, p.sha256, p.public_sha256] for p in sub.photos],
+            "version_id": version_id, "version_no": row["version_no"], "contest": row["contest"],
+            "tps": row["tps"], "content_hash": row["content_hash"], "outcome": row["outcome"],
+            "flags": [flag_dict(f) for f in checked.flags], "reason": sub.reason,
+            "submitted_at": now.isoformat(),
+            "photos": [{"page": p.page, "sha256": p.sha256, "public_sha256": p.public_sha256,
+                        "media_type": p.media_type, "width": p.width, "height": p.height} for p in sub.photos],
         }))
     audit.append(conn, events, now, head)

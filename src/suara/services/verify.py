@@ -3,22 +3,25 @@
 Nothing here trusts what the tally wrote: rollups and the flagged-TPS index are rebuilt from
 the current version of every TPS (as of the tally's cursor, so verify also works while forms
 keep arriving), every version's content is hashed again and compared with the hash its audit
-event recorded, and the chain of audit events is walked from the first to the head.
+event recorded, and the chain of audit events is walked from the first to the head and replayed:
+every row of the tables that the public record shows or that grants power (form versions and
+their photos, accounts, tokens, corrections, complaints) must be what the chain says
+(services/verify_chain.py).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-import orjson
 from sqlalchemy import Connection, Engine, select
 
-from suara.domain.audit import GENESIS, event_hash, text_hash
+from suara.domain.audit import text_hash
+from suara.domain.chain_replay import ChainState
 from suara.domain.tally import Totals, roll_up
-from suara.store import audit
-from suara.store.schema import flagged_tps, form_versions, rollups, version_photos
+from suara.services import verify_chain
+from suara.store.schema import flagged_tps, form_versions, rollups
 from suara.tally.codec import contribution_of_version, rules_of_flags, totals_of_row
 from suara.tally.fold import pending, tally_point
 
@@ -47,53 +50,26 @@ class VerifyReport:
             self.problems.append(text)
 
 
-def verify(engine: Engine, progress: Tick | None = None) -> VerifyReport:
+def verify(engine: Engine, progress: Tick | None = None, witness: Mapping[int, str] | None = None) -> VerifyReport:
+    """Everything above; with `witness` (seq -> hash of heads seen before, see `suara witness`),
+    also that today's chain still has every one of those heads."""
     report = VerifyReport()
     tick = progress or (lambda stage, n: None)
     with engine.connect() as conn:
-        photos: dict[int, set[tuple[int, str, str]]] = {}
-        recorded = _check_chain(conn, report, tick, photos)
-        _check_photos(conn, photos, report)
-        expected, flagged = _check_versions(conn, recorded, report, tick)
+        state = verify_chain.walk_chain(conn, report, tick, witness)
+        verify_chain.check_tables(conn, state, report)
+        expected, flagged = _check_versions(conn, state, report, tick)
         _check_rollups(conn, roll_up(expected, report.dapils), report)
         _check_flagged(conn, flagged, report)
     return report
 
 
-def _check_chain(conn: Connection, report: VerifyReport, tick: Tick,
-                 photos: dict[int, set[tuple[int, str, str]]]) -> dict[int, str]:
-    """Walk the chain; returns version id -> content hash as the audit events recorded them, and
-    fills `photos` with the page photos each version event recorded."""
-    recorded: dict[int, str] = {}
-    prev, last_seq = GENESIS, 0
-    for seq, at, kind, actor, subject, payload, prev_hash, digest in audit.read_events(conn):
-        if seq != last_seq + 1:
-            report.problem(f"audit: urutan terputus, {last_seq} lalu {seq}")
-        if prev_hash != prev:
-            report.problem(f"audit #{seq}: prev_hash tidak cocok dengan hash peristiwa sebelumnya")
-        if event_hash(prev_hash, seq, at, kind, actor, subject, payload) != digest:
-            report.problem(f"audit #{seq}: isi peristiwa diubah (hash tidak cocok)")
-        if kind == "form.version":
-            data = orjson.loads(payload)
-            recorded[data["version_id"]] = data["content_hash"]
-            if data.get("photos"):
-                photos[data["version_id"]] = {(page, sha, public) for page, sha, public in data["photos"]}
-        prev, last_seq = digest, seq
-        report.events_checked += 1
-        if report.events_checked % 50_000 == 0:
-            tick("audit", 50_000)
-    head_seq, head_hash = audit.head(conn)
-    if (head_seq, head_hash) != (last_seq, prev):
-        report.problem(f"audit: kepala rantai ({head_seq}) tidak sama dengan peristiwa terakhir ({last_seq})")
-    return recorded
-
-
 Flagged = set[tuple[str, str, str]]  # contest, rule, tps
 
 
-def _check_versions(conn: Connection, recorded: dict[int, str], report: VerifyReport,
+def _check_versions(conn: Connection, state: ChainState, report: VerifyReport,
                     tick: Tick) -> tuple[dict[tuple[str, str], Totals], Flagged]:
-    """Hash every version and sum the current one of each TPS (as of the tally cursor) into its
+    """Hash every version, compare it with its audit event, and sum the current one of each TPS (as of the tally cursor) into its
     desa; also returns the flagged-TPS rows those current versions make."""
     _, cursor, _ = tally_point(conn)
     report.pending = pending(conn)
@@ -101,7 +77,9 @@ def _check_versions(conn: Connection, recorded: dict[int, str], report: VerifyRe
     dapils = report.dapils
     flagged: Flagged = set()
     stmt = (select(form_versions.c.id, form_versions.c.contest, form_versions.c.tps, form_versions.c.payload,
-                   form_versions.c.content_hash, form_versions.c.flags)
+                   form_versions.c.content_hash, form_versions.c.flags, form_versions.c.version_no,
+                   form_versions.c.outcome, form_versions.c.actor, form_versions.c.reason,
+                   form_versions.c.submitted_at)
             .order_by(form_versions.c.tps, form_versions.c.contest, form_versions.c.version_no))
     current: tuple[str, str, str, str] | None = None  # contest, tps, payload, flags
 
@@ -113,11 +91,11 @@ def _check_versions(conn: Connection, recorded: dict[int, str], report: VerifyRe
             dapils[(contest, tps[:10])] = contribution.dapil
         flagged.update((contest, rule, tps) for rule in rules_of_flags(flags))
 
-    for version_id, contest, tps, payload, stored_hash, flags in conn.execution_options(yield_per=20_000).execute(stmt):
+    for row in conn.execution_options(yield_per=20_000).execute(stmt):
+        version_id, contest, tps, payload, stored_hash, flags = row[:6]
         if text_hash(payload) != stored_hash:
             report.problem(f"versi #{version_id}: isi formulir diubah (hash isi tidak cocok)")
-        if recorded.pop(version_id, None) != stored_hash:
-            report.problem(f"versi #{version_id}: tidak tercatat di rantai audit dengan hash ini")
+        verify_chain.check_version(conn, state, row, report)
         if current is not None and (current[0], current[1]) != (contest, tps):
             count(*current)
             current = None
@@ -128,19 +106,8 @@ def _check_versions(conn: Connection, recorded: dict[int, str], report: VerifyRe
             tick("versions", 50_000)
     if current is not None:
         count(*current)
-    for version_id in sorted(recorded)[:MAX_REPORTED]:
-        report.problem(f"versi #{version_id}: tercatat di audit tetapi hilang dari basis data")
+    verify_chain.missing_versions(state, report)
     return per_desa, flagged
-
-
-def _check_photos(conn: Connection, recorded: dict[int, set[tuple[int, str, str]]], report: VerifyReport) -> None:
-    """Every photo row must be the one its version's audit event recorded, and none missing."""
-    stored: dict[int, set[tuple[int, str, str]]] = {}
-    for row in conn.execute(select(version_photos)):
-        stored.setdefault(row.version_id, set()).add((row.page, row.sha256, row.public_sha256))
-    for version_id in sorted(set(stored) | set(recorded)):
-        if stored.get(version_id, set()) != recorded.get(version_id, set()):
-            report.problem(f"foto versi #{version_id}: metadata foto tidak sama dengan yang tercatat di rantai audit")
 
 
 def _check_rollups(conn: Connection, expected: dict[tuple[str, str], Totals], report: VerifyReport) -> None:

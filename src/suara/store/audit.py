@@ -86,6 +86,26 @@ def read_events(conn: Connection, batch: int = 50_000) -> Iterator[Any]:
         last = rows[-1][0]
 
 
+def events_after(conn: Connection, after: int, limit: int) -> list[Any]:
+    """Up to `limit` events with seq > after, in chain order (EVENT_COLUMNS)."""
+    columns = [audit_events.c[name] for name in EVENT_COLUMNS]
+    return list(conn.execute(select(*columns).where(audit_events.c.seq > after)
+                             .order_by(audit_events.c.seq).limit(limit)).all())
+
+
+def event_at(conn: Connection, seq: int) -> Any | None:
+    columns = [audit_events.c[name] for name in EVENT_COLUMNS]
+    return conn.execute(select(*columns).where(audit_events.c.seq == seq)).first()
+
+
 def head(conn: Connection) -> tuple[int, str]:
+    """The end of the chain. Read it in the same read transaction as a tally point to publish it
+    with that point: every version the tally counted then has its event at or before it."""
     row = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).one()
     return int(row.seq), str(row.hash)
+
+
+def head_text(conn: Connection) -> str:
+    """The head as published in X-Suara-Chain-Head: '<seq>:<hash>'."""
+    seq, digest = head(conn)
+    return f"{seq}:{digest}"
