@@ -16,11 +16,13 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
 from suara import __version__
-from suara.api import operator, public, sirekap
+from suara.api import docs, operator, public, sirekap
 from suara.api.access import PUBLIC, access, check_declared
 from suara.api.fast_path import RenderedDocuments, SecurityHeaders
 from suara.api.limits import RateLimiter
 from suara.api.responses import error
+from suara.api.openapi import allowed_methods
+from suara.api.openapi import install as install_openapi
 from suara.blobs import blob_store_from_settings
 from suara.config import Settings
 from suara.publish.publisher import Publisher
@@ -83,7 +85,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
             engine.dispose()
             app.state.writer.dispose()
 
-    app = FastAPI(title="Suara", version=__version__, lifespan=lifespan,
+    # docs_url=None: FastAPI's page loads Swagger UI from a CDN, which the CSP blocks; see api/docs.py
+    app = FastAPI(title="Suara", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Preliminary publication of the C Hasil forms (not the official result, "
                               "which comes from the tiered recapitulation). Read-only and public.")
     app.include_router(public.router)
@@ -92,6 +95,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(web_routes.router)
     app.include_router(portal.router)
     app.mount("/static", StaticFiles(directory=str(Path(web_routes.__file__).parent / "static")), name="static")
+    app.include_router(docs.router)
 
     @app.get("/healthz", openapi_extra=access(PUBLIC), include_in_schema=False)
     def healthz(request: Request) -> dict[str, object]:
@@ -122,7 +126,10 @@ def create_app(database_url: str | None = None) -> FastAPI:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status_code, "http_error")
-        return refusal(request, exc.status_code, code, str(exc.detail))
+        response = refusal(request, exc.status_code, code, str(exc.detail))
+        if exc.status_code == 405:  # every method of the path, not only the first route's
+            response.headers["Allow"] = ", ".join(allowed_methods(app, request.scope))
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -133,3 +140,4 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     check_declared(app)
     return app
+    install_openapi(app)

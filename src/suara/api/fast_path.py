@@ -44,6 +44,8 @@ class RenderedDocuments:
         headers = [(b"etag", etag), (b"cache-control", document.cache_control.encode()),
                    (b"vary", b"Accept-Encoding"), (b"x-suara-tally-seq", str(document.tally_seq).encode()),
                    (b"x-suara-disclaimer", DISCLAIMER_BYTES)]
+        if document.chain_head:
+            headers.append((b"x-suara-chain-head", document.chain_head.encode()))
         if if_none_match and (if_none_match.strip() == b"*" or etag in
                               {t.strip().removeprefix(b"W/") for t in if_none_match.split(b",")}):
             await send({"type": "http.response.start", "status": 304, "headers": headers})
@@ -70,6 +72,9 @@ DATA_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'n
 PAGE_CSP = (b"content-security-policy", (b"default-src 'none'; script-src 'self'; style-src 'self'; "
                                         b"img-src 'self'; connect-src 'self'; form-action 'self'; "
                                         b"frame-ancestors 'none'; base-uri 'none'"))
+# The API docs page (Swagger UI, served from here) is the same, except that its stylesheet draws
+# its icons as data: SVG images; an image cannot run script, so scripts stay 'self' only.
+DOCS_CSP = (PAGE_CSP[0], PAGE_CSP[1].replace(b"img-src 'self';", b"img-src 'self' data:;"))
 
 
 class SecurityHeaders:
@@ -84,7 +89,8 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
-        csp = DATA_CSP if scope["path"].startswith(("/api/", "/sirekap/")) else PAGE_CSP
+        path = scope["path"]
+        csp = DATA_CSP if path.startswith(("/api/", "/sirekap/")) else DOCS_CSP if path == "/docs" else PAGE_CSP
 
         async def with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":

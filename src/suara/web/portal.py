@@ -37,7 +37,7 @@ from suara.web.portal_views import (
 )
 from suara.web.routes import templates
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(tags=["portal"])
 CONTEST = Path(pattern=r"^[a-z0-9-]{1,32}$")
 KODE = Path(pattern=r"^(0|\d{2}|\d{4}|\d{6}|\d{10})$")
 TPS = Path(pattern=r"^\d{13}$")

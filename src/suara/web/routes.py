@@ -39,7 +39,7 @@ from suara.services.submission import (
 )
 from suara.web import forms
 
-router = APIRouter(prefix="/ui", include_in_schema=False)
+router = APIRouter(prefix="/ui", tags=["ui"])
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 SESSION, CSRF = "suara_session", "suara_csrf"
 GROUPS = [("pemilih_dpt", "Pemilih dalam DPT"), ("pengguna_dpt", "Pengguna hak pilih DPT"),
