@@ -58,7 +58,7 @@ def world(engine: Any, reference: Any) -> dict[str, Any]:
     accounts.create_account(engine, "admin-ri", PASSWORD, Role.KPU_RI, "0", "cli")
     accounts.create_account(engine, "kpps-gambir", PASSWORD, Role.KPPS, TPS_A, "admin")
     accounts.create_account(engine, "ppk-gambir", PASSWORD, Role.PPK, "317101", "admin")
-    kept, kpps = accounts.login(engine, "kpps-gambir", PASSWORD, "hp")
+    _, kpps = accounts.login(engine, "kpps-gambir", PASSWORD, "hp")
     logged_out, _ = accounts.login(engine, "kpps-gambir", PASSWORD, "tablet")
     assert accounts.revoke_token(engine, logged_out)
     photo = PagePhoto(1, "a" * 64, "b" * 64, "image/jpeg", 1200, 1600)

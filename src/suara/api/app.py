@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
 from suara import __version__
-from suara.api import docs, operator, public, sirekap
+from suara.api import chain, docs, operator, public, sirekap
 from suara.api.access import PUBLIC, access, check_declared
 from suara.api.fast_path import RenderedDocuments, SecurityHeaders
 from suara.api.limits import RateLimiter
@@ -90,6 +90,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
                   description="Preliminary publication of the C Hasil forms (not the official result, "
                               "which comes from the tiered recapitulation). Read-only and public.")
     app.include_router(public.router)
+    app.include_router(chain.router)
     app.include_router(sirekap.router)
     app.include_router(operator.router)
     app.include_router(web_routes.router)

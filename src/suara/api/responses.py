@@ -34,7 +34,8 @@ DISCLAIMER_HEADER = DISCLAIMER["id"]
 def serve(request: Request, document: Document) -> Response:
     return conditional(request, document, {
         "ETag": document.etag, "Cache-Control": document.cache_control, "Vary": "Accept-Encoding",
-        "X-Suara-Tally-Seq": str(document.tally_seq), "X-Suara-Disclaimer": DISCLAIMER_HEADER})
+        "X-Suara-Tally-Seq": str(document.tally_seq), "X-Suara-Disclaimer": DISCLAIMER_HEADER,
+        **({"X-Suara-Chain-Head": document.chain_head} if document.chain_head else {})})
 
 
 def conditional(request: Request, document: Document, headers: dict[str, str], status: int = 200) -> Response:

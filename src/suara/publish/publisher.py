@@ -18,7 +18,8 @@ import orjson
 from sqlalchemy import Engine
 
 from suara.domain.search import RegionSearch
-from suara.publish import routes
+from suara.publish import own, routes
+from suara.store import audit
 from suara.store.reference import Reference
 from suara.tally.fold import tally_point
 from suara.tally.queries import changed_since, tps_changed_between
@@ -34,12 +35,15 @@ class Document:
     cache_control: str
     tally_seq: int
     media_type: str = "application/json"
+    chain_head: str = ""  # '<seq>:<hash>' of the audit chain when rendered (X-Suara-Chain-Head)
     _gzipped: bytes | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, value: object, cache_control: str, tally_seq: int, media_type: str = "application/json") -> Document:
+    def of(cls, value: object, cache_control: str, tally_seq: int, media_type: str = "application/json",
+           chain_head: str = "") -> Document:
         body = value if isinstance(value, bytes) else orjson.dumps(value)
-        return cls(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', cache_control, tally_seq, media_type)
+        return cls(body, f'"{hashlib.sha256(body).hexdigest()[:32]}"', cache_control, tally_seq, media_type,
+                   chain_head)
 
     def gzipped(self) -> bytes | None:
         """The body compressed once, or None when it is too small to be worth it."""
@@ -73,7 +77,11 @@ class Publisher:
         seq_before = self.tally_seq
         with self.engine.connect() as conn:
             built = builder(conn)
-        document = Document.of(built.value, built.cache_control, built.tally_seq, built.media_type)
+            # same read transaction (a snapshot: the engine is read-only) as the builder's tally
+            # point, so every version the document counts has its event at or before this head
+            chain = audit.head(conn)
+        document = Document.of(own.with_chain_head(built.value, *chain), built.cache_control, built.tally_seq,
+                               built.media_type, f"{chain[0]}:{chain[1]}")
         self.renders += 1
         with self._lock:
             # A refresh that ran while this was rendering may have dropped what it read; keep

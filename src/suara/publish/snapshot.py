@@ -3,6 +3,7 @@
 `write_snapshot` writes every published document as a static file, plus:
 
     manifest.json   {"format": "suara-snapshot/1", "created": "...Z", "meta": {...},
+                     "chain_head": {"seq": <n>, "hash": "<hex>"},
                      "files": {"<path>": {"sha256": "<hex>", "bytes": <n>}, ...}}
                     canonical JSON: orjson, keys sorted, no whitespace
     manifest.sig    base64 of the 64-byte Ed25519 signature of the exact bytes of manifest.json
@@ -10,6 +11,10 @@
 
 Any web server or CDN can serve the directory as it is; anyone can check a copy with
 `verify_snapshot`. The snapshot is exactly its manifest: no file is missing, altered or extra.
+
+The chain head is the end of the deployment's audit chain when the snapshot was taken: signed
+with the rest, it anchors the chain outside the database (`suara verify --witness` accepts the
+manifest's head as a witness line), so a history rewritten later no longer matches the snapshot.
 
 Trust: the key in `public-key.txt` only shows that the directory agrees with itself. Whoever
 altered a mirror can sign their own manifest with their own key and replace that file too. To
@@ -208,6 +213,7 @@ def write_snapshot(
     *,
     progress: Progress | None = None,
     created: datetime | None = None,
+    chain_head: tuple[int, str] | None = None,
 ) -> SnapshotSummary:
     """Write `documents` as a signed static snapshot at `out_dir`, replacing any older one.
 
@@ -267,10 +273,11 @@ def write_snapshot(
             if progress is not None:
                 progress(len(files))
 
-        manifest = orjson.dumps(
-            {"created": created_text, "files": files, "format": FORMAT, "meta": meta_dict},
-            option=orjson.OPT_SORT_KEYS,
-        )
+        content: dict[str, Any] = {"created": created_text, "files": files, "format": FORMAT, "meta": meta_dict}
+        if chain_head is not None:
+            content["chain_head"] = {"seq": chain_head[0], "hash": chain_head[1]}
+        manifest = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+        del content
         count = len(files)
         del files  # the largest thing held; free it before signing and swapping
         signature = key.sign(manifest)
@@ -339,6 +346,7 @@ class VerifyResult:
     files_checked: int = 0  # manifest entries whose content was hashed
     created: str | None = None  # from the manifest, if readable
     meta: Any = None  # from the manifest, if readable
+    chain_head: Any = None  # {"seq", "hash"} of the audit chain, from the manifest, if it has one
 
     @property
     def ok(self) -> bool:
@@ -421,6 +429,7 @@ def _parse_manifest(result: VerifyResult, manifest: bytes) -> dict[str, tuple[in
     created = doc.get("created")
     result.created = created if isinstance(created, str) else None
     result.meta = doc.get("meta")
+    result.chain_head = doc.get("chain_head")
     files = doc.get("files")
     if not isinstance(files, dict):
         result.add(P_MANIFEST, MANIFEST, "has no 'files' object")

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from suara.domain.contests import Contest
 from suara.domain.regions import Region
 from suara.publish import own, routes, sirekap
+from suara.store import audit
 from suara.store.reference import Reference
 from suara.tally.fold import tally_point
 from suara.tally.queries import CurrentVersion, versions_in
@@ -70,12 +71,14 @@ def _tps_documents(engine: Engine, reference: Reference, contest: Contest, desa:
     with engine.connect() as conn:
         seq, _, moment = tally_point(conn)
         history = versions_in(conn, contest.key, desa.kode)
+        chain = audit.head(conn)
     chain = "/".join(desa.kode[:n] for n in (2, 4, 6, 10))
     base = "pemilu/hhcw/ppwp" if contest.kind == "ppwp" else f"pilkada/hhcw/{contest.kind}"
     for tps in reference.tree.tps_of(desa.kode):
         versions = history.get(tps, [])
         yield (f"api/v1/tps/{contest.key}/{tps}",
-               orjson.dumps(own.tps_doc(contest, reference.tree, tps, versions, seq, moment)))
+               orjson.dumps(own.with_chain_head(own.tps_doc(contest, reference.tree, tps, versions, seq, moment),
+                                                *chain)))
         current = None
         if versions:
             v = versions[-1]
@@ -86,4 +89,5 @@ def _tps_documents(engine: Engine, reference: Reference, contest: Contest, desa:
 def _render(engine: Engine, builder: routes.Builder) -> bytes:
     with engine.connect() as conn:
         built = builder(conn)
-    return built.value if isinstance(built.value, bytes) else orjson.dumps(built.value)
+        value = own.with_chain_head(built.value, *audit.head(conn))  # the builder's snapshot, as the server does
+    return value if isinstance(value, bytes) else orjson.dumps(value)
