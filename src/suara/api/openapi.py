@@ -3,9 +3,9 @@ request body (multipart and form posts included) and the true media types.
 
 FastAPI can only see what a route's signature declares: a route that reads `request.form()` or
 answers with a plain `Response` shows up with a blank body and "200, 422". The table below says,
-per operation, what it answers; `install` patches FastAPI's generated document with it and
-refuses to start the app if an operation of the document is missing from the table, so a new
-route cannot go undescribed.
+per operation, what it answers; `install` patches FastAPI's generated document with it, and the
+app refuses to start if an operation is missing from the table: a new route cannot go
+undescribed. tests/test_schemathesis.py holds the app to the result.
 """
 
 from __future__ import annotations
@@ -78,6 +78,8 @@ class Operation:
     answers: Mapping[int, tuple[str, ...]]
     body: dict[str, Any] | None = None
     errors_as: str = JSON  # the media type of its refusals: the portal answers with pages
+    # what a handler checks itself, added to a parameter's description (its schema is merged)
+    parameters: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
 # Any request: a bad Content-Length or broken body (400), a body over the route's cap (413),
@@ -102,9 +104,11 @@ def _json_body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {JSON: {"schema": schema}}}
 
 
-def _form_post(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    schema = {"type": "object", "properties": properties, "required": required}
-    return {"required": True, "content": {kind: {"schema": schema} for kind in FORM_POSTS}}
+def _form_post(properties: dict[str, Any], required: list[str], extras: bool = False,
+               kinds: tuple[str, ...] = FORM_POSTS) -> dict[str, Any]:
+    """A browser's form post. The screens take only their own fields (a few too many is a 400)."""
+    schema = {"type": "object", "properties": properties, "required": required, "additionalProperties": extras}
+    return {"required": True, "content": {kind: {"schema": schema} for kind in kinds}}
 
 
 TEXT = {"type": "string"}
@@ -121,6 +125,10 @@ SUBMISSION_BODY = {"required": True, "content": {
 ENTRY_FIELDS = {"csrf": TEXT, "contest": TEXT, "tps": TEXT, "key": TEXT, "suara_sah": TEXT, "suara_tidak_sah": TEXT,
                 "suara_total": TEXT, "suara_1": TEXT, "suara_2": TEXT, "suara_3": TEXT}
 
+# The search page takes 2 to 64 characters once stripped of white space. Python's white space is
+# spelled out: a schema's \s is JavaScript's, which differs (\x1c-\x1f, \x85).
+SPACES = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+TYPED_QUERY = rf"^[{SPACES}]*[^{SPACES}][\s\S]{{0,62}}[^{SPACES}][{SPACES}]*$"
 DOCUMENT = _answers({200: JSON, 304: NO_BODY}, (404, 422))
 CSV_DOCUMENT = _answers({200: CSV, 304: NO_BODY}, (404, 422))
 PAGE = _answers({200: HTML, 304: NO_BODY}, (404, 422), HTML)
@@ -139,6 +147,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", "/api/v1/downloads/{contest}/{kode}/nist.json"): Operation(DOCUMENT),
     ("get", "/api/v1/photos/{digest}"): Operation(_answers({200: IMAGES}, (404, 422))),
     ("get", "/sirekap/{path}"): Operation(DOCUMENT),
+    ("get", "/api/v1/chain/head"): Operation(_answers({200: JSON}, ())),
+    ("get", "/api/v1/chain/events"): Operation(_answers({200: JSON}, (422,))),
     # --- operators ----------------------------------------------------------------------------
     ("post", "/api/v1/auth/token"): Operation(_answers({201: JSON}, (401, 422))),
     ("post", "/api/v1/auth/token/rotate"): Operation(_answers({201: JSON}, BEARER)),
@@ -162,10 +172,11 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", "/tps/{contest}/{tps}"): Operation(PAGE, errors_as=HTML),
     ("post", "/tps/{contest}/{tps}/pengaduan"): Operation(
         _answers({303: NO_BODY}, (403, 404, 422), HTML),
-        _form_post({"uraian": {"type": "string", "minLength": 10, "maxLength": 2000}}, ["uraian"]), HTML),
+        _form_post({"uraian": {"type": "string", "minLength": 10, "maxLength": 2000}}, ["uraian"], extras=True), HTML),
     ("get", "/pengaduan"): Operation(_answers({200: HTML, 303: NO_BODY, 304: NO_BODY}, (422,), HTML), errors_as=HTML),
     ("get", "/pengaduan/{number}"): Operation(_answers({200: HTML, 304: NO_BODY}, (404, 422), HTML), errors_as=HTML),
-    ("get", "/cari"): Operation(_answers({200: HTML, 304: NO_BODY}, (422, 429), HTML), errors_as=HTML),
+    ("get", "/cari"): Operation(_answers({200: HTML, 304: NO_BODY}, (422, 429), HTML), errors_as=HTML,
+                                parameters={"q": {"required": True, "schema": {"pattern": TYPED_QUERY}}}),
     # --- the officials' and KPPS screens (HTML; refusals outside a page are JSON) --------------
     ("get", "/ui/login"): Operation(_answers({200: HTML}, ())),
     ("post", "/ui/login"): Operation(
@@ -180,7 +191,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                                    "fields": {"type": "object", "additionalProperties": TEXT}}})),
     ("post", "/ui/submit"): Operation(
         _answers({200: HTML, 303: NO_BODY}, (403, 409, 422), s409=HTML, s422=(HTML, JSON)),
-        _form_post({**ENTRY_FIELDS, "page1": PHOTO, "page2": PHOTO, "page3": PHOTO}, ["csrf"])),
+        _form_post({**ENTRY_FIELDS, "page1": PHOTO, "page2": PHOTO, "page3": PHOTO}, ["csrf"],
+                   kinds=("multipart/form-data",))),
     ("get", "/ui/correct"): Operation(_answers({200: HTML}, (401, 403, 404, 422))),
     ("post", "/ui/corrections"): Operation(_answers({200: HTML}, (401, 403, 404, 409, 422)),
                                            _form_post({**ENTRY_FIELDS, "reason": TEXT}, ["csrf"])),
@@ -232,6 +244,9 @@ def describe(app: FastAPI) -> dict[str, Any]:
             operation["responses"] = {
                 str(status): _response(status, kinds, success, retry_after=spec.errors_as == JSON)
                 for status, kinds in sorted(answers.items())}
+            for parameter in operation.get("parameters", []):
+                checked = spec.parameters.get(parameter["name"], {})
+                parameter.update({**checked, "schema": {**parameter["schema"], **checked.get("schema", {})}})
             if spec.body is not None:
                 operation["requestBody"] = spec.body
             elif "requestBody" in operation:  # a validated model: its schema stays, refusals are 422/413
@@ -247,11 +262,12 @@ def describe(app: FastAPI) -> dict[str, Any]:
 
 
 def install(app: FastAPI) -> None:
-    """Serve the patched description at /openapi.json (built once, on first request)."""
+    """Serve the patched description at /openapi.json. Built now, so that an app with an
+    operation missing from OPERATIONS refuses to start (as one without an access rule does)."""
+    app.openapi_schema = describe(app)
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = describe(app)
+        assert app.openapi_schema is not None
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
