@@ -26,6 +26,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from suara.blobs import blob_store_from_settings
 from suara.config import Settings
 from suara.domain.access import Role
 from suara.domain.audit import Head, parse_witness
@@ -252,7 +253,7 @@ def verify(
                 tasks[stage] = progress.add_task(stage, total=None)
             progress.advance(tasks[stage], n)
 
-        report = verify_database(engine, tick, witness=heads)
+        report = verify_database(engine, tick, witness=heads, blobs=blob_store_from_settings(Settings.from_env().blobs_url))
     elapsed = time.perf_counter() - started
     console.print(f"{format_id(report.events_checked)} peristiwa audit, {format_id(report.versions_checked)} versi, "
                   f"{format_id(report.current_checked)} TPS terkini, {format_id(report.rollups_checked)} rollup "

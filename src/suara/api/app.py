@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from suara import __version__
 from suara.api import chain, docs, operator, public, sirekap
 from suara.api.access import PUBLIC, access, check_declared
+from suara.api.body_limits import BodyCaps, BodyLimits
 from suara.api.fast_path import RenderedDocuments, SecurityHeaders
 from suara.api.limits import RateLimiter
 from suara.api.responses import error
@@ -138,6 +139,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
         return error(500, "internal", "kesalahan internal; sudah dicatat")
 
     app.add_middleware(RenderedDocuments, publisher=lambda: getattr(app.state, "publisher", None))
+    app.state.body_caps = BodyCaps()
+    app.add_middleware(BodyLimits, refuse=refusal)  # caps and write budgets before any body is read
     app.add_middleware(SecurityHeaders)
     check_declared(app)
     return app

@@ -11,6 +11,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -54,6 +55,10 @@ class BlobStore(Protocol):
 
     def exists(self, digest: str) -> bool:
         """Whether a blob named `digest` is stored."""
+        ...
+
+    def digests(self) -> Iterator[str]:
+        """The name of every blob stored (for `suara verify`: orphans and re-hashing)."""
         ...
 
 
@@ -106,6 +111,14 @@ class FilesystemBlobStore:
 
     def exists(self, digest: str) -> bool:
         return self.path_for(digest).is_file()
+
+    def digests(self) -> Iterator[str]:
+        # Only names a blob can have, where it would be: a temp file of an interrupted write
+        # (.tmp-*.part) is not a blob.
+        for path in sorted(self.root.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]/*")):
+            if path.is_file() and _DIGEST.fullmatch(path.name) and path.name[:2] == path.parent.parent.name \
+                    and path.name[2:4] == path.parent.name:
+                yield path.name
 
     @staticmethod
     def _intact(path: Path, digest: str) -> bool:
@@ -188,6 +201,14 @@ class S3BlobStore:
         with response["Body"] as body:
             data: bytes = body.read()
         return _verified(digest, data)
+
+    def digests(self) -> Iterator[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
+        for page in pages:
+            for item in page.get("Contents", []):
+                name = item["Key"][len(self.prefix):]
+                if _DIGEST.fullmatch(name):
+                    yield name
 
     def exists(self, digest: str) -> bool:
         key = self.key_for(digest)

@@ -1,30 +1,73 @@
-"""Photos of a form's pages: checked by decoding, stored content-addressed (original and public copy)."""
+"""Photos of a form's pages: checked by decoding, stored content-addressed (original and public
+copy), and only for a submission that was accepted.
+
+Blobs have no delete (they are evidence), so a photo written before its form is refused would
+stay on disk for ever, referenced by nothing. Hence the order: check every photo and compute its
+names, submit the form with those names, and write the blobs only when the form is stored. A
+crash between the form's commit and the blob write leaves a version whose photo is missing
+(`suara verify` names it); the device's retry with the same Idempotency-Key replays the stored
+answer and writes the blobs again, which repairs it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import Engine
 
 from suara.blobs import BlobStore, PhotoRejected, check_photo
+from suara.blobs.storage import sha256_hex
+from suara.domain.policy import Outcome, Policy
 from suara.services.errors import ServiceError
-from suara.services.submission import PagePhoto
+from suara.services.submission import (
+    IdempotencyConflict,
+    PagePhoto,
+    Submission,
+    SubmissionResult,
+    submit_forms,
+)
 
 PAGES = (1, 2, 3)
 
 
-def accept(store: BlobStore, uploads: Mapping[int, tuple[bytes, str | None]]) -> tuple[PagePhoto, ...]:
-    """Check every page's photo and store both copies; nothing is stored unless all pass."""
-    checked = {}
+@dataclass(frozen=True)
+class CheckedPages:
+    """Photos that passed every check, named but not yet stored."""
+
+    photos: tuple[PagePhoto, ...] = ()
+    contents: tuple[bytes, ...] = field(default=(), repr=False)  # each distinct blob, to write once accepted
+
+    def keep(self, store: BlobStore) -> None:
+        for data in self.contents:
+            store.put(data)
+
+
+def check_pages(uploads: Mapping[int, tuple[bytes, str | None]]) -> CheckedPages:
+    """Check every page's photo; a refusal (4xx) names the page. Nothing is written."""
+    photos, contents = [], {}
     for page, (data, declared) in sorted(uploads.items()):
         if page not in PAGES:
             raise ServiceError(422, "bad_page", f"halaman foto harus 1, 2 atau 3, bukan {page}")
         try:
-            checked[page] = check_photo(data, declared_type=declared)
+            photo = check_photo(data, declared_type=declared)
         except PhotoRejected as exc:
             raise ServiceError(422 if exc.code != "too_large" else 413, f"photo_{exc.code}",
                                f"foto halaman {page}: {exc.message}", {"page": page, "en": exc.message_en}) from None
-    photos = []
-    for page, photo in checked.items():
-        original = store.put(photo.original)
-        public = store.put(photo.public) if photo.public != photo.original else original
+        original = sha256_hex(photo.original)
+        public = sha256_hex(photo.public) if photo.public != photo.original else original
+        contents[original], contents[public] = photo.original, photo.public
         photos.append(PagePhoto(page, original, public, photo.media_type, photo.width, photo.height))
-    return tuple(photos)
+    return CheckedPages(tuple(photos), tuple(contents.values()))
+
+
+def submit_with_photos(store: BlobStore, writer: Engine, reference: Any, submission: Submission,
+                       uploads: Mapping[int, tuple[bytes, str | None]],
+                       policy: Policy) -> SubmissionResult | IdempotencyConflict:
+    """Submit one form with its page photos; the photos reach the store only if the form is stored."""
+    pages = check_pages(uploads) if uploads else CheckedPages()
+    [result] = submit_forms(writer, reference, [replace(submission, photos=pages.photos)], policy)
+    if isinstance(result, SubmissionResult) and result.outcome is not Outcome.REFUSED:
+        pages.keep(store)  # a replayed answer writes them again: the repair after a crash
+    return result

@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, Engine, select
 
+from suara.blobs import BlobStore
 from suara.domain.audit import text_hash
 from suara.domain.chain_replay import ChainState
 from suara.domain.tally import Totals, roll_up
 from suara.services import verify_chain
+from suara.services.verify_blobs import check_blobs
 from suara.store.schema import flagged_tps, form_versions, rollups
 from suara.tally.codec import contribution_of_version, rules_of_flags, totals_of_row
 from suara.tally.fold import pending, tally_point
@@ -50,7 +52,8 @@ class VerifyReport:
             self.problems.append(text)
 
 
-def verify(engine: Engine, progress: Tick | None = None, witness: Mapping[int, str] | None = None) -> VerifyReport:
+def verify(engine: Engine, progress: Tick | None = None, witness: Mapping[int, str] | None = None,
+           blobs: BlobStore | None = None) -> VerifyReport:
     """Everything above; with `witness` (seq -> hash of heads seen before, see `suara witness`),
     also that today's chain still has every one of those heads."""
     report = VerifyReport()
@@ -61,6 +64,8 @@ def verify(engine: Engine, progress: Tick | None = None, witness: Mapping[int, s
         expected, flagged = _check_versions(conn, state, report, tick)
         _check_rollups(conn, roll_up(expected, report.dapils), report)
         _check_flagged(conn, flagged, report)
+    if blobs is not None:  # the photos' bytes: missing, corrupted, orphans (services/verify_blobs.py)
+        check_blobs(engine, blobs, report, tick)
     return report
 
 

@@ -180,7 +180,7 @@ def complaint_lookup(request: Request, nomor: Annotated[str, Query(max_length=32
 
 
 @router.get("/pengaduan/{number}", openapi_extra=access(PUBLIC))
-def complaint_page(request: Request, number: str, baru: int = 0) -> Response:
+def complaint_page(request: Request, number: str, baru: Annotated[int, Query(ge=0, le=1)] = 0) -> Response:
     if not re.fullmatch(NUMBER, number):
         raise ServiceError(404, "unknown_complaint", f"pengaduan {number!r} tidak ada")
     item = complaints.status(request.app.state.publisher.engine, number)

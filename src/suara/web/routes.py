@@ -11,14 +11,15 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from suara.api.access import access
 from suara.api.auth import client_address, limit
 from suara.api.limits import LOGIN
+from suara.api.body_limits import MAX_ROW_ID, read_upload, row_id
 from suara.domain.access import Action, may
 from suara.domain.contests import UnknownContest
 from suara.domain.form import ADMINISTRASI_KEYS
@@ -28,14 +29,13 @@ from suara.publish.own import flag_docs
 from suara.services import accounts, complaints, corrections
 from suara.services.accounts import Principal
 from suara.services.errors import ServiceError
-from suara.services.photos import accept
+from suara.services.photos import submit_with_photos
 from suara.services.submission import (
     IdempotencyConflict,
     Submission,
     SubmissionResult,
     check,
     flag_dict,
-    submit_forms,
 )
 from suara.web import forms
 
@@ -167,7 +167,7 @@ async def check_fields(request: Request) -> Response:
 
 @router.post("/submit", openapi_extra=access("role:KPPS, own TPS"))
 async def submit(request: Request) -> Response:
-    form = await request.form(max_files=3, max_fields=60)
+    form, files = await read_upload(request, max_fields=60)  # 400 if cut off: nothing is stored
     _check_csrf(request, forms.text(form, "csrf"))
     who = _who(request)
     if who is None:
@@ -176,16 +176,15 @@ async def submit(request: Request) -> Response:
     doc = _form_doc(fields.get("contest", ""), fields.get("tps", ""), fields)
     if not may(who.role, who.scope, Action.SUBMIT_FORM, doc["tps"]):
         raise ServiceError(403, "forbidden", f"{who.actor} hanya boleh mengisi formulir TPS {who.scope}")
-    uploads = {int(name[-1]): (await value.read(), value.content_type) for name, value in form.multi_items()
-               if isinstance(value, UploadFile) and name in ("page1", "page2", "page3") and value.filename}
+    uploads = {int(f.name[-1]): (f.data, f.content_type) for f in files
+               if f.name in ("page1", "page2", "page3") and f.filename}
     state = request.app.state
+    submission = Submission(doc, f"{who.username}:ui:{fields.get('key', '')}", who.actor)
     try:
-        photos = await run_in_threadpool(accept, state.blobs, uploads) if uploads else ()
-    except ServiceError as exc:
-        return _outcome(request, who, doc, Outcome.REFUSED, [], exc.message, None, 422)
-    [result] = await run_in_threadpool(submit_forms, state.writer, state.reference,
-                                       [Submission(doc, f"{who.username}:ui:{fields.get('key', '')}", who.actor,
-                                                   photos=photos)], state.policy)
+        result = await run_in_threadpool(submit_with_photos, state.blobs, state.writer, state.reference, submission,
+                                         uploads, state.policy)
+    except ServiceError as exc:  # a photo refused: the form is not stored either
+        return _outcome(request, who, doc, Outcome.REFUSED, [], exc.message, None, exc.status)
     if isinstance(result, IdempotencyConflict):
         return _outcome(request, who, doc, Outcome.REFUSED, [], "formulir ini sudah dikirim dengan isi lain", None, 409)
     return _outcome(request, who, doc, result.outcome, _flags(result.flags), result.message, result.version_no,
@@ -261,7 +260,7 @@ def _corrections_page(request: Request, who: Principal, notice: str | None) -> H
 
 
 @router.post("/corrections/{correction_id}/decision", openapi_extra=access("role:KPU_RI"))
-async def decide_correction(request: Request, correction_id: int) -> Response:
+async def decide_correction(request: Request, correction_id: Annotated[int, PathParam(ge=1, le=MAX_ROW_ID)]) -> Response:
     form = await request.form(max_fields=5)
     _check_csrf(request, forms.text(form, "csrf"))
     who = _official(request)
@@ -289,8 +288,8 @@ async def move_complaint(request: Request, number: str) -> Response:
     form = await request.form(max_fields=6)
     _check_csrf(request, forms.text(form, "csrf"))
     who = _official(request)
-    correction = forms.text(form, "correction_id").strip()
+    correction = row_id(forms.text(form, "correction_id"), "correction_id")
     moved = await run_in_threadpool(complaints.move, request.app.state.writer, who, number,
                                     forms.text(form, "status"), forms.text(form, "reason") or None,
-                                    int(correction) if correction.isdigit() else None)
+                                    correction)
     return _complaints_page(request, who, f"Pengaduan {moved['number']}: {moved['status']}.")
