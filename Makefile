@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 DEMO_ARGS ?=
 
-.PHONY: venv test demo bench lint clean screenshots
+.PHONY: venv test demo bench lint clean screenshots fuzz
 
 venv: $(STAMP)
 
@@ -35,6 +35,12 @@ bench: venv
 screenshots: venv
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y -q chromium)
 	$(BIN)/python scripts/screenshots.py
+
+# schemathesis against the API as CI runs it (tests/test_schemathesis.py), with many more
+# examples per operation and a new seed each run; FUZZ_EXAMPLES=1000 for a longer one.
+FUZZ_EXAMPLES ?= 200
+fuzz: venv
+	SUARA_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) SUARA_FUZZ_SEED=random $(BIN)/python -m pytest tests/test_schemathesis.py -x
 
 lint: venv
 	$(BIN)/ruff check src tests bench scripts

@@ -14,7 +14,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Path as PathParam, Request, Response
+from fastapi import APIRouter, Request, Response
+from fastapi import Path as PathParam
 
 from suara.api.access import PUBLIC, access
 from suara.api.responses import error
