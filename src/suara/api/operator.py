@@ -10,9 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from suara.api.access import access
-from suara.api.auth import client_address, limit, principal
+from suara.api.auth import bearer, client_address, limit, log_in, principal
 from suara.api.body_limits import MAX_ROW_ID, read_upload
-from suara.api.limits import COMPLAINT_PER_ADDRESS, LOGIN
+from suara.api.limits import COMPLAINT_PER_ADDRESS
 from suara.domain.access import Action, Role, may
 from suara.domain.policy import Outcome
 from suara.services import accounts, complaints, corrections
@@ -72,21 +72,35 @@ def _json(value: Any, status: int = 200) -> Response:
 
 @router.post("/auth/token", openapi_extra=access("public"), summary="Log in; returns a device token")
 def login(request: Request, body: LoginBody) -> Response:
-    limit(request, f"login:{client_address(request)}", LOGIN)
     try:
-        secret, who = accounts.login(request.app.state.writer, body.username, body.password, body.label)
+        secret, who = log_in(request, body.username, body.password, body.label)
     except AccountError as exc:
-        raise ServiceError(423 if exc.code == "locked" else 401, exc.code, exc.message) from None
-    return _json({"token": secret, "username": who.username, "role": who.role.value, "scope": who.scope}, 201)
+        raise ServiceError(401, exc.code, exc.message) from None
+    return _json(_token_doc(secret, who, accounts.token_expiry(request.app.state.writer, secret)), 201)
+
+
+def _token_doc(secret: str, who: Principal, expires: Any) -> dict[str, Any]:
+    return {"token": secret, "username": who.username, "role": who.role.value, "scope": who.scope,
+            "expires_at": expires.isoformat()}
+
+
+@router.post("/auth/token/rotate", openapi_extra=access("authenticated"),
+             summary="Swap this request's token for a new one with a fresh expiry; the old one stops working")
+def rotate(request: Request, who: Caller) -> Response:
+    try:
+        secret, who, expires = accounts.rotate_token(request.app.state.writer, bearer(request))
+    except AccountError as exc:  # revoked by a concurrent request since it was checked
+        raise ServiceError(401, exc.code, exc.message) from None
+    return _json(_token_doc(secret, who, expires), 201)
 
 
 @router.delete("/auth/token", openapi_extra=access("authenticated"), summary="Revoke the token of this request")
 def logout(request: Request, who: Caller) -> Response:
-    accounts.revoke_token(request.app.state.writer, request.headers["authorization"].partition(" ")[2].strip())
+    accounts.revoke_token(request.app.state.writer, bearer(request))
     return Response(status_code=204)
 
 
-REFUSAL_STATUS = {"malformed": 422, "unknown_tps": 404, "unknown_contest": 404, "outside_contest": 422,
+REFUSAL_STATUS = {"malformed": 422, "unknown_tps": 404, "unknown_contest": 404, "outside_contest": 422, "other_election": 422,
                   "rules_failed": 422}
 
 

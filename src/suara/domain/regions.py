@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 NATIONAL = "0"
+OVERSEAS = "99"
+OVERSEAS_ID_BASE = 200_000  # KPU numbers the overseas branch from 200001 ("Luar Negeri")
+OVERSEAS_TPS_ID_BASE = 91_900_000
 LEVEL_NAMES = {0: "nasional", 1: "provinsi", 2: "kabupaten/kota", 3: "kecamatan", 4: "desa", 5: "tps"}
 CODE_LENGTHS = {1: 2, 2: 4, 3: 6, 4: 10, 5: 13}
 LEVEL_BY_LENGTH = {length: level for level, length in CODE_LENGTHS.items()}
@@ -78,6 +81,19 @@ def format_tps_ranges(ranges: Iterable[tuple[int, int]]) -> str:
     return ";".join(f"{a}-{b}" if a != b else str(a) for a, b in ranges)
 
 
+@dataclass(frozen=True, slots=True)
+class Station:
+    """How a TPS is named and how its voters vote: at a TPS at home, abroad at a TPSLN, by a
+    mobile box (KSK) or by post (POS)."""
+
+    nama: str
+    metode: str
+    sintetis: bool = False
+
+
+METODE_NAMES = {"TPS": "TPS", "TPSLN": "TPS Luar Negeri", "KSK": "Kotak Suara Keliling", "POS": "Pos"}
+
+
 @dataclass(slots=True)
 class Region:
     kode: str
@@ -109,7 +125,9 @@ class RegionRow:
 class RegionTree:
     """The whole tree in memory, built from rows sorted so that parents come first."""
 
-    def __init__(self, rows: Iterable[RegionRow]) -> None:
+    def __init__(self, rows: Iterable[RegionRow], stations: dict[str, Station] | None = None) -> None:
+        self._stations = stations or {}
+        self._overseas_ids: dict[str, int] | None = None
         self._regions: dict[str, Region] = {NATIONAL: Region(NATIONAL, "INDONESIA", 0)}
         for row in rows:
             try:
@@ -131,6 +149,33 @@ class RegionTree:
                 region.tps_total = sum(b - a + 1 for a, b in region.tps_ranges)
             if region.tingkat > 0:
                 self._regions[parent_of(region.kode)].tps_total += region.tps_total
+
+    def station(self, tps: str) -> Station:
+        """The name and voting method of a TPS; overseas stations are named in the data."""
+        station = self._stations.get(tps)
+        if station is not None:
+            return station
+        if tps.startswith(OVERSEAS):
+            return Station(f"TPS {tps[10:]}", "TPSLN")
+        return Station(f"TPS {tps[10:]}", "TPS")
+
+    @property
+    def stations(self) -> dict[str, Station]:
+        return self._stations
+
+    def region_id(self, kode: str) -> int:
+        """KPU's integer id of a region or TPS: the code itself, except in the overseas branch,
+        whose codes carry letters and are numbered in code order."""
+        if not kode.startswith(OVERSEAS):
+            return int(kode)
+        if self._overseas_ids is None:
+            codes = sorted(k for k in self._regions if k.startswith(OVERSEAS))
+            self._overseas_ids = {k: OVERSEAS_ID_BASE + 1 + i for i, k in enumerate(codes)}
+        known = self._overseas_ids.get(kode)
+        if known is not None:
+            return known
+        position = sum(1 for _ in self.tps_of(kode[:10]) if _ < kode)
+        return OVERSEAS_TPS_ID_BASE + 1000 * self.region_id(kode[:10]) % 1_000_000 + position
 
     def __contains__(self, kode: object) -> bool:
         return isinstance(kode, str) and kode in self._regions

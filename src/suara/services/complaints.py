@@ -35,7 +35,7 @@ def file(engine: Engine, reference: Reference, contest: str, tps: str, text: str
         chosen = reference.contest(contest)
     except UnknownContest as exc:
         raise ServiceError(404, "unknown_contest", str(exc)) from None
-    if not reference.tree.has_tps(tps) or not chosen.covers(tps):
+    if not reference.scope(chosen).has_tps(tps):
         raise ServiceError(404, "unknown_tps", f"TPS {tps!r} tidak ada dalam {contest}")
     text = text.strip()
     if not 10 <= len(text) <= 2000:

@@ -103,12 +103,16 @@ def check(reference: Reference, doc: Any, policy: Policy) -> _Checked | Submissi
         contest = reference.contest(form.contest)
     except UnknownContest as exc:
         return _refused("unknown_contest", str(exc), form)
-    if not reference.tree.has_tps(form.tps):
+    scope = reference.scope(contest)
+    if not scope.tree.has_tps(form.tps):
+        if reference.tree.has_tps(form.tps) or any(t.has_tps(form.tps) for t in reference.trees.values()):
+            return _refused("other_election", f"TPS {form.tps} tidak ada dalam daftar TPS {contest.election} "
+                                              f"(pemilihan {contest.key})", form)
         return _refused("unknown_tps", f"TPS tidak dikenal: {form.tps}", form)
     if not contest.covers(form.tps):
         return _refused("outside_contest", f"TPS {form.tps} di luar wilayah {contest.key}", form)
     try:
-        conform_to_contest(form, contest)
+        conform_to_contest(form, contest, reference.ballot(contest, form.tps))
     except MalformedForm as exc:
         return _refused("malformed", str(exc), form)
     flags = check_form(form, contest)

@@ -57,8 +57,12 @@ contests = Table(
     Column("region", String(10), nullable=False),
     Column("nama", Text, nullable=False),
     Column("tps_cap", Integer, nullable=False),
+    Column("election", String(32), nullable=False, server_default=""),
+    Column("excludes", Text, nullable=False, server_default=""),  # region prefixes, ';'-separated
 )
 
+# Candidate pairs and DPD candidates. The parties of the party-list contests are in `parties`,
+# once for the DPR and both DPRD contests.
 candidates = Table(
     "candidates", metadata,
     Column("contest", String(32), primary_key=True),
@@ -66,6 +70,72 @@ candidates = Table(
     Column("id", String(16), nullable=False, unique=True),
     Column("nama", Text, nullable=False),
     Column("warna", String(16), nullable=False),
+)
+
+# --- elections: each with its own TPS list; the legislative ballots' parties, dapil and lists ---
+
+elections = Table(
+    "elections", metadata,
+    Column("key", String(32), primary_key=True),
+    Column("nama", Text, nullable=False),
+    Column("own_tps_list", Boolean, nullable=False),
+)
+
+# The TPS of each desa for an election with its own list (Pilkada); others use regions.tps.
+election_tps = Table(
+    "election_tps", metadata,
+    Column("election", String(32), primary_key=True),
+    Column("kode", String(10), primary_key=True),
+    Column("tps", Text, nullable=False),
+)
+
+# TPS named other than "TPS nnn": overseas TPSLN, KSK (mobile box) and POS (postal) stations.
+stations = Table(
+    "stations", metadata,
+    Column("kode", String(13), primary_key=True),
+    Column("nama", Text, nullable=False),
+    Column("metode", String(8), nullable=False),
+    Column("sintetis", Boolean, nullable=False),
+)
+
+parties = Table(
+    "parties", metadata,
+    Column("nomor_urut", SmallInteger, primary_key=True, autoincrement=False),
+    Column("id_partai", String(16), nullable=False),
+    Column("nama", Text, nullable=False),
+    Column("nama_lengkap", Text, nullable=False),
+    Column("singkatan", Text, nullable=False),
+    Column("warna", String(16), nullable=False),
+    Column("aceh_local", Boolean, nullable=False),
+)
+
+dapil = Table(
+    "dapil", metadata,
+    Column("jenis", String(8), primary_key=True),
+    Column("kode", String(8), primary_key=True),
+    Column("nama", Text, nullable=False),
+    Column("kursi", SmallInteger, nullable=False),
+    Column("kursi_inferred", Boolean, nullable=False),
+    Column("provinsi", String(2), nullable=False),
+    Column("kabkota", String(4), nullable=True),
+)
+
+dapil_members = Table(
+    "dapil_members", metadata,
+    Column("jenis", String(8), primary_key=True),
+    Column("kode", String(10), primary_key=True),  # a kab/kota, kecamatan or desa (or 99)
+    Column("kode_dapil", String(8), nullable=False),
+)
+
+caleg = Table(
+    "caleg", metadata,
+    Column("id", String(8), primary_key=True),
+    Column("jenis", String(8), nullable=False),
+    Column("kode_dapil", String(8), nullable=False),
+    Column("partai", SmallInteger, nullable=True),  # None: DPD, where candidates are individuals
+    Column("nomor_urut", SmallInteger, nullable=False),
+    Column("nama", Text, nullable=False),
+    Column("jenis_kelamin", String(1), nullable=False),
 )
 
 form_versions = Table(

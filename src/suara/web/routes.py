@@ -17,8 +17,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from suara.api.access import access
-from suara.api.auth import client_address, limit
-from suara.api.limits import LOGIN
+from suara.api.auth import log_in
 from suara.api.body_limits import MAX_ROW_ID, read_upload, row_id
 from suara.domain.access import Action, may
 from suara.domain.contests import UnknownContest
@@ -101,10 +100,9 @@ def login_page(request: Request) -> HTMLResponse:
 async def login(request: Request) -> Response:
     form = await request.form()
     _check_csrf(request, forms.text(form, "csrf"))
-    limit(request, f"login:{client_address(request)}", LOGIN)
-    try:
-        token, _ = await run_in_threadpool(accounts.login, request.app.state.writer, forms.text(form, "username"),
-                                             forms.text(form, "password"), "browser")
+    try:  # throttled per (username, address) like the API's login; a 429 goes to the error handler
+        token, _ = await run_in_threadpool(log_in, request, forms.text(form, "username"), forms.text(form, "password"),
+                                           "browser")
     except accounts.AccountError as exc:
         return _page(request, "login.html", {"who": None, "error": exc.message}, 401)
     response = RedirectResponse("/ui/entry", status_code=303)
@@ -135,7 +133,7 @@ def entry(request: Request, contest: Annotated[str, Query(pattern=r"^[a-z0-9-]{1
         chosen = reference.contest(contest)
     except UnknownContest as exc:
         raise ServiceError(404, "unknown_contest", str(exc)) from None
-    if not (reference.tree.has_tps(tps) and chosen.covers(tps)):
+    if not reference.scope(chosen).has_tps(tps):
         raise ServiceError(404, "unknown_tps", f"TPS {tps} tidak ada dalam {contest}")
     if not may(who.role, who.scope, Action.SUBMIT_FORM, tps):
         raise ServiceError(403, "forbidden", f"{who.actor} hanya boleh mengisi formulir TPS {who.scope}")
@@ -222,7 +220,7 @@ def correction_form(request: Request, tps: Annotated[str, Query(pattern=r"^\d{13
         chosen = reference.contest(contest)
     except UnknownContest as exc:
         raise ServiceError(404, "unknown_contest", str(exc)) from None
-    if not (reference.tree.has_tps(tps) and chosen.covers(tps)):
+    if not reference.scope(chosen).has_tps(tps):
         raise ServiceError(404, "unknown_tps", f"TPS {tps} tidak ada dalam {contest}")
     if not may(who.role, who.scope, Action.PROPOSE_CORRECTION, tps):
         raise ServiceError(403, "forbidden", f"{who.actor} tidak boleh mengusulkan koreksi untuk TPS {tps}")
