@@ -240,6 +240,8 @@ async def read_upload(request: Request, max_fields: int) -> tuple[FormData, list
 
     400 for a malformed or truncated body (nothing of it is used), 413 for a photo over the cap.
     """
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):  # the parser needs it
+        raise ServiceError(400, "bad_multipart", "kirim sebagai multipart/form-data")
     caps: BodyCaps = getattr(request.app.state, "body_caps", None) or BodyCaps()
     parser = _CheckedMultiPartParser(request.headers, request.stream(), max_files=caps.pages, max_fields=max_fields,
                                      max_part_size=caps.form_part, max_file_bytes=caps.photo)
