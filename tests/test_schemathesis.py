@@ -73,21 +73,22 @@ def token(server: str, username: str) -> str:
     return str(response.json()["token"])
 
 
-def run_schemathesis(server: str, *extra: str) -> subprocess.CompletedProcess[str]:
+def run_schemathesis(server: str, workdir: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     schemathesis = Path(sys.executable).with_name("schemathesis")
     command = [str(schemathesis), "--config-file", str(CONFIG), "run", server + "/openapi.json",
                "--checks", "all", "--max-examples", str(EXAMPLES), "--workers", "1", "--no-color", *extra]
     if SEED != "random":
         command += ["--seed", SEED]
+    # in a scratch directory: schemathesis keeps a cache (.schemathesis/) where it runs
     return subprocess.run(command, check=False, capture_output=True, text=True, timeout=600,
-                          stdin=subprocess.DEVNULL)
+                          stdin=subprocess.DEVNULL, cwd=workdir)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("caller", ["anonymous", "kpps.fuzz", "kpu.fuzz"])
-def test_the_api_answers_as_described(fuzz_server: str, caller: str) -> None:
+def test_the_api_answers_as_described(fuzz_server: str, caller: str, tmp_path: Path) -> None:
     headers = [] if caller == "anonymous" else ["--header", f"Authorization: Bearer {token(fuzz_server, caller)}"]
-    result = run_schemathesis(fuzz_server, *headers)
+    result = run_schemathesis(fuzz_server, tmp_path, *headers)
     report = result.stdout[-20000:] + result.stderr[-5000:]
     assert result.returncode == 0, report
     operations = sum(len(methods) for methods in httpx.get(fuzz_server + "/openapi.json").json()["paths"].values())
