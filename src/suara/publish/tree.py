@@ -71,14 +71,14 @@ def _tps_documents(engine: Engine, reference: Reference, contest: Contest, desa:
     with engine.connect() as conn:
         seq, _, moment = tally_point(conn)
         history = versions_in(conn, contest.key, desa.kode)
-        chain = audit.head(conn)
+        chain_head = audit.head(conn)
     chain = "/".join(desa.kode[:n] for n in (2, 4, 6, 10))
     base = "pemilu/hhcw/ppwp" if contest.kind == "ppwp" else f"pilkada/hhcw/{contest.kind}"
     for tps in reference.tree.tps_of(desa.kode):
         versions = history.get(tps, [])
         yield (f"api/v1/tps/{contest.key}/{tps}",
                orjson.dumps(own.with_chain_head(own.tps_doc(contest, reference.tree, tps, versions, seq, moment),
-                                                *chain)))
+                                                *chain_head)))
         current = None
         if versions:
             v = versions[-1]
