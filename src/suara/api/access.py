@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 
 ACCESS_KEY = "x-suara-access"
 PUBLIC = "public"
@@ -17,7 +17,9 @@ def access(rule: str) -> dict[str, Any]:
 
 
 def check_declared(app: FastAPI) -> None:
-    missing = [f"{sorted(r.methods)} {r.path}" for r in app.routes
+    # app.routes holds included routers whole (FastAPI >= 0.16x): walk the routes inside them too
+    routes = [(context.path, context.original_route) for context in iter_route_contexts(app.routes)]
+    missing = [f"{sorted(r.methods)} {path}" for path, r in routes
                if isinstance(r, APIRoute) and (r.openapi_extra or {}).get(ACCESS_KEY) is None]
     if missing:
         raise RuntimeError(f"routes without a declared access rule: {', '.join(missing)}")
