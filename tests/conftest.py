@@ -123,3 +123,47 @@ def live_server(engine: Engine, db_url: str) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+# A small whole Pemilu: all five ballots (DPR/DPRD with dapil and party lists, DPD per province),
+# an overseas branch with TPSLN/KSK/POS stations (codes with letters), and Pilkada races counted
+# on a TPS list of their own (fewer TPS than the Pemilu's).
+PEMILU = {
+    "regions_csv": FIXTURES / "pemilu-wilayah.csv",
+    "contests_csv": FIXTURES / "pemilu-contests.csv",
+    "candidates_csv": FIXTURES / "pemilu-candidates.csv",
+}
+
+
+def pemilu_files() -> Any:
+    from suara.services.setup import ReferenceFiles
+
+    return ReferenceFiles(stations=FIXTURES / "pemilu-stations.csv", parties=FIXTURES / "pemilu-parties.csv",
+                          dapil=FIXTURES / "pemilu-dapil.csv", dapil_members=FIXTURES / "pemilu-dapil-wilayah.csv",
+                          caleg=FIXTURES / "pemilu-caleg.csv")
+
+
+def init_pemilu(eng: Engine) -> None:
+    from suara.services.setup import init_database, load_tps_list
+
+    init_database(eng, **PEMILU, files=pemilu_files())
+    load_tps_list(eng, "pilkada-2024", "Pemilihan Kepala Daerah Serentak 2024", FIXTURES / "pilkada-tps.csv")
+
+
+@pytest.fixture
+def pemilu_engine(db_url: str) -> Iterator[Engine]:
+    """A database holding the small whole Pemilu (see PEMILU)."""
+    from suara.store.engine import make_engine
+
+    eng = make_engine(db_url)
+    init_pemilu(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def pemilu_reference(pemilu_engine: Engine) -> Reference:
+    from suara.store.reference import load_reference
+
+    with pemilu_engine.connect() as conn:
+        return load_reference(conn)

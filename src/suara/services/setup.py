@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, func, select
 
 from suara import reference as shipped
 from suara import reference_data
@@ -37,6 +37,17 @@ ELECTION_NAMES = {"pemilu-2024": "Pemilihan Umum 2024", "pilkada-2024": "Pemilih
 
 
 @dataclass(frozen=True)
+class ReferenceFiles:
+    """A commission's own reference files (None: the shipped 2024 file, where one is needed)."""
+
+    stations: Path | None = None  # overseas TPSLN/KSK/POS names (kode, nama, metode, sintetis)
+    parties: Path | None = None
+    dapil: Path | None = None
+    dapil_members: Path | None = None
+    caleg: Path | None = None
+
+
+@dataclass(frozen=True)
 class InitSummary:
     regions_loaded: int
     contests: int
@@ -49,6 +60,7 @@ def init_database(
     contests_csv: Path | None = None,
     candidates_csv: Path | None = None,
     actor: str = "system",
+    files: ReferenceFiles = ReferenceFiles(),
 ) -> InitSummary:
     """Bring the schema to head and load the reference data once; safe to run again.
 
@@ -66,8 +78,9 @@ def init_database(
             station_map: dict[str, Station] = {}
             if packaged:  # the overseas branch (region 99) ships beside the domestic tree
                 rows += list(reference_data.overseas_region_rows())
+            if packaged or files.stations is not None:
                 station_map = {s.kode: Station(s.nama, s.metode, s.sintetis)
-                               for s in reference_data.overseas_stations()}
+                               for s in reference_data.overseas_stations(files.stations)}
             RegionTree(rows, station_map)  # refuse a broken tree before writing any of it
             loaded = save_regions(conn, rows)
             save_stations(conn, station_map.items())
@@ -77,7 +90,7 @@ def init_database(
         tree = load_tree(conn)
         contests = load_contests(conn, load_book(conn))
         if contests_csv or candidates_csv or not contests:
-            book = _ballots_for(conn, contests_csv, actor, now)
+            book = _ballots_for(conn, contests_csv, files, actor, now)
             items = shipped.read_contests(tree, contests_csv, candidates_csv, book)
             save_contests(conn, items)
             audit.append(conn, [audit.AuditEvent("reference.contests", actor, "contests",
@@ -87,16 +100,17 @@ def init_database(
         return InitSummary(loaded, len(contests), tree.counts())
 
 
-def _ballots_for(conn: Connection, contests_csv: Path | None, actor: str, now: datetime) -> BallotBook | None:
+def _ballots_for(conn: Connection, contests_csv: Path | None, files: ReferenceFiles, actor: str,
+                 now: datetime) -> BallotBook | None:
     """The parties, dapil and candidate lists, loaded once when the contests need them."""
     book = load_book(conn)
     if book is not None or not _needs_ballots(contests_csv):
         return book
-    party_rows = reference_data.read_parties()
-    dapils = reference_data.read_dapil()
-    members = reference_data.read_dapil_members()
+    party_rows = reference_data.read_parties(files.parties)
+    dapils = reference_data.read_dapil(files.dapil)
+    members = reference_data.read_dapil_members(files.dapil_members)
     DapilMap(dapils, members)  # refuse an inconsistent definition before writing it
-    count = save_ballots(conn, party_rows, dapils, members, reference_data.read_caleg())
+    count = save_ballots(conn, party_rows, dapils, members, reference_data.read_caleg(files.caleg))
     audit.append(conn, [audit.AuditEvent("reference.ballots", actor, "ballots", {
         "parties": len(party_rows), "dapil": len(dapils), "members": len(members), "caleg": count})], now)
     return load_book(conn)
@@ -128,3 +142,37 @@ def _define_elections(conn: Connection, contests: Iterable[Contest], tree: Regio
 
 def _count_tps(ranges: dict[str, str]) -> int:
     return sum(b - a + 1 for text in ranges.values() for a, b in parse_tps_ranges(text))
+
+
+def load_tps_list(engine: Engine, election: str, nama: str, tps_csv: Path, actor: str = "system") -> int:
+    """Give an election its own TPS list: a CSV of (kode, tps) per desa in the wilayah format
+    ('1-12;901'), or of (kode_kecamatan, tps) counts spread over each kecamatan's desa. Returns
+    how many TPS the list has. Refused (ValueError) once forms of the election are stored."""
+    from suara.store.schema import form_versions
+
+    with open(tps_csv, encoding="utf-8") as f:
+        rows = [row for row in csv.DictReader(line for line in f if not line.startswith("#"))]
+    with engine.begin() as conn:
+        tree = load_tree(conn)
+        contests = load_contests(conn)
+        keys = [c.key for c in contests.values() if c.election == election]
+        if keys and conn.execute(select(func.count()).select_from(form_versions)
+                                 .where(form_versions.c.contest.in_(keys))).scalar_one():
+            raise ValueError(f"{election}: formulir sudah tersimpan; daftar TPS tidak dapat diganti")
+        if rows and "kode_kecamatan" in rows[0]:
+            own = shipped.pilkada_list(tree, {r["kode_kecamatan"].strip(): int(r.get("tps") or r["tps_pilkada"])
+                                                for r in rows})
+        else:
+            own = {}
+            for line, row in enumerate(rows, start=2):
+                kode = (row.get("kode") or "").strip()
+                if kode not in tree or tree.get(kode).tingkat != 4:
+                    raise ValueError(f"{tps_csv} baris {line}: {kode!r} bukan kode desa")
+                parse_tps_ranges(row.get("tps") or "")
+                own[kode] = (row.get("tps") or "").strip()
+        save_election(conn, Election(election, nama, True), own)
+        total = _count_tps(own)
+        audit.append(conn, [audit.AuditEvent("reference.election", actor, election, {
+            "nama": nama, "own_tps_list": True, "tps": total,
+            "sha256": content_hash(sorted(own.items()))})], datetime.now(UTC))
+    return total
