@@ -110,3 +110,27 @@ def test_the_snapshot_manifest_carries_the_chain_head(tmp_path: Path):
     snapshot.write_snapshot(tmp_path / "snap", [("api/v1/contests", b"{}")], key, {}, chain_head=(7, "e" * 64))
     result = snapshot.verify_snapshot(tmp_path / "snap", snapshot.public_key_text(key))
     assert result.ok and result.chain_head == {"seq": 7, "hash": "e" * 64}
+
+
+def test_the_command_line_checks_a_witness_and_a_mirror(live_server, engine, reference, db_url, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from suara.cli import app
+
+    _night(engine, reference)
+    monkeypatch.setenv("SUARA_DATABASE_URL", db_url)
+    monkeypatch.setenv("SUARA_BLOBS_URL", str(tmp_path / "blobs"))
+    runner = CliRunner()
+    record = tmp_path / "saksi.txt"
+    assert runner.invoke(app, ["witness", "--url", live_server, "--out", str(record)]).exit_code == 0
+    assert record.read_text().startswith(_head(engine).replace(":", ",") + ",")
+    ok = runner.invoke(app, ["verify", "--witness", str(record)])
+    assert ok.exit_code == 0, ok.output
+    mirror = runner.invoke(app, ["verify-chain", "--url", live_server, "--witness", str(record)])
+    assert mirror.exit_code == 0 and "OK" in mirror.output, mirror.output
+    seq = int(_head(engine).split(":")[0])
+    record.write_text(f"{seq + 5},{'f' * 64},2024-02-14T20:00:00Z\n")  # a head this chain never had
+    assert "dipotong" in runner.invoke(app, ["verify", "--witness", str(record)]).output
+    assert runner.invoke(app, ["verify-chain", "--url", live_server, "--witness", str(record)]).exit_code == 1
+    record.write_text("bukan berkas saksi\n")
+    assert runner.invoke(app, ["verify", "--witness", str(record)]).exit_code == 2
