@@ -313,3 +313,15 @@ def test_a_photo_sent_with_a_conflicting_retry_is_not_kept(client, engine, token
     other = client.post("/api/v1/submissions", content=multipart(ppwp_form(TPS), {1: jpeg(8)}), headers=headers)
     assert other.status_code == 409
     assert sorted(stored_files(store)) == kept
+
+
+@pytest.mark.parametrize("digits", [19, 5000])
+def test_a_vote_count_too_long_for_an_integer_is_refused_on_the_screens(client, engine, tokens, digits):
+    csrf = screen_session(client, tokens["kpps-a"])
+    fields = {"csrf": csrf, "contest": "ppwp", "tps": TPS, "key": f"ui-{digits}", "suara_1": "9" * digits,
+              "suara_2": "122", "suara_3": "64", "suara_sah": "246", "suara_tidak_sah": "3", "suara_total": "249"}
+    checked = client.post("/ui/check", json={"contest": "ppwp", "tps": TPS, "fields": fields},
+                          headers={"X-CSRF-Token": csrf})
+    assert checked.status_code == 200 and checked.json()["error"]["code"] == "malformed"
+    sent = client.post("/ui/submit", data=fields, files={"page1": ("", b"", "application/octet-stream")})
+    assert sent.status_code == 422 and count_rows(engine, form_versions) == 0

@@ -75,7 +75,8 @@ def _who(request: Request) -> Principal | None:
 def _form_doc(contest: str, tps: str, fields: dict[str, str]) -> dict[str, Any]:
     """The form JSON from the screen's fields; anything not a whole number is left for R12 to refuse."""
     def number(value: str) -> Any:
-        return int(value) if value.isdigit() and value.isascii() else value
+        # Longer than any count (and than int() takes: 4,300 digits) stays text, for R12 to refuse too.
+        return int(value) if value.isdigit() and value.isascii() and len(value) <= 18 else value
     administrasi = {k: number(fields[k]) for k in ADMINISTRASI_KEYS if fields.get(k, "").strip()}
     doc: dict[str, Any] = {"tps": tps, "contest": contest,
                            "suara": {k.removeprefix("suara_"): number(v) for k, v in fields.items()
