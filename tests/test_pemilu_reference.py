@@ -85,3 +85,22 @@ def test_bad_input_is_refused_and_nothing_is_stored(pemilu_engine: Engine, pemil
             [result] = submit_forms(pemilu_engine, ref, [Submission(doc)])
             assert result.outcome is Outcome.REFUSED and result.error_code == code, (doc, result)
     assert count_rows(pemilu_engine) == 0
+
+
+def test_dprd_candidates_are_summed_only_up_to_their_level(pemilu_engine: Engine,
+                                                            pemilu_reference: Reference) -> None:
+    from suara.services.verify import verify
+    from suara.tally.fold import fold_all
+    from suara.tally.queries import rollup
+
+    ref = pemilu_reference
+    dapil, lists = ballot_lists(ref, "pdprdk", "3201011001001")
+    submit_forms(pemilu_engine, ref, [Submission(party_form("3201011001001", "pdprdk", dapil, lists))])
+    fold_all(pemilu_engine)
+    with pemilu_engine.connect() as conn:
+        kab, province, nation, by_dapil = (rollup(conn, "pdprdk", k) for k in ("3201", "32", "0", f"D{dapil}"))
+    candidate = f"{dapil}.1.1"
+    assert kab.votes[candidate] == by_dapil.votes[candidate] == 2
+    assert candidate not in province.votes and candidate not in nation.votes
+    assert nation.votes["1"] == kab.votes["1"] and nation.suara_sah == kab.suara_sah
+    assert verify(pemilu_engine).ok

@@ -29,14 +29,17 @@ class Kind:
     shape: Shape
     national: bool  # one contest for the whole election (key = kind) or one per region
     pages: int  # pages of the C Hasil form (photos)
+    # the highest region level whose totals still list party-list candidates: a DPRD kab/kota
+    # candidate means nothing summed over a province, and 214,783 of them would bloat the nation
+    candidate_level: int = 0
 
 
 KIND_LIST = (
     Kind("ppwp", "Pemilihan Presiden dan Wakil Presiden", "pemilu", Shape.PASLON, True, 3),
     Kind("pdpr", "Pemilihan Anggota DPR", "pemilu", Shape.PARTAI, True, 5),
     Kind("pdpd", "Pemilihan Anggota DPD", "pemilu", Shape.PASLON, False, 5),
-    Kind("pdprdp", "Pemilihan Anggota DPRD Provinsi", "pemilu", Shape.PARTAI, True, 5),
-    Kind("pdprdk", "Pemilihan Anggota DPRD Kabupaten/Kota", "pemilu", Shape.PARTAI, True, 5),
+    Kind("pdprdp", "Pemilihan Anggota DPRD Provinsi", "pemilu", Shape.PARTAI, True, 5, 1),
+    Kind("pdprdk", "Pemilihan Anggota DPRD Kabupaten/Kota", "pemilu", Shape.PARTAI, True, 5, 2),
     Kind("pkwkp", "Pemilihan Gubernur dan Wakil Gubernur", "pilkada", Shape.PASLON, False, 3),
     Kind("pkwkk", "Pemilihan Bupati/Walikota dan Wakil Bupati/Walikota", "pilkada", Shape.PASLON, False, 3),
 )
@@ -99,6 +102,10 @@ class Contest:
         if not (self.region == NATIONAL or kode.startswith(self.region)):
             return False
         return not any(kode.startswith(prefix) for prefix in self.excludes)
+
+
+def kind_of_key(key: str) -> str:
+    return key.split("-", 1)[0]
 
 
 def contest_key(kind: str, region: str) -> str:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from suara.domain.contests import KIND_INFO, kind_of_key
 from suara.domain.form import Form
 from suara.domain.regions import ancestors, level_of
 
@@ -47,7 +48,11 @@ def roll_up(per_desa: Mapping[Key, Totals], dapil_of: Mapping[Key, str]) -> dict
     for length in (10, 6, 4, 2):
         for (contest, kode), total in [(k, v) for k, v in regional.items()
                                        if len(k[1]) == length and not k[1].startswith(DAPIL_ROLLUP)]:
-            regional[(contest, ancestors(kode)[-1])].merge(total)
+            parent = ancestors(kode)[-1]
+            info = KIND_INFO.get(kind_of_key(contest))
+            if info is not None and level_of(parent) < info.candidate_level:
+                total = total.without_candidates()
+            regional[(contest, parent)].merge(total)
     return regional
 
 
@@ -184,6 +189,14 @@ class Totals:
         self.pengguna_total += other.pengguna_total
         _add_into(self.votes, other.votes, 1)
         _add_into(self.flag_counts, other.flag_counts, 1)
+
+    def without_candidates(self) -> Totals:
+        """The same totals without party-list candidates' votes (keys 'dapil.party.nomor')."""
+        if not any("." in key for key in self.votes):
+            return self
+        return Totals(self.tps_reported, self.tps_flagged, self.suara_sah, self.suara_tidak_sah, self.suara_total,
+                      self.tps_turnout, self.pemilih_dpt, self.pengguna_total,
+                      {k: v for k, v in self.votes.items() if "." not in k}, dict(self.flag_counts))
 
     def is_zero(self) -> bool:
         return self == Totals()
