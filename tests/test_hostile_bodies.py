@@ -325,3 +325,11 @@ def test_a_vote_count_too_long_for_an_integer_is_refused_on_the_screens(client, 
     assert checked.status_code == 200 and checked.json()["error"]["code"] == "malformed"
     sent = client.post("/ui/submit", data=fields, files={"page1": ("", b"", "application/octet-stream")})
     assert sent.status_code == 422 and count_rows(engine, form_versions) == 0
+
+
+@pytest.mark.parametrize("content_type", [None, "application/json", "text/plain"])
+def test_the_entry_screen_takes_no_body_it_cannot_read(client, engine, tokens, content_type):
+    csrf = screen_session(client, tokens["kpps-a"])
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = client.post("/ui/submit", content=f"csrf={csrf}&tps={TPS}".encode(), headers=headers)
+    assert response.status_code in (400, 403) and count_rows(engine, form_versions) == 0

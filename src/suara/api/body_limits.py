@@ -240,9 +240,14 @@ async def read_upload(request: Request, max_fields: int) -> tuple[FormData, list
 
     400 for a malformed or truncated body (nothing of it is used), 413 for a photo over the cap.
     """
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):  # the parser needs it
-        raise ServiceError(400, "bad_multipart", "kirim sebagai multipart/form-data")
     caps: BodyCaps = getattr(request.app.state, "body_caps", None) or BodyCaps()
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        # A plain form post (no photos), held to the JSON cap by BodyLimits; any other type reads as
+        # an empty form (the multipart parser itself would fail without a boundary).
+        try:
+            return await request.form(max_files=0, max_fields=max_fields), []
+        except HTTPException as exc:
+            raise ServiceError(400, "bad_form", f"isian formulir tidak sah: {exc.detail}") from None
     parser = _CheckedMultiPartParser(request.headers, request.stream(), max_files=caps.pages, max_fields=max_fields,
                                      max_part_size=caps.form_part, max_file_bytes=caps.photo)
     try:
