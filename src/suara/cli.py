@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from suara.blobs import blob_store_from_settings
+from suara.cli_elections import elections
 from suara.config import Settings
 from suara.domain.access import Role
 from suara.domain.audit import Head, parse_witness
@@ -40,7 +41,7 @@ from suara.services import accounts, election_night
 from suara.services import witness as chain_witness
 from suara.services.election_night import NightOptions
 from suara.services.ingest import ingest_file
-from suara.services.setup import init_database
+from suara.services.setup import ReferenceFiles, init_database
 from suara.services.verify import verify as verify_database
 from suara.store import audit
 from suara.store.engine import make_engine
@@ -84,12 +85,20 @@ def _progress() -> Progress:
 def init(
     contests: Annotated[Path | None, typer.Option(help="CSV of contests to load instead of the shipped 2024 one")] = None,
     candidates: Annotated[Path | None, typer.Option(help="CSV of candidate pairs to load")] = None,
+    regions: Annotated[Path | None, typer.Option(help="CSV of regions and TPS (wilayah format) instead of 2024's")] = None,
+    stations: Annotated[Path | None, typer.Option(help="CSV of overseas stations (kode,nama,metode,sintetis)")] = None,
+    parties: Annotated[Path | None, typer.Option(help="CSV of parties (partai-2024.csv columns)")] = None,
+    dapil: Annotated[Path | None, typer.Option(help="CSV of dapil (dapil-2024.csv columns)")] = None,
+    dapil_members: Annotated[Path | None, typer.Option(help="CSV of dapil regions (jenis,kode_dapil,kode)")] = None,
+    caleg: Annotated[Path | None, typer.Option(help="CSV of legislative candidates (caleg-2024 columns)")] = None,
 ) -> None:
-    """Create or upgrade the database and load the region tree and contests."""
+    """Create or upgrade the database and load the region tree, elections and contests."""
     settings = Settings.from_env()
     started = time.perf_counter()
+    files = ReferenceFiles(stations=stations, parties=parties, dapil=dapil, dapil_members=dapil_members, caleg=caleg)
     try:
-        summary = init_database(make_engine(settings.database_url), contests_csv=contests, candidates_csv=candidates)
+        summary = init_database(make_engine(settings.database_url), regions_csv=regions, contests_csv=contests,
+                                candidates_csv=candidates, files=files)
     except (ValueError, OSError) as exc:
         err.print(f"[red]Gagal: {exc}[/red]")
         raise typer.Exit(2) from None
@@ -184,23 +193,24 @@ def results(
     reference = _reference(engine)
     try:
         chosen = reference.contest(contest)
-        region = reference.tree.get(kode or NATIONAL)
+        scope = reference.scope(chosen)
+        region = scope.tree.get(kode or NATIONAL)
     except (UnknownContest, UnknownRegion) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
-    if not chosen.covers(region.kode) and not (region.kode == NATIONAL or chosen.region.startswith(region.kode)):
+    if scope.tps_total(region.kode) == 0:
         err.print(f"[red]{region.nama} di luar wilayah {chosen.key}[/red]")
         raise typer.Exit(2)
-    children = [c for c in reference.tree.children(region.kode) if chosen.covers(c.kode) or chosen.region.startswith(c.kode)]
+    children = [c for c in scope.tree.children(region.kode) if scope.tps_total(c.kode)]
     with engine.connect() as conn:
         own = rollup(conn, chosen.key, region.kode)
         rows = rollups_of(conn, chosen.key, [c.kode for c in children])
-    scope_total = reference.tree.get(chosen.region).tps_total if region.kode == NATIONAL and chosen.region != NATIONAL else region.tps_total
+    scope_total = scope.tps_total(region.kode)
     if as_json:
         doc = {"contest": chosen.key, "kode": region.kode, "nama": region.nama, "tps_total": scope_total,
                **own.as_dict(),
-               "children": [{"kode": c.kode, "nama": c.nama, "tps_total": c.tps_total, **rows[c.kode].as_dict()}
-                            for c in children]}
+               "children": [{"kode": c.kode, "nama": c.nama, "tps_total": scope.tps_total(c.kode),
+                             **rows[c.kode].as_dict()} for c in children]}
         sys.stdout.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
         return
     names = [(str(p.nomor_urut), p.nama) for p in chosen.candidates]
@@ -221,7 +231,7 @@ def results(
     for child in children:
         t = rows[child.kode]
         table.add_row(child.kode, child.nama, *(format_id(t.votes.get(n, 0)) for n, _ in names),
-                      f"{format_id(t.tps_reported)}/{format_id(child.tps_total)}", format_id(t.tps_flagged))
+                      f"{format_id(t.tps_reported)}/{format_id(scope.tps_total(child.kode))}", format_id(t.tps_flagged))
     console.print(table)
     console.print("[dim]Publikasi awal formulir C Hasil, bukan hasil resmi; hasil resmi ditetapkan melalui rekapitulasi berjenjang.[/dim]")
 
@@ -392,6 +402,7 @@ def verify_chain_command(
                   f"{result.head.text() if result.head else '-'}; {len(heads)} kepala saksi cocok.")
 
 
+app.add_typer(elections, name="election")
 users = typer.Typer(help="Accounts: add, list, revoke.", no_args_is_help=True)
 app.add_typer(users, name="user")
 

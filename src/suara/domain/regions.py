@@ -224,9 +224,17 @@ class RegionTree:
         return scope == NATIONAL or kode.startswith(scope)
 
     def counts(self) -> dict[str, int]:
+        """Regions per level and TPS at home; the overseas branch (PPLN and their stations) apart."""
         totals = {name: 0 for name in ("provinsi", "kabupaten/kota", "kecamatan", "desa")}
+        ppln = 0
         for region in self._regions.values():
-            if 1 <= region.tingkat <= 4:
+            if region.kode.startswith(OVERSEAS):
+                ppln += region.tingkat == 2
+            elif 1 <= region.tingkat <= 4:
                 totals[LEVEL_NAMES[region.tingkat]] += 1
-        totals["tps"] = self._regions[NATIONAL].tps_total
+        abroad = self._regions[OVERSEAS].tps_total if OVERSEAS in self._regions else 0
+        totals["tps"] = self._regions[NATIONAL].tps_total - abroad
+        if OVERSEAS in self._regions:
+            totals["ppln"] = ppln
+            totals["tps luar negeri"] = abroad
         return totals
