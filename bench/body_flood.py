@@ -178,7 +178,7 @@ def main() -> None:
         port = free_port()
         server = subprocess.Popen([*suara, "serve", "--port", str(port), "--workers", "1"], env=env,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        rows = []
+        rows: list[tuple[str, str, float, float, float, str, str, str]] = []
         try:
             wait_http(f"http://127.0.0.1:{port}/healthz")
             time.sleep(2)  # let start-up settle
@@ -210,9 +210,9 @@ def main() -> None:
                     statuses = ",".join(f"{s}x{n}" for s, n in sorted(
                         {r.status: sum(1 for x in results if x.status == r.status) for r in results}.items(),
                         key=lambda kv: str(kv[0])))
-                    most = max(r.bytes_sent for r in results) / 1024 / 1024
+                    most_mib = max(r.bytes_sent for r in results) / 1024 / 1024
                     rows.append((path, "chunked" if chunked else "Content-Length 200 MB", before, sampler.peak,
-                                 after, statuses, f"{most:.1f}", f"{elapsed:.2f}"))
+                                 after, statuses, f"{most_mib:.1f}", f"{elapsed:.2f}"))
         finally:
             server.terminate()
             try:
@@ -226,9 +226,9 @@ def main() -> None:
     for column in ("route", "sent as", "before MiB", "peak MiB", "after 2 s MiB", "peak - before MiB", "answers",
                    "most sent by a client MiB", "flood s"):
         table.add_column(column, justify="right")
-    for route, how, before, peak, after, statuses, most, elapsed in rows:
-        table.add_row(route, how, f"{before:.0f}", f"{peak:.0f}", f"{after:.0f}", f"{peak - before:+.0f}",
-                      statuses, most, elapsed)
+    for route, how, rss_before, rss_peak, rss_after, statuses, most, seconds in rows:
+        table.add_row(route, how, f"{rss_before:.0f}", f"{rss_peak:.0f}", f"{rss_after:.0f}",
+                      f"{rss_peak - rss_before:+.0f}", statuses, most, seconds)
     console.print(table)
     console.print("[dim]\"most sent\" counts what one client wrote before it saw the answer (kernel buffers "
                   "included), not what the server read.[/dim]")

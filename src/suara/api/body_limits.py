@@ -263,7 +263,8 @@ async def read_upload(request: Request, max_fields: int) -> tuple[FormData, list
         if not parser.complete:
             raise ServiceError(400, "bad_multipart", "multipart terpotong: batas penutup tidak ada; kirim ulang "
                                                      "seluruhnya (tidak ada yang disimpan)")
-        fields = [(name, value) for name, value in form.multi_items() if isinstance(value, str)]
+        fields: list[tuple[str, str | UploadFile]] = [(name, value) for name, value in form.multi_items()
+                                                     if isinstance(value, str)]
         files = [UploadedFile(name, value.filename or "", value.content_type, await value.read())
                  for name, value in form.multi_items() if isinstance(value, UploadFile)]
     finally:
