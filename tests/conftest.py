@@ -167,3 +167,14 @@ def pemilu_reference(pemilu_engine: Engine) -> Reference:
 
     with pemilu_engine.connect() as conn:
         return load_reference(conn)
+
+
+@pytest.fixture
+def pemilu_client(pemilu_engine: Engine, db_url: str) -> Iterator[Any]:
+    """The public app on the small whole Pemilu (see PEMILU); refresh the publisher after writes."""
+    from fastapi.testclient import TestClient
+
+    from suara.api.app import create_app
+
+    with TestClient(create_app(db_url)) as test_client:
+        yield test_client
