@@ -20,8 +20,7 @@ from suara.api.access import access
 from suara.api.auth import log_in
 from suara.api.body_limits import MAX_ROW_ID, read_upload, row_id
 from suara.domain.access import Action, may
-from suara.domain.contests import UnknownContest
-from suara.domain.form import ADMINISTRASI_KEYS
+from suara.domain.contests import Contest, UnknownContest
 from suara.domain.policy import OUTCOME_LABELS, Outcome
 from suara.domain.rules import Flag
 from suara.publish.own import flag_docs
@@ -36,11 +35,17 @@ from suara.services.submission import (
     check,
     flag_dict,
 )
+from suara.tally.queries import versions_of
+from suara.web import entry as entry_screen
 from suara.web import forms
 
 router = APIRouter(prefix="/ui", tags=["ui"])
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 SESSION, CSRF = "suara_session", "suara_csrf"
+TPS_CODE = r"^[0-9A-Z]{13}$"  # codes are text: overseas stations carry letters (99AG010001061)
+# A party-list form has a box per candidate: up to 24 parties (Aceh's DPRD) of up to 12 each, beside
+# about 30 others. The body's size is capped before it is read (api/body_limits.py).
+ENTRY_MAX_FIELDS = 24 * 14 + 40
 GROUPS = [("pemilih_dpt", "Pemilih dalam DPT"), ("pengguna_dpt", "Pengguna hak pilih DPT"),
           ("pengguna_dptb", "Pengguna hak pilih DPTb"), ("pengguna_non_dpt", "Pengguna hak pilih DPK"),
           ("pengguna_total", "Jumlah pengguna hak pilih")]
@@ -70,22 +75,6 @@ def _check_csrf(request: Request, sent: str | None) -> None:
 def _who(request: Request) -> Principal | None:
     token = request.cookies.get(SESSION)
     return accounts.authenticate(request.app.state.publisher.engine, token) if token else None
-
-
-def _form_doc(contest: str, tps: str, fields: dict[str, str]) -> dict[str, Any]:
-    """The form JSON from the screen's fields; anything not a whole number is left for R12 to refuse."""
-    def number(value: str) -> Any:
-        # Longer than any count (and than int() takes: 4,300 digits) stays text, for R12 to refuse too.
-        return int(value) if value.isdigit() and value.isascii() and len(value) <= 18 else value
-    administrasi = {k: number(fields[k]) for k in ADMINISTRASI_KEYS if fields.get(k, "").strip()}
-    doc: dict[str, Any] = {"tps": tps, "contest": contest,
-                           "suara": {k.removeprefix("suara_"): number(v) for k, v in fields.items()
-                                     if k.startswith("suara_") and k.removeprefix("suara_").isdigit()}}
-    for key in ("suara_sah", "suara_tidak_sah", "suara_total"):
-        doc[key] = number(fields.get(key, ""))
-    if administrasi:
-        doc["administrasi"] = administrasi
-    return doc
 
 
 def _flags(flags: list[Flag]) -> list[dict[str, str]]:
@@ -122,57 +111,107 @@ async def logout(request: Request) -> Response:
     return response
 
 
-@router.get("/entry", openapi_extra=access("role:KPPS, own TPS"))
-def entry(request: Request, contest: Annotated[str, Query(pattern=r"^[a-z0-9-]{1,32}$")] = "ppwp",
-          tps: Annotated[str | None, Query(pattern=r"^\d{13}$")] = None) -> Response:
-    who = _who(request)
-    if who is None:
-        return RedirectResponse("/ui/login", status_code=303)
-    tps = tps or who.scope
+def _chosen_contest(request: Request, contest: str | None, tps: str) -> Contest:
+    """The contest asked for, or the first ballot of the TPS; 404 for a contest the TPS does not count."""
     reference = request.app.state.reference
+    if contest is None:
+        ballots = entry_screen.ballots_of(reference, tps)
+        if not ballots:
+            raise ServiceError(404, "unknown_tps", f"TPS {tps} tidak ada dalam pemilihan mana pun")
+        contest = ballots[0].tabs[0].key
     try:
-        chosen = reference.contest(contest)
+        chosen: Contest = reference.contest(contest)
     except UnknownContest as exc:
         raise ServiceError(404, "unknown_contest", str(exc)) from None
     if not reference.scope(chosen).has_tps(tps):
         raise ServiceError(404, "unknown_tps", f"TPS {tps} tidak ada dalam {contest}")
+    return chosen
+
+
+def _entry_page(request: Request, who: Principal, chosen: Contest, tps: str, correction: bool) -> HTMLResponse:
+    """The C Hasil of one ballot of a TPS, with the switch to the TPS's other ballots."""
+    reference = request.app.state.reference
+    shown = entry_screen.party_form(reference, chosen, tps) if chosen.is_party_list else None
+    if chosen.is_party_list and shown is None:
+        raise ServiceError(404, "no_dapil", f"TPS {tps} tidak berada di daerah pemilihan {chosen.key} mana pun")
+    values: dict[str, str] = {}
+    if correction:  # an official corrects the form as it stands: the current version, box by box
+        with request.app.state.publisher.engine.connect() as conn:
+            versions = versions_of(conn, chosen.key, tps)
+        if versions:
+            values = entry_screen.fields_of(versions[-1].form)
+    return _page(request, "entry.html", {
+        "who": who, "contest": chosen, "tps": tps, "key": "" if correction else uuid.uuid4().hex,
+        "desa": reference.tree.get(tps[:10]).nama, "station": entry_screen.station_label(reference, chosen, tps),
+        "ballots": entry_screen.ballots_of(reference, tps), "party_form": shown, "values": values,
+        "groups": GROUPS, "surat_suara": BALLOTS, "correction": correction,
+        "action": "/ui/corrections" if correction else "/ui/submit",
+        "switch_path": "/ui/correct" if correction else "/ui/entry"})
+
+
+@router.get("/entry", openapi_extra=access("role:KPPS, own TPS"))
+def entry(request: Request, contest: Annotated[str | None, Query(pattern=r"^[a-z0-9-]{1,32}$")] = None,
+          tps: Annotated[str | None, Query(pattern=TPS_CODE)] = None) -> Response:
+    who = _who(request)
+    if who is None:
+        return RedirectResponse("/ui/login", status_code=303)
+    tps = tps or who.scope
+    chosen = _chosen_contest(request, contest, tps)
     if not may(who.role, who.scope, Action.SUBMIT_FORM, tps):
         raise ServiceError(403, "forbidden", f"{who.actor} hanya boleh mengisi formulir TPS {who.scope}")
-    return _page(request, "entry.html", {"who": who, "contest": chosen, "tps": tps, "key": uuid.uuid4().hex,
-                                         "desa": reference.tree.get(tps[:10]).nama, "groups": GROUPS,
-                                         "ballots": BALLOTS})
+    return _entry_page(request, who, chosen, tps, correction=False)
 
 
 @router.post("/check", openapi_extra=access("role:KPPS, own TPS"))
 async def check_fields(request: Request) -> Response:
-    """The rules on what has been typed so far; nothing is stored."""
+    """The rules on what has been typed so far; nothing is stored. While boxes of the vote section
+    are still empty, the rules that can already judge it (administrasi, R11, R14 of the party
+    blocks typed in full, R15) and how many boxes are left."""
     _check_csrf(request, request.headers.get("x-csrf-token"))
     who = _who(request)
     if who is None:
         raise ServiceError(401, "unauthenticated", "sesi berakhir; masuk lagi")
     try:
         body = orjson.loads(await request.body())
-        doc = _form_doc(str(body["contest"]), str(body["tps"]), {str(k): str(v) for k, v in body["fields"].items()})
+        fields = {str(k): str(v) for k, v in body["fields"].items()}
+        fields.update(contest=str(body["contest"]), tps=str(body["tps"]))
     except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
         raise ServiceError(422, "bad_request", "permintaan pemeriksaan tidak sah") from None
-    outcome = check(request.app.state.reference, doc, request.app.state.policy)
+    reference = request.app.state.reference
+    doc = entry_screen.form_doc(reference, fields)
+    contest = reference.contests.get(fields["contest"])
+    if contest is not None and reference.scope(contest).has_tps(fields["tps"]):
+        blank = entry_screen.blank_boxes(reference, contest, fields["tps"], fields)
+        if blank:
+            bad = entry_screen.first_not_a_number(fields)
+            error = None if bad is None else {
+                "code": "malformed", "message": f"{bad}: harus bilangan bulat >= 0, bukan {fields[bad].strip()!r}"}
+            flags = entry_screen.partial_flags(reference, contest, fields["tps"], fields) if bad is None else []
+            return _check_answer(contest, fields, flags, error, blank=blank)
+    outcome = check(reference, doc, request.app.state.policy)
     if isinstance(outcome, SubmissionResult):
         error = None if outcome.error_code == "rules_failed" else {"code": outcome.error_code, "message": outcome.message}
-        return Response(orjson.dumps({"flags": _flags(outcome.flags), "error": error}), media_type="application/json")
-    flags = _flags(outcome.flags)
-    return Response(orjson.dumps({"flags": flags, "error": None, "outcome": OUTCOME_LABELS[outcome.outcome]}),
-                    media_type="application/json")
+        return _check_answer(contest, fields, outcome.flags, error)
+    return _check_answer(contest, fields, outcome.flags, None, outcome=OUTCOME_LABELS[outcome.outcome])
+
+
+def _check_answer(contest: Contest | None, fields: dict[str, str], flags: list[Flag], error: dict[str, str] | None,
+                  **extra: Any) -> Response:
+    """The check's answer; a party rule's flag names its party block (`partai`) for the screen to mark."""
+    pointers = entry_screen.party_of_flags(contest, fields)
+    shown = [{**f, "partai": pointers[f["message"]]} if f["message"] in pointers else f for f in _flags(flags)]
+    return Response(orjson.dumps({"flags": shown, "error": error, **extra}), media_type="application/json")
 
 
 @router.post("/submit", openapi_extra=access("role:KPPS, own TPS"))
 async def submit(request: Request) -> Response:
-    form, files = await read_upload(request, max_fields=60)  # 400 if cut off: nothing is stored
+    form, files = await read_upload(request, max_fields=ENTRY_MAX_FIELDS)  # 400 if cut off: nothing is stored
     _check_csrf(request, forms.text(form, "csrf"))
     who = _who(request)
     if who is None:
         return RedirectResponse("/ui/login", status_code=303)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    doc = _form_doc(fields.get("contest", ""), fields.get("tps", ""), fields)
+    doc = entry_screen.form_doc(request.app.state.reference, fields)
     if not may(who.role, who.scope, Action.SUBMIT_FORM, doc["tps"]):
         raise ServiceError(403, "forbidden", f"{who.actor} hanya boleh mengisi formulir TPS {who.scope}")
     uploads = {int(f.name[-1]): (f.data, f.content_type) for f in files
@@ -213,30 +252,22 @@ def _official(request: Request) -> Principal:
 
 
 @router.get("/correct", openapi_extra=access("role:PPK|KPU_KABKOTA|KPU_PROVINSI, in scope"))
-def correction_form(request: Request, tps: Annotated[str, Query(pattern=r"^\d{13}$")],
-                    contest: Annotated[str, Query(pattern=r"^[a-z0-9-]{1,32}$")] = "ppwp") -> Response:
+def correction_form(request: Request, tps: Annotated[str, Query(pattern=TPS_CODE)],
+                    contest: Annotated[str | None, Query(pattern=r"^[a-z0-9-]{1,32}$")] = None) -> Response:
     who = _official(request)
-    reference = request.app.state.reference
-    try:
-        chosen = reference.contest(contest)
-    except UnknownContest as exc:
-        raise ServiceError(404, "unknown_contest", str(exc)) from None
-    if not reference.scope(chosen).has_tps(tps):
-        raise ServiceError(404, "unknown_tps", f"TPS {tps} tidak ada dalam {contest}")
+    chosen = _chosen_contest(request, contest, tps)
     if not may(who.role, who.scope, Action.PROPOSE_CORRECTION, tps):
         raise ServiceError(403, "forbidden", f"{who.actor} tidak boleh mengusulkan koreksi untuk TPS {tps}")
-    return _page(request, "entry.html", {"who": who, "contest": chosen, "tps": tps, "key": "",
-                                         "desa": reference.tree.get(tps[:10]).nama, "groups": GROUPS,
-                                         "ballots": BALLOTS, "action": "/ui/corrections", "correction": True})
+    return _entry_page(request, who, chosen, tps, correction=True)
 
 
 @router.post("/corrections", openapi_extra=access("role:PPK|KPU_KABKOTA|KPU_PROVINSI, in scope"))
 async def propose_correction(request: Request) -> Response:
-    form = await request.form(max_fields=60)
+    form = await request.form(max_fields=ENTRY_MAX_FIELDS)
     _check_csrf(request, forms.text(form, "csrf"))
     who = _official(request)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    doc = _form_doc(fields.get("contest", ""), fields.get("tps", ""), fields)
+    doc = entry_screen.form_doc(request.app.state.reference, fields)
     proposal = await run_in_threadpool(corrections.propose, request.app.state.writer, request.app.state.reference,
                                        who, doc, fields.get("reason", ""))
     return _corrections_page(request, who, f"Koreksi #{proposal.id} diusulkan; menunggu pengesahan KPU RI.")

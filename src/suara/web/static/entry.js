@@ -1,35 +1,69 @@
 // Shows the failing rules while numbers are typed: the server runs the same rules as on send.
+// A rule about one party (R14, R15) is also shown in that party's block, beside its boxes.
 (function () {
   const form = document.getElementById("entry");
   const list = document.getElementById("flags");
   let timer = null;
+  let asked = 0;
+  for (const block of form.querySelectorAll("fieldset.partai[data-warna]")) {
+    // the party's colour as the block's edge (set here: the page's CSP allows no style attributes)
+    if (/^#[0-9a-fA-F]{3,8}$/.test(block.dataset.warna)) block.style.borderLeftColor = block.dataset.warna;
+  }
   function collect() {
     const data = {};
     for (const input of form.querySelectorAll("input.n")) {
       if (input.value.trim() !== "") data[input.name] = input.value.trim();
     }
+    if (form.elements.dapil) data.dapil = form.elements.dapil.value;
     return data;
   }
+  function item(f) {
+    const li = document.createElement("li");
+    li.className = f.severity;
+    li.textContent = (f.rule ? f.rule + ": " : "") + f.judul + (f.message ? " (" + f.message + ")" : "");
+    return li;
+  }
+  function clearBlocks() {
+    for (const ul of form.querySelectorAll("fieldset.partai .block-flags")) ul.replaceChildren();
+    for (const input of form.querySelectorAll("input.n[aria-invalid]")) input.removeAttribute("aria-invalid");
+  }
+  function markBlock(f) {
+    const block = document.getElementById("partai-" + f.partai);
+    if (!block) return;
+    block.querySelector(".block-flags").appendChild(item(f));
+    if (f.rule === "R14") block.querySelector("input[name^=jumlah_]").setAttribute("aria-invalid", "true");
+  }
   async function check() {
+    const mine = ++asked;
     const response = await fetch("/ui/check", {
       method: "POST",
       headers: {"Content-Type": "application/json", "X-CSRF-Token": form.elements.csrf.value},
       body: JSON.stringify({contest: form.dataset.contest, tps: form.dataset.tps, fields: collect()}),
     });
     const answer = await response.json();
+    if (mine !== asked) return;  // a later check is on its way: show only the newest answer
     list.replaceChildren();
+    clearBlocks();
+    if (answer.error && !answer.flags) {  // the session ended, or the check itself was refused
+      list.appendChild(item({rule: "", severity: "error", judul: answer.error.message, message: ""}));
+      return;
+    }
     const items = answer.flags || [];
     if (answer.error) items.push({rule: "R12", severity: "error", judul: answer.error.message, message: ""});
-    if (!items.length) items.push({rule: "", severity: "ok", judul: "Tidak ada aturan yang gagal", message: ""});
     for (const f of items) {
-      const li = document.createElement("li");
-      li.className = f.severity;
-      li.textContent = (f.rule ? f.rule + ": " : "") + f.judul + (f.message ? " (" + f.message + ")" : "");
-      list.appendChild(li);
+      list.appendChild(item(f));
+      if (f.partai) markBlock(f);
+    }
+    if (answer.blank) {
+      list.appendChild(item({rule: "", severity: "info", judul: answer.blank + " kotak perolehan suara belum diisi",
+                             message: ""}));
+    } else if (!items.length) {
+      list.appendChild(item({rule: "", severity: "ok", judul: "Tidak ada aturan yang gagal", message: ""}));
     }
   }
   form.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(check, 250);
   });
+  if (Object.keys(collect()).some(function (name) { return name !== "dapil"; })) check();  // a correction starts filled
 })();
