@@ -20,8 +20,11 @@ from suara.store.reference import Reference
 from suara.tally.queries import public_photo_type
 
 router = APIRouter(prefix="/api/v1", tags=["public"])
-KODE = Path(pattern=r"^(0|\d{2}|\d{4}|\d{6}|\d{10})$", description="region code: 0 (nation), 2/4/6/10 digits")
-TPS = Path(pattern=r"^\d{13}$", description="13-digit TPS code")
+# Codes are text: overseas codes carry letters (99AG, 99AG010001061).
+KODE = Path(pattern=r"^(0|[0-9A-Z]{2}|[0-9A-Z]{4}|[0-9A-Z]{6}|[0-9A-Z]{10})$",
+            description="region code: 0 (nation), 2/4/6/10 characters (overseas codes carry letters: 99AG)")
+TPS = Path(pattern=r"^[0-9A-Z]{10}[0-9]{3}$", description="13-character TPS code (overseas: 99AG010001001)")
+DAPIL = Path(pattern=r"^[0-9]{4,6}$", description="dapil code: DPR 4 digits, DPRD provinsi and kab/kota 6")
 CONTEST = Path(pattern=r"^[a-z0-9-]{1,32}$", description="contest key: ppwp, pkwkp-32, pkwkk-3204")
 
 
@@ -59,6 +62,27 @@ def search(request: Request, q: Annotated[str, Query(min_length=2, max_length=64
             summary="Results of a contest for a region, one row per child (per TPS for a desa)")
 def results(request: Request, contest: Annotated[str, CONTEST], kode: Annotated[str, KODE]) -> Response:
     return _published(request, lambda reference: routes.results(reference, contest, kode))
+
+
+@router.get("/dapil/{contest}", openapi_extra=access(PUBLIC),
+            summary="The dapil of a party-list contest with their seats and progress")
+def dapil_list(request: Request, contest: Annotated[str, CONTEST]) -> Response:
+    return _published(request, lambda reference: routes.dapil_list(reference, contest))
+
+
+@router.get("/dapil/{contest}/{kode_dapil}", openapi_extra=access(PUBLIC),
+            summary="Results of one dapil: parties, their candidates, progress over the dapil's TPS, "
+                    "and the seat projection (a projection from the preliminary count, not a result)")
+def dapil_results(request: Request, contest: Annotated[str, CONTEST],
+                  kode_dapil: Annotated[str, DAPIL]) -> Response:
+    return _published(request, lambda reference: routes.dapil_results(reference, contest, kode_dapil))
+
+
+@router.get("/seats/{contest}", openapi_extra=access(PUBLIC),
+            summary="Seat projection of a party-list contest per dapil (DPR: 4% national threshold, then "
+                    "Sainte-Laguë per dapil); a projection from the preliminary count, not a result")
+def seats(request: Request, contest: Annotated[str, CONTEST]) -> Response:
+    return _published(request, lambda reference: routes.seat_projection(reference, contest))
 
 
 @router.get("/tps/{contest}/{tps}", openapi_extra=access(PUBLIC),

@@ -29,10 +29,13 @@ from typing import Any, Protocol
 from sqlalchemy import Connection
 
 import suara
+from suara.domain.ballots import BallotBook
 from suara.domain.contests import Contest
+from suara.domain.elections import ContestScope
 from suara.domain.localtime import utc_text
 from suara.domain.regions import NATIONAL, Region, RegionTree
-from suara.domain.tally import Totals
+from suara.domain.tally import Totals, dapil_rollup_code, votes_of_doc
+from suara.publish import nist_legislative
 from suara.store.reference import Reference
 from suara.tally.fold import tally_point
 from suara.tally.queries import current_versions, rollups_of
@@ -40,8 +43,12 @@ from suara.tally.queries import current_versions, rollups_of
 DISCLAIMER = ("Publikasi awal formulir C Hasil, bukan hasil resmi; hasil resmi ditetapkan melalui "
               "rekapitulasi berjenjang.")
 # Election days are fixed by KPU regulation, not stored with the contest.
-ELECTION_DAY = {"ppwp": "2024-02-14", "pkwkp": "2024-11-27", "pkwkk": "2024-11-27"}
+ELECTION_DAY = {"ppwp": "2024-02-14", "pdpr": "2024-02-14", "pdpd": "2024-02-14", "pdprdp": "2024-02-14",
+                "pdprdk": "2024-02-14", "pkwkp": "2024-11-27", "pkwkk": "2024-11-27"}
 KIND_EN = {"ppwp": "Presidential and Vice-Presidential Election",
+           "pdpr": "House of Representatives (DPR) Election", "pdpd": "Regional Representative Council (DPD) Election",
+           "pdprdp": "Provincial Legislature (DPRD Provinsi) Election",
+           "pdprdk": "Regency/City Legislature (DPRD Kabupaten/Kota) Election",
            "pkwkp": "Gubernatorial Election", "pkwkk": "Regent/Mayoral Election"}
 # (Type, OtherType) by tingkat; TPS (tingkat 5) are precincts.
 UNIT_TYPES: dict[int, tuple[str, str | None]] = {
@@ -102,13 +109,14 @@ def _unit(kode: str, tingkat: int, name: str) -> dict[str, Any]:
     return unit
 
 
-def _subtree(tree: RegionTree, scope: str) -> Iterator[Region]:
-    """Regions of the subtree in pre-order (parents before children), TPS not included."""
+def _subtree(tree: RegionTree, scope: str, contest: Contest | None = None) -> Iterator[Region]:
+    """Regions of the subtree in pre-order (parents before children), TPS not included; with a
+    contest, only the regions it covers (DPRD kab/kota: no DKI Jakarta, no overseas)."""
     stack = [tree.get(scope)]
     while stack:
         region = stack.pop()
         yield region
-        stack.extend(reversed(tree.children(region.kode)))
+        stack.extend(reversed([c for c in tree.children(region.kode) if contest is None or contest.covers(c.kode)]))
 
 
 def check_scope(contest: Contest, tree: RegionTree, scope_kode: str) -> Region:
@@ -121,9 +129,18 @@ def check_scope(contest: Contest, tree: RegionTree, scope_kode: str) -> Region:
 
 def election_report(contest: Contest, tree: RegionTree, scope_kode: str,
                     region_totals: Mapping[str, Totals], tps_versions: Mapping[str, VersionLike],
-                    generated_at: datetime, sequence: int, status: str | None = None) -> dict[str, Any]:
-    """The ElectionResults.ElectionReport of one contest over the subtree of scope_kode."""
+                    generated_at: datetime, sequence: int, status: str | None = None,
+                    contest_scope: ContestScope | None = None, book: BallotBook | None = None) -> dict[str, Any]:
+    """The ElectionResults.ElectionReport of one contest over the subtree of scope_kode.
+
+    contest_scope: the contest over its election's own TPS list (Pilkada has its own; DPRD kab/kota
+    leaves out DKI Jakarta and overseas); book: the party lists, for a party-list contest."""
+    if contest_scope is not None:
+        tree = contest_scope.tree
     scope = check_scope(contest, tree, scope_kode)
+
+    def tps_total(region: Region) -> int:
+        return contest_scope.tps_total(region.kode) if contest_scope is not None else region.tps_total
     if generated_at.tzinfo is None:
         raise ValueError("generated_at harus memiliki zona waktu")
     if status is not None and status not in STATUSES:
@@ -132,28 +149,35 @@ def election_report(contest: Contest, tree: RegionTree, scope_kode: str,
     empty = Totals()
     units: list[dict[str, Any]] = []
     counts: dict[int, list[dict[str, Any]]] = {n: [] for n, _ in numbers}
+    party_list = contest.is_party_list and book is not None
+    counted: list[tuple[str, Mapping[str, int]]] = []  # party-list: the units with data, for afterwards
+    precincts: list[str] = []
 
     def add_counts(kode: str, votes: Mapping[str, int]) -> None:
+        if party_list:
+            counted.append((kode, votes))
+            return
         for nomor, key in numbers:
             counts[nomor].append({"@type": "ElectionResults.VoteCounts", "Count": int(votes.get(key, 0)),
                                   "GpUnitId": unit_id(kode), "Type": "total"})
 
     tps_seen = tps_with_data = 0
-    for region in _subtree(tree, scope.kode):
+    for region in _subtree(tree, scope.kode, contest):
         totals = region_totals.get(region.kode, empty)
         unit = _unit(region.kode, region.tingkat, region.nama)
         if region.tingkat == 4:
             tps_codes = list(tree.tps_of(region.kode))
             unit["ComposingGpUnitIds"] = [unit_id(t) for t in tps_codes]
+            precincts.extend(tps_codes)
         else:
             tps_codes = []
-            unit["ComposingGpUnitIds"] = [unit_id(c) for c in region.children]
+            unit["ComposingGpUnitIds"] = [unit_id(c) for c in region.children if contest.covers(c)]
         if not unit["ComposingGpUnitIds"]:
             del unit["ComposingGpUnitIds"]  # a region without TPS yet: say nothing rather than []
-        unit["CountStatus"] = _count_status(totals.tps_reported, region.tps_total)
+        unit["CountStatus"] = _count_status(totals.tps_reported, tps_total(region))
         # SubUnits are the TPS of the region, as the progress bars count them.
         unit["SubUnitsReported"] = totals.tps_reported
-        unit["TotalSubUnits"] = region.tps_total
+        unit["TotalSubUnits"] = tps_total(region)
         if totals.tps_turnout > 0:
             # Only TPS that filled in the administrasi section add to these (Totals.tps_turnout).
             unit["VotersRegistered"] = totals.pemilih_dpt
@@ -166,7 +190,7 @@ def election_report(contest: Contest, tree: RegionTree, scope_kode: str,
             add_counts(region.kode, totals.votes)
         for tps in tps_codes:
             tps_seen += 1
-            tps_unit = _unit(tps, 5, f"TPS {tps[10:]}")
+            tps_unit = _unit(tps, 5, tree.station(tps).nama)  # "KSK 001" abroad: the method shows
             tps_unit["Number"] = tps[10:]
             version = tps_versions.get(tps)
             tps_unit["CountStatus"] = _count_status(int(version is not None), 1)
@@ -179,7 +203,7 @@ def election_report(contest: Contest, tree: RegionTree, scope_kode: str,
                     tps_unit["VotersRegistered"] = adm["pemilih_dpt_j"]
                 if adm.get("pengguna_total_j") is not None:
                     tps_unit["VotersParticipated"] = adm["pengguna_total_j"]
-                add_counts(tps, version.form["suara"])
+                add_counts(tps, version.form["suara"] if "suara" in version.form else votes_of_doc(version.form))
             units.append(tps_unit)
 
     if status is None:
@@ -202,9 +226,17 @@ def election_report(contest: Contest, tree: RegionTree, scope_kode: str,
         # No VoteVariation: the presidential rule (over 50% plus 20% in half the provinces) and
         # Jakarta's majority rule fit none of the enum's words, and a wrong one misleads.
         "VotesAllowed": 1, "NumberElected": 1,
-        "SubUnitsReported": scope_totals.tps_reported, "TotalSubUnits": scope.tps_total,
+        "SubUnitsReported": scope_totals.tps_reported, "TotalSubUnits": tps_total(scope),
         "ContestSelection": selections,
     }
+    contest_docs = [contest_doc]
+    parties: list[dict[str, Any]] = []
+    if party_list and book is not None:
+        contest_docs, candidates, dapil_units = nist_legislative.contests_and_units(
+            contest, book, scope.kode, counted, region_totals, precincts, unit_id(scope.kode),
+            scope_totals.tps_reported, tps_total(scope))
+        units.extend(dapil_units)
+        parties = nist_legislative.parties(contest, book)
     day = ELECTION_DAY[contest.kind]
     english = f"{KIND_EN[contest.kind]} {day[:4]}"
     if contest.region != NATIONAL:
@@ -215,9 +247,9 @@ def election_report(contest: Contest, tree: RegionTree, scope_kode: str,
         # "special" in the schema means an election to fill a vacancy.
         "Type": "general", "StartDate": day, "EndDate": day,
         "ElectionScopeId": unit_id(scope.kode),
-        "Candidate": candidates, "Contest": [contest_doc],
+        "Candidate": candidates, "Contest": contest_docs,
     }
-    return {
+    report: dict[str, Any] = {
         "@type": "ElectionResults.ElectionReport",
         "Format": "precinct-level",
         "GeneratedDate": utc_text(generated_at),  # UTC "Z", no fractions, as the pattern wants
@@ -229,6 +261,9 @@ def election_report(contest: Contest, tree: RegionTree, scope_kode: str,
         "Election": [election],
         "GpUnit": units,
     }
+    if parties:
+        report["Party"] = parties
+    return report
 
 
 @contextmanager
@@ -252,10 +287,15 @@ def build_report(conn: Connection, reference: Reference, contest_key: str, scope
     and the tally seq (the report's sequence number) describe the same moment.
     """
     contest = reference.contest(contest_key)
-    scope = check_scope(contest, reference.tree, scope_kode)
+    contest_scope = reference.scope(contest)
+    scope = check_scope(contest, contest_scope.tree, scope_kode)
     seq, _, _ = tally_point(conn)
-    kodes = [r.kode for r in _subtree(reference.tree, scope.kode)]
+    kodes = [r.kode for r in _subtree(contest_scope.tree, scope.kode, contest)]
+    book = reference.book if contest.is_party_list else None
+    if book is not None:  # the dapil's own rollups, for the dapil that lie wholly in the scope
+        kodes += [dapil_rollup_code(d.kode) for d in book.dapil_map.dapils(contest.kind)]
     totals = rollups_of(conn, contest.key, kodes)
     versions = current_versions(conn, contest.key, scope.kode)
     with _no_cyclic_gc():
-        return election_report(contest, reference.tree, scope.kode, totals, versions, now, seq)
+        return election_report(contest, contest_scope.tree, scope.kode, totals, versions, now, seq,
+                               contest_scope=contest_scope, book=book)

@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from suara.domain.contests import Contest
+from suara.domain.elections import ContestScope
 from suara.domain.localtime import utc_text, wib_text
 from suara.domain.percent import percent
-from suara.domain.regions import LEVEL_NAMES, NATIONAL, Region, RegionTree
+from suara.domain.regions import LEVEL_NAMES, METODE_NAMES, NATIONAL, Region, RegionTree
 from suara.domain.rules import RULES
 from suara.domain.tally import Totals
 from suara.tally.queries import CurrentVersion, StoredVersion
@@ -46,9 +47,19 @@ def contest_doc(contest: Contest) -> dict[str, Any]:
                            for c in contest.candidates]}
 
 
-def region_ref(region: Region) -> dict[str, Any]:
+def region_ref(region: Region, tps_total: int | None = None) -> dict[str, Any]:
+    """A region with its TPS count (pass the contest's own count: its election's list, excluded
+    parts taken out; the base tree's count otherwise)."""
     return {"kode": region.kode, "nama": region.nama, "tingkat": region.tingkat,
-            "tingkat_nama": LEVEL_NAMES[region.tingkat], "tps_total": region.tps_total}
+            "tingkat_nama": LEVEL_NAMES[region.tingkat],
+            "tps_total": region.tps_total if tps_total is None else tps_total}
+
+
+def station_ref(tree: RegionTree, tps: str) -> dict[str, Any]:
+    """How a TPS is named and how its voters vote (TPS, TPSLN, KSK mobile box, POS by post)."""
+    station = tree.station(tps)
+    return {"kode": tps, "nama": station.nama, "metode": station.metode,
+            "metode_nama": METODE_NAMES.get(station.metode, station.metode), "sintetis": station.sintetis}
 
 
 def breadcrumbs(tree: RegionTree, kode: str) -> list[dict[str, Any]]:
@@ -78,27 +89,29 @@ def figures(contest: Contest, totals: Totals, tps_total: int) -> dict[str, Any]:
     }
 
 
-def results_doc(contest: Contest, tree: RegionTree, region: Region, own: Totals, children: Sequence[Region],
+def results_doc(contest: Contest, scope: ContestScope, region: Region, own: Totals, children: Sequence[Region],
                 child_totals: Mapping[str, Totals], tps_rows: Mapping[str, CurrentVersion] | None,
                 tally_seq: int, moment: datetime, flag_examples: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Results of a region with one row per child region (or per TPS for a desa).
+    """Results of a region with one row per child region (or per TPS for a desa), progress
+    counted on the contest's own election list.
 
     flag_examples: for each rule the region's totals count, one TPS code that carries it (the
     smallest), so a page can link "R8: 12 TPS" to an example.
     """
     rows: list[dict[str, Any]] = []
     if tps_rows is not None:
-        for tps in tree.tps_of(region.kode):
+        for tps in scope.tps_of(region.kode):
             version = tps_rows.get(tps)
             totals = Totals()
             if version is not None:
                 totals.apply(version.contribution)
-            rows.append({"kode": tps, "nama": f"TPS {tps[10:]}", "tingkat": 5,
-                         **figures(contest, totals, 1)})
+            rows.append({**station_ref(scope.tree, tps), "tingkat": 5, **figures(contest, totals, 1)})
     else:
-        rows = [{**region_ref(c), **figures(contest, child_totals[c.kode], c.tps_total)} for c in children]
-    return envelope(tally_seq, moment, contest=contest_doc(contest), region=region_ref(region),
-                    breadcrumbs=breadcrumbs(tree, region.kode), totals=figures(contest, own, region.tps_total),
+        rows = [{**region_ref(c, scope.tps_total(c.kode)), **figures(contest, child_totals[c.kode],
+                                                                     scope.tps_total(c.kode))} for c in children]
+    tps_total = scope.tps_total(region.kode)
+    return envelope(tally_seq, moment, contest=contest_doc(contest), region=region_ref(region, tps_total),
+                    breadcrumbs=breadcrumbs(scope.tree, region.kode), totals=figures(contest, own, tps_total),
                     flag_examples=dict(flag_examples or {}), children=rows)
 
 
@@ -111,7 +124,10 @@ def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[
     def flat(form: Mapping[str, Any] | None) -> dict[str, Any]:
         if form is None:
             return {}
-        out = {f"suara.{k}": v for k, v in form["suara"].items()}
+        out = {f"suara.{k}": v for k, v in (form.get("suara") or {}).items()}
+        for party, block in (form.get("partai") or {}).items():
+            out.update({f"partai.{party}.{k}": block[k] for k in ("suara_partai", "jumlah") if k in block})
+            out.update({f"partai.{party}.caleg.{n}": v for n, v in (block.get("caleg") or {}).items()})
         out.update({k: form[k] for k in ("suara_sah", "suara_tidak_sah", "suara_total")})
         out.update({f"administrasi.{k}": v for k, v in (form.get("administrasi") or {}).items()})
         return out
@@ -122,8 +138,12 @@ def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[
 
 def tps_doc(contest: Contest, tree: RegionTree, tps: str, versions: Sequence[StoredVersion],
             tally_seq: int, moment: datetime,
-            photos: Mapping[int, Mapping[int, str]] | None = None) -> dict[str, Any]:
-    """The full public record of one TPS: current form, every version with what changed, flags."""
+            photos: Mapping[int, Mapping[int, str]] | None = None,
+            ballot: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The full public record of one TPS: current form, every version with what changed, flags.
+
+    tree: the contest's election tree (it names the station). ballot: for a party-list contest,
+    the TPS's dapil and the lists standing there (names of parties and candidates)."""
     history = []
     previous: Mapping[str, Any] | None = None
     for v in versions:
@@ -137,6 +157,6 @@ def tps_doc(contest: Contest, tree: RegionTree, tps: str, versions: Sequence[Sto
         previous = v.form
     desa = tree.get(tps[:10])
     return envelope(tally_seq, moment, contest=contest_doc(contest),
-                    tps={"kode": tps, "nama": f"TPS {tps[10:]}", "desa": region_ref(desa),
-                         "breadcrumbs": breadcrumbs(tree, tps)},
+                    tps={**station_ref(tree, tps), "desa": region_ref(desa),
+                         "breadcrumbs": breadcrumbs(tree, tps), **(ballot or {})},
                     current=history[-1] if history else None, versions=list(reversed(history)))

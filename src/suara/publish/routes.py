@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import Connection
 
 from suara.domain.contests import Contest, UnknownContest
+from suara.domain.elections import ContestScope
 from suara.domain.regions import NATIONAL, Region, UnknownRegion
-from suara.domain.tally import Totals, rule_order
-from suara.publish import nist, opendata, own, sirekap
+from suara.domain.tally import Totals, dapil_rollup_code, rule_order
+from suara.publish import nist, opendata, own, own_legislative, sirekap
 from suara.store.reference import Reference
 from suara.tally.fold import tally_point
 from suara.tally.queries import (
@@ -87,9 +88,20 @@ def _point(conn: Connection) -> tuple[int, datetime]:
     return seq, moment
 
 
+def _scope(reference: Reference, contest: Contest, kode: str) -> tuple[ContestScope, Region]:
+    """The contest over its election's own TPS list, and the region asked for in it."""
+    scope = reference.scope(contest)
+    try:
+        return scope, scope.region(kode)
+    except UnknownRegion as exc:
+        if kode in reference.tree and not contest.covers(kode):
+            raise NotFound("outside_contest", f"wilayah {kode} di luar wilayah pemilihan {contest.key}") from None
+        raise NotFound("unknown_region", str(exc)) from None
+
+
 def results(reference: Reference, contest_key: str, kode: str) -> Builder:
     contest = _contest(reference, contest_key)
-    region = _region(reference, contest, kode)
+    scope, region = _scope(reference, contest, kode)
 
     def build(conn: Connection) -> Built:
         seq, moment = _point(conn)
@@ -97,27 +109,93 @@ def results(reference: Reference, contest_key: str, kode: str) -> Builder:
         flagged = sorted((r for r, n in own_totals.flag_counts.items() if n), key=rule_order)
         examples = flag_examples(conn, contest.key, region.kode, flagged)
         if region.tingkat == 4:
-            doc = own.results_doc(contest, reference.tree, region, own_totals, [], {},
+            doc = own.results_doc(contest, scope, region, own_totals, [], {},
                                   current_versions(conn, contest.key, region.kode), seq, moment, examples)
         else:
-            children = reference.tree.children(region.kode)
-            doc = own.results_doc(contest, reference.tree, region, own_totals, children,
+            children = scope.children(region.kode)
+            doc = own.results_doc(contest, scope, region, own_totals, children,
                                   rollups_of(conn, contest.key, [c.kode for c in children]), None, seq, moment,
                                   examples)
+        if contest.is_party_list and reference.book is not None:
+            doc.update(own_legislative.region_sections(contest, reference.book, region.kode, region.tingkat,
+                                                       own_totals))
         return Built(doc, (contest.key, region.kode), FRESHNESS[region.tingkat], seq)
+    return build
+
+
+def _party_list(reference: Reference, contest_key: str) -> Contest:
+    contest = _contest(reference, contest_key)
+    if not contest.is_party_list or reference.book is None:
+        raise NotFound("no_dapil", f"{contest.key} bukan pemilihan dengan daftar partai per dapil")
+    return contest
+
+
+def dapil_list(reference: Reference, contest_key: str) -> Builder:
+    contest = _party_list(reference, contest_key)
+    book = reference.book
+    assert book is not None
+    codes = [dapil_rollup_code(d.kode) for d in book.dapil_map.dapils(contest.kind)]
+
+    def build(conn: Connection) -> Built:
+        seq, moment = _point(conn)
+        doc = own_legislative.dapil_list_doc(contest, reference.scope(contest), book,
+                                             rollups_of(conn, contest.key, codes), seq, moment)
+        return Built(doc, (contest.key, NATIONAL), FRESHNESS[1], seq)
+    return build
+
+
+def dapil_results(reference: Reference, contest_key: str, kode_dapil: str) -> Builder:
+    contest = _party_list(reference, contest_key)
+    book = reference.book
+    assert book is not None
+    try:
+        dapil = book.dapil_map.get(contest.kind, kode_dapil)
+    except LookupError as exc:
+        raise NotFound("unknown_dapil", str(exc)) from None
+    code = dapil_rollup_code(dapil.kode)
+    threshold = own_legislative.uses_threshold(contest)
+
+    def build(conn: Connection) -> Built:
+        seq, moment = _point(conn)
+        nation = rollup(conn, contest.key, NATIONAL) if threshold else Totals()
+        doc = own_legislative.dapil_doc(contest, reference.scope(contest), book, dapil,
+                                        rollup(conn, contest.key, code), nation, seq, moment)
+        # DPR: the projection moves with the national threshold, so any change anywhere counts
+        return Built(doc, (contest.key, NATIONAL if threshold else code), FRESHNESS[1], seq)
+    return build
+
+
+def seat_projection(reference: Reference, contest_key: str) -> Builder:
+    contest = _party_list(reference, contest_key)
+    book = reference.book
+    assert book is not None
+    codes = [dapil_rollup_code(d.kode) for d in book.dapil_map.dapils(contest.kind)]
+
+    def build(conn: Connection) -> Built:
+        seq, moment = _point(conn)
+        doc = own_legislative.seats_doc(contest, reference.scope(contest), book, rollup(conn, contest.key, NATIONAL),
+                                        rollups_of(conn, contest.key, codes), seq, moment)
+        return Built(doc, (contest.key, NATIONAL), FRESHNESS[1], seq)
     return build
 
 
 def tps_record(reference: Reference, contest_key: str, tps_kode: str) -> Builder:
     contest = _contest(reference, contest_key)
-    tps = _tps(reference, contest, tps_kode)
+    scope = reference.scope(contest)
+    if not scope.has_tps(tps_kode):
+        _tps(reference, contest, tps_kode)  # names why: unknown, or outside the contest
+        raise NotFound("other_election", f"TPS {tps_kode} tidak ada dalam daftar TPS {contest.election}")
+    tps = tps_kode
+    ballot = (own_legislative.tps_ballot(contest, reference.book, tps)
+              if contest.is_party_list and reference.book is not None else None)
 
     def build(conn: Connection) -> Built:
         seq, moment = _point(conn)
         versions = versions_of(conn, contest.key, tps)
         photos = photos_of(conn, [v.version_id for v in versions])
-        doc = own.tps_doc(contest, reference.tree, tps, versions, seq, moment,
-                          {vid: {p: photo_url(d) for p, d in pages.items()} for vid, pages in photos.items()})
+        doc = own.tps_doc(contest, scope.tree, tps, versions, seq, moment,
+                          {vid: {p: photo_url(d) for p, d in pages.items()} for vid, pages in photos.items()},
+                          ballot)
         return Built(doc, (contest.key, tps), FRESHNESS[5], seq)
     return build
 
@@ -139,10 +217,10 @@ def region(reference: Reference, kode: str) -> Builder:
     def build(conn: Connection) -> Built:
         seq, moment = _point(conn)
         children = [own.region_ref(c) for c in reference.tree.children(found.kode)]
-        tps = ([{"kode": t, "nama": f"TPS {t[10:]}", "tingkat": 5} for t in reference.tree.tps_of(found.kode)]
+        tps = ([{**own.station_ref(reference.tree, t), "tingkat": 5} for t in reference.tree.tps_of(found.kode)]
                if found.tingkat == 4 else [])
         contest_keys = [c.key for c in reference.contests.values()
-                        if c.covers(found.kode) or (found.kode == NATIONAL or c.region.startswith(found.kode))]
+                        if reference.scope(c).tps_total(found.kode) > 0]
         return Built(own.envelope(seq, moment, region=own.region_ref(found),
                                   breadcrumbs=own.breadcrumbs(reference.tree, found.kode),
                                   children=children, tps=tps, contests=contest_keys), None, STATIC, seq)
@@ -154,27 +232,29 @@ CSV = "text/csv; charset=utf-8"
 
 def tps_csv(reference: Reference, contest_key: str, kode: str) -> Builder:
     contest = _contest(reference, contest_key)
-    region = _region(reference, contest, kode)
+    scope, region = _scope(reference, contest, kode)
     if region.tingkat == 0:
         raise NotFound("too_large", "CSV per TPS tersedia per provinsi ke bawah; seluruh negeri ada di snapshot")
 
     def build(conn: Connection) -> Built:
         seq, _ = _point(conn)
-        body = opendata.tps_csv(contest, reference.tree, region.kode, current_versions(conn, contest.key, region.kode))
+        body = opendata.tps_csv(contest, scope, region.kode, current_versions(conn, contest.key, region.kode),
+                                reference.book)
         return Built(body, (contest.key, region.kode), FRESHNESS[region.tingkat], seq, CSV)
     return build
 
 
 def children_csv(reference: Reference, contest_key: str, kode: str) -> Builder:
     contest = _contest(reference, contest_key)
-    region = _region(reference, contest, kode)
+    scope, region = _scope(reference, contest, kode)
     if region.tingkat == 4:
         raise NotFound("not_found", "anak wilayah desa adalah TPS: gunakan tps.csv")
 
     def build(conn: Connection) -> Built:
         seq, _ = _point(conn)
-        children = [c for c in reference.tree.children(region.kode) if contest.covers(c.kode)]
-        body = opendata.children_csv(contest, children, rollups_of(conn, contest.key, [c.kode for c in children]))
+        children = scope.children(region.kode)
+        body = opendata.children_csv(contest, children, rollups_of(conn, contest.key, [c.kode for c in children]),
+                                     scope.tps_total, reference.book, region.kode)
         return Built(body, (contest.key, region.kode), FRESHNESS[region.tingkat], seq, CSV)
     return build
 
@@ -184,9 +264,9 @@ NIST_MAX_TPS = 40_000  # about 30 MB of JSON; larger scopes are exported with `s
 
 def nist_report(reference: Reference, contest_key: str, kode: str) -> Builder:
     contest = _contest(reference, contest_key)
-    region = _region(reference, contest, kode)
-    if region.tps_total > NIST_MAX_TPS:
-        raise NotFound("too_large", f"laporan NIST untuk {region.tps_total} TPS terlalu besar untuk diunduh "
+    scope, region = _scope(reference, contest, kode)
+    if scope.tps_total(region.kode) > NIST_MAX_TPS:
+        raise NotFound("too_large", f"laporan NIST untuk {scope.tps_total(region.kode)} TPS terlalu besar untuk diunduh "
                                     f"langsung (batas {NIST_MAX_TPS}); gunakan `suara export-nist`")
 
     def build(conn: Connection) -> Built:
