@@ -1,0 +1,107 @@
+"""The entry screen's DPR form on a phone, in a real headless Chromium (Debian's) driven by
+Playwright, against the app on the small whole Pemilu served by uvicorn."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+from debian import apt_install
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from suara.api.app import create_app
+from suara.domain.access import Role
+from suara.services.accounts import create_account
+
+CHROMIUM = os.environ.get("SUARA_CHROMIUM", "/usr/bin/chromium")
+# As root, in a machine without network: no sandbox, and nothing that calls home.
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PHONE = {"width": 390, "height": 844}
+PASSWORD = "rahasia-sekali-123"
+JAKARTA = "3171011001001"  # DPR dapil DKI JAKARTA II: four parties, eleven candidates
+SCREENSHOT = "/tmp/entry-dpr-phone.png"
+
+
+def chromium_path() -> str:
+    if not shutil.which(CHROMIUM):
+        apt_install("chromium", f"{CHROMIUM} not found")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def pemilu_server(pemilu_engine: Any, db_url: str) -> Iterator[str]:
+    """The app on the small whole Pemilu, served by uvicorn on a free loopback port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(db_url), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def phone(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="id-ID")
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda exc: errors.append(str(exc)))
+    opened.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    yield opened
+    context.close()
+    assert errors == [], f"the page's script failed: {errors}"
+
+
+def test_the_dpr_form_fits_a_phone_and_shows_r14_at_the_party(phone: Page, pemilu_server: str,
+                                                              pemilu_engine: Any) -> None:
+    create_account(pemilu_engine, "kpps-gambir", PASSWORD, Role.KPPS, JAKARTA, "test")
+    phone.goto(pemilu_server + "/ui/login")
+    phone.get_by_label("Nama pengguna").fill("kpps-gambir")
+    phone.get_by_label("Kata sandi").fill(PASSWORD)
+    phone.get_by_role("button", name="Masuk").click()
+    expect(phone).to_have_url(pemilu_server + "/ui/entry")
+    phone.get_by_role("navigation", name="Surat suara").get_by_role("link", name="DPR", exact=True).click()
+    expect(phone.locator("#dapil")).to_have_text("Dapil DKI JAKARTA II")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    # every party block in one column, each as wide as the form
+    widths = phone.locator("fieldset.partai").evaluate_all("blocks => blocks.map(b => b.getBoundingClientRect().left)")
+    assert len(widths) == 4 and len(set(widths)) == 1
+    block = phone.locator("#partai-2")
+    block.get_by_label("Suara partai", exact=True).fill("4")
+    for nomor, votes in (("1", "5"), ("2", "7"), ("3", "9")):
+        phone.locator(f"#f-caleg_2_{nomor}").fill(votes)
+    block.get_by_label("Jumlah suara partai dan calon").fill("35")  # 4 + 5 + 7 + 9 = 25
+    expect(block.locator(".block-flags")).to_contain_text(
+        "R14: Jumlah suara partai tidak sama dengan suara partai + suara caleg")
+    expect(phone.locator("#f-jumlah_2")).to_have_attribute("aria-invalid", "true")
+    expect(phone.locator("#flags")).to_contain_text("kotak perolehan suara belum diisi")
+    block.get_by_label("Jumlah suara partai dan calon").fill("25")
+    expect(block.locator(".block-flags li")).to_have_count(0)
+    block.get_by_label("Jumlah suara partai dan calon").fill("35")
+    expect(block.locator(".block-flags")).to_contain_text("R14")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    block.scroll_into_view_if_needed()
+    phone.screenshot(path=SCREENSHOT, full_page=True)
