@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from helpers import count_rows, csrf_of, ppwp_form
+from helpers import audit_count, count_rows, csrf_of, ppwp_form
 from sqlalchemy import select
 
 from suara.api.app import create_app
@@ -158,6 +158,22 @@ def test_refusals_of_the_party_list_form_store_nothing(app, pemilu_engine, pemil
     assert wrong_dapil.status_code == 422 and "3102" in wrong_dapil.text
     stranger = app.post("/ui/submit", data={**base, **fields, "dapil": "3102", "caleg_4_3": "5"})
     assert stranger.status_code == 422 and "bukan caleg partai 4" in stranger.text
+    absent = app.post("/ui/submit", data={**base, **fields, "dapil": "3102", "suara_partai_5": "0", "jumlah_5": "0"})
+    assert absent.status_code == 422 and "nomor 5 tidak ikut di dapil 3102" in absent.text
+    refusals = (
+        ("3201011001001", "pdpd-31", ppwp_form("3201011001001", contest="pdpd-31"), "di luar wilayah pdpd-31"),
+        (KUALA_LUMPUR, "pdprdp", {**dpr_form(pemilu_reference, KUALA_LUMPUR), "contest": "pdprdp"},
+         "di luar wilayah pdprdp"),  # overseas counts PPWP and DPR only
+        ("3201011002003", "pkwkk-3201", ppwp_form("3201011002003", (1, 2), contest="pkwkk-3201"),
+         "tidak ada dalam daftar TPS pilkada-2024"))  # a Pemilu TPS that the Pilkada list does not have
+    for tps, contest, doc, refusal in refusals:
+        log_in(app, pemilu_engine, tps, f"kpps-{tps.lower()}")
+        events = audit_count(pemilu_engine)
+        page = app.get("/ui/entry").text
+        refused = app.post("/ui/submit", data={**fields_of(doc), "csrf": csrf_of(page), "contest": contest,
+                                               "tps": tps, "key": key_of(page), "dapil": doc.get("dapil", "")})
+        assert refused.status_code == 422 and refusal in refused.text
+        assert audit_count(pemilu_engine) == events
     assert count_rows(pemilu_engine) == 0
 
 
