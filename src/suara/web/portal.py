@@ -19,6 +19,7 @@ from suara.api.access import PUBLIC, access
 from suara.api.auth import client_address, limit
 from suara.api.limits import COMPLAINT_PER_ADDRESS, SEARCH_PER_ADDRESS
 from suara.api.responses import conditional
+from suara.domain.contests import KIND_INFO, KIND_ORDER
 from suara.domain.localtime import wib_text
 from suara.publish import routes
 from suara.publish.publisher import Document, Publisher
@@ -31,19 +32,24 @@ from suara.web.portal_views import (
     CHILD_HEADINGS,
     Order,
     administrasi_view,
+    ballot_view,
     candidates_view,
     children_view,
     flags_view,
+    parties_view,
+    projection_view,
+    station_label,
 )
 from suara.web.routes import templates
 
 router = APIRouter(tags=["portal"])
 CONTEST = Path(pattern=r"^[a-z0-9-]{1,32}$")
-KODE = Path(pattern=r"^(0|\d{2}|\d{4}|\d{6}|\d{10})$")
-TPS = Path(pattern=r"^\d{13}$")
+# Codes are text: overseas codes carry letters (99AG, 99AG010001061).
+KODE = Path(pattern=r"^(0|[0-9A-Z]{2}|[0-9A-Z]{4}|[0-9A-Z]{6}|[0-9A-Z]{10})$")
+TPS = Path(pattern=r"^[0-9A-Z]{10}[0-9]{3}$")
+DAPIL = Path(pattern=r"^[0-9]{4,6}$")
 NUMBER = r"^PGD-[A-Z0-9]{8}$"
 HTML = "text/html; charset=utf-8"
-RACE_ORDER = {"ppwp": 0, "pkwkp": 1, "pkwkk": 2}  # president, governor, bupati/walikota
 PAGE_PARAMETERS = ("urut", "arah", "q", "nomor", "baru")  # what the language switch carries over
 
 
@@ -111,6 +117,10 @@ async def region_page(request: Request, contest: Annotated[str, CONTEST], kode: 
         return {
             "contest": doc["contest"], "region": region, "crumbs": doc["breadcrumbs"],
             "contests": _races(reference, "/wilayah", kode),
+            "party_list": "partai" in doc, "parties": parties_view(doc, lang),
+            # candidates by name where the region lies in one dapil; above, the dapil pages have them
+            "show_caleg": doc.get("caleg_tercantum", False) and len(doc.get("dapil", [])) == 1,
+            "dapil": [{"href": f"/dapil/{contest}/{d['kode']}", "nama": d["nama"]} for d in doc.get("dapil", [])],
             "progress": {"reported": i18n.number(totals["tps_reported"], lang),
                          "total": i18n.number(totals["tps_total"], lang),
                          "persen": i18n.number(totals["progress_persen"], lang)},
@@ -138,6 +148,9 @@ def _tps_page(request: Request, contest: str, tps: str, complaint: dict[str, str
     filed = complaints.of_tps(request.app.state.publisher.engine, contest, tps)
     return render(request, "tps_page.html", {
         "doc": doc, "current": current, "contest": doc["contest"], "tps": doc["tps"], "as_of": doc["as_of"],
+        "station": station_label(doc["tps"], i18n.language(request)),
+        "pages": [str(n) for n in range(1, KIND_INFO[doc["contest"]["kind"]].pages + 1)],
+        "ballot": ballot_view(current["form"], doc["tps"]) if current and "partai" in current["form"] else None,
         "names": {str(c["nomor_urut"]): c["nama"] for c in doc["contest"]["candidates"]},
         "administrasi": administrasi_view(current["form"].get("administrasi") if current else None),
         "complaints": filed, "complaint": complaint, "live": _live("/" + key, document),
@@ -203,19 +216,54 @@ def search_page(request: Request, q: str = "") -> Response:
 
 
 def _races(reference: Reference, page: str, kode: str) -> list[dict[str, str]]:
-    """The races of the place being viewed: the presidency, and its governor and bupati/walikota."""
-    races = sorted((c for c in reference.contests.values() if c.covers(kode)), key=lambda c: RACE_ORDER.get(c.kind, 9))
+    """The races of the place being viewed, each on its own election's TPS list: the five Pemilu
+    ballots (president, DPR, DPD, DPRD provinsi, DPRD kab/kota), then governor and bupati/walikota."""
+    def held_here(contest: Any) -> bool:
+        scope = reference.scope(contest)
+        return scope.has_tps(kode) if len(kode) == 13 else scope.covers(kode) and scope.tps_total(kode) > 0
+    races = sorted((c for c in reference.contests.values() if held_here(c)),
+                   key=lambda c: (KIND_ORDER.get(c.kind, 99), c.key))
     return [{"key": other.key, "nama": other.nama, "href": f"{page}/{other.key}/{kode}"} for other in races]
 
 
 def _sirekap_path(contest: dict[str, Any], kode: str) -> str:
     chain = "/".join(kode[:n] for n in (2, 4, 6, 10, 13) if len(kode) >= n)
-    if contest["kind"] == "ppwp":
-        return "/sirekap/pemilu/hhcw/ppwp" + (f"/{chain}" if chain else "") + ".json"
+    if not contest["kind"].startswith("pkwk"):  # the Pemilu's ballots: ppwp's paths with the kind swapped
+        return f"/sirekap/pemilu/hhcw/{contest['kind']}" + (f"/{chain}" if chain else "") + ".json"
     return f"/sirekap/pilkada/hhcw/{contest['kind']}/{chain}.json"
 
 
-PORTAL_PATHS = ("/wilayah/", "/tps/", "/pengaduan", "/cari")
+@router.get("/dapil/{contest}/{kode_dapil}", openapi_extra=access(PUBLIC))
+async def dapil_page(request: Request, contest: Annotated[str, CONTEST],
+                     kode_dapil: Annotated[str, DAPIL]) -> Response:
+    """One dapil of a party-list contest: parties, their candidates, progress over the dapil's
+    TPS, and the seat projection (labelled as a projection, not a result)."""
+    reference = request.app.state.reference
+    key = f"api/v1/dapil/{contest}/{kode_dapil}"
+    document = request.app.state.publisher.cached(key)
+    if document is None:
+        document = await run_in_threadpool(_document, request, key,
+                                           routes.dapil_results(reference, contest, kode_dapil))
+    lang = i18n.language(request)
+
+    def context() -> dict[str, Any]:
+        doc = orjson.loads(document.body)
+        totals = doc["totals"]
+        return {
+            "contest": doc["contest"], "dapil": doc["dapil"], "as_of": doc["as_of"],
+            "members": [{"href": f"/wilayah/{contest}/{m['kode']}", "nama": m["nama"]} for m in doc["dapil"]["wilayah"]],
+            "progress": {"reported": i18n.number(totals["tps_reported"], lang),
+                         "total": i18n.number(totals["tps_total"], lang),
+                         "persen": i18n.number(totals["progress_persen"], lang)},
+            "candidates": candidates_view(doc, lang), "parties": parties_view(doc, lang),
+            "totals": {"sah": i18n.number(totals["suara_sah"], lang),
+                       "tidak_sah": i18n.number(totals["suara_tidak_sah"], lang),
+                       "flagged": i18n.number(totals["tps_flagged"], lang)},
+            "projection": projection_view(doc["seat_projection"], lang), "live": _live("/" + key, document)}
+    return render(request, "dapil.html", context, version=document.etag)
+
+
+PORTAL_PATHS = ("/wilayah/", "/tps/", "/dapil/", "/pengaduan", "/cari")
 
 
 def is_portal(path: str) -> bool:

@@ -76,7 +76,7 @@ def candidates_view(doc: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
 def children_view(doc: Mapping[str, Any], order: Order, lang: str) -> list[dict[str, Any]]:
     contest = doc["contest"]["key"]
     rows = sorted(doc["children"], key=_sort_key(order.column), reverse=order.direction == "turun")
-    return [{"kode": row["kode"], "nama": row["nama"],
+    return [{"kode": row["kode"], "nama": station_label(row, lang) if row["tingkat"] == 5 else row["nama"],
              "href": f"/tps/{contest}/{row['kode']}" if row["tingkat"] == 5 else f"/wilayah/{contest}/{row['kode']}",
              "votes": [number(row["votes"][str(c["nomor_urut"])], lang) for c in doc["contest"]["candidates"]],
              "progress": f"{number(row['tps_reported'], lang)}/{number(row['tps_total'], lang)}",
@@ -103,3 +103,57 @@ def administrasi_view(administrasi: Mapping[str, int] | None) -> dict[str, list[
     ballots = [(BALLOT_LABELS[k], administrasi.get(k)) for k in SURAT_SUARA]
     return {"people": [p for p in people if any(v is not None for v in p[1])],
             "ballots": [b for b in ballots if b[1] is not None]}
+
+
+def station_label(station: Mapping[str, Any], lang: str) -> str:
+    """A station as readers know it: "TPS 001", and abroad with its voting method, "KSK 001
+    (Kotak Suara Keliling)"."""
+    metode = station.get("metode")
+    if not metode or metode == "TPS":
+        return str(station["nama"])
+    words = METODE_WORDS[lang].get(metode, metode)
+    return f"{station['nama']} ({words})"
+
+
+METODE_WORDS = {"id": {"TPSLN": "TPS Luar Negeri", "KSK": "Kotak Suara Keliling", "POS": "Pos"},
+                "en": {"TPSLN": "polling station abroad", "KSK": "mobile ballot box", "POS": "postal vote"}}
+
+
+def parties_view(doc: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
+    """Each party with its total, its own votes and, where the document lists them, its
+    candidates (list order)."""
+    shown = []
+    for p in doc.get("partai", []):
+        caleg = [{"nomor_urut": c["nomor_urut"], "nama": c["nama"], "dapil": c["dapil"],
+                  "votes_text": number(c["suara"], lang)} for c in p.get("caleg", [])]
+        shown.append({"nomor_urut": p["nomor_urut"], "nama": p["nama"], "warna": p["warna"],
+                      "votes_text": number(p["suara"], lang), "party_only_text": number(p["suara_partai"], lang),
+                      "caleg": caleg})
+    return shown
+
+
+def projection_view(projection: Mapping[str, Any] | None, lang: str) -> dict[str, Any] | None:
+    """The seat projection of a dapil: parties with seats, their elected candidates, the label."""
+    if not projection:
+        return None
+    return {"label": projection["label"][lang], "tie_rule": projection["tie_rule"][lang],
+            "seats": projection["seats"], "error": projection.get("error"),
+            "tie_decided": projection.get("tie_decided", False),
+            "unallocated": projection.get("unallocated_seats", 0),
+            "parties": [{"nomor_urut": p["nomor_urut"], "nama": p["nama"], "seats": p["seats"],
+                         "eligible": p["eligible"], "votes_text": number(p["votes"], lang),
+                         "elected": [c["nama"] for c in p["elected"]]}
+                        for p in projection["parties"] if p["seats"] or not p["eligible"]]}
+
+
+def ballot_view(form: Mapping[str, Any], tps: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A party-list form as on paper: per party its own votes, each candidate, the total."""
+    names = {str(p["nomor_urut"]): p for p in tps.get("daftar_calon", [])}
+    shown = []
+    for party, block in (form.get("partai") or {}).items():
+        listed = names.get(party, {})
+        caleg_names = {str(c["nomor_urut"]): c["nama"] for c in listed.get("caleg", [])}
+        shown.append({"nomor_urut": party, "nama": listed.get("nama", party),
+                      "suara_partai": block.get("suara_partai"), "jumlah": block.get("jumlah"),
+                      "caleg": [(n, caleg_names.get(n, "?"), v) for n, v in (block.get("caleg") or {}).items()]})
+    return shown
