@@ -226,14 +226,6 @@ def test_login_lock_out_and_rate_limits(client, engine, tokens):
     assert complaints[0].status_code == 201 and complaints[-1].status_code == 429
 
 
-def test_lock_out_after_repeated_failures(client, engine, tokens):
-    client.app.state.limiter.take = lambda key, rate: 0.0  # only the account lock-out is under test here
-    for _ in range(5):
-        assert client.post("/api/v1/auth/token", json={"username": "saksi", "password": "salah"}).status_code == 401
-    locked = client.post("/api/v1/auth/token", json={"username": "saksi", "password": PASSWORD})
-    assert locked.status_code == 423 and locked.json()["error"]["code"] == "locked"
-
-
 def test_revoked_accounts_and_tokens_stop_working(client, engine, tokens):
     assert client.delete("/api/v1/accounts/kpps", headers=tokens["kpuri"]).status_code == 204
     response = client.post("/api/v1/submissions", json=ppwp_form("3171011001001", (1, 2, 3)),

@@ -455,8 +455,13 @@ def _serve(host: str, port: int, workers: int) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
-    Granian("suara.api.app:create_app", address=host, port=port, interface=Interfaces.ASGI, workers=workers,
-            factory=True, websockets=False, log_access=False, respawn_failed_workers=True).serve()
+    # worker_app and the kill timeout: SIGTERM stops the server within seconds, even while a
+    # worker is still starting (see api/shutdown.py)
+    from suara.api.shutdown import WORKER_KILL_TIMEOUT_SECONDS
+
+    Granian("suara.api.shutdown:worker_app", address=host, port=port, interface=Interfaces.ASGI, workers=workers,
+            factory=True, websockets=False, log_access=False, respawn_failed_workers=True,
+            workers_kill_timeout=WORKER_KILL_TIMEOUT_SECONDS).serve()
 
 
 @app.command()

@@ -13,15 +13,19 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from suara import __version__
 from suara.api import chain, docs, operator, public, sirekap
 from suara.api.access import PUBLIC, access, check_declared
+from suara.api.admission import OUTAGE_RETRY_SECONDS, UNAVAILABLE, WriteAdmission, database_unavailable
 from suara.api.body_limits import BodyCaps, BodyLimits
 from suara.api.fast_path import RenderedDocuments, SecurityHeaders
-from suara.api.limits import RateLimiter
+from suara.api.limits import LoginThrottle, RateLimiter
 from suara.api.responses import error
+from suara.api.shutdown import STOP_JOIN_SECONDS, exit_on_sigterm
 from suara.api.openapi import allowed_methods
 from suara.api.openapi import install as install_openapi
 from suara.blobs import blob_store_from_settings
@@ -63,7 +67,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(url, read_only=True)
-        with engine.connect() as conn:
+        with exit_on_sigterm(), engine.connect() as conn:  # loading a nation takes seconds: stay stoppable
             reference = load_reference(conn)
         gc.collect()
         gc.freeze()  # the region tree lives as long as the process; keep the collector off it
@@ -75,6 +79,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
         app.state.policy = settings.policy
         app.state.blobs = blob_store_from_settings(settings.blobs_url)
         app.state.limiter = RateLimiter()
+        app.state.login_throttle = LoginThrottle()
         stop = threading.Event()
         thread = threading.Thread(target=_background, args=(app.state.publisher, writer, stop), daemon=True)
         thread.start()
@@ -82,7 +87,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
             yield
         finally:
             stop.set()
-            thread.join(timeout=2)
+            thread.join(timeout=STOP_JOIN_SECONDS)  # a round stuck on the database is left behind (daemon)
             engine.dispose()
             app.state.writer.dispose()
 
@@ -133,6 +138,16 @@ def create_app(database_url: str | None = None) -> FastAPI:
             response.headers["Allow"] = ", ".join(allowed_methods(app, request.scope))
         return response
 
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(PoolTimeout)
+    async def database_error(request: Request, exc: Exception) -> Response:
+        if not database_unavailable(exc):
+            return await unexpected(request, exc)
+        log.warning("database unavailable on %s: %s", request.url.path, exc)
+        response = error(503, "unavailable", UNAVAILABLE, {"retry_after": OUTAGE_RETRY_SECONDS})
+        response.headers["Retry-After"] = str(OUTAGE_RETRY_SECONDS)
+        return response
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s", request.url.path)
@@ -142,6 +157,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.state.body_caps = BodyCaps()
     app.add_middleware(BodyLimits, refuse=refusal)  # caps and write budgets before any body is read
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(WriteAdmission)  # outermost: an overloaded process sheds a write before any work
     check_declared(app)
     return app
     install_openapi(app)

@@ -1,4 +1,9 @@
-"""Accounts, passwords (argon2) and API tokens for devices, with lock-out after failed logins."""
+"""Accounts, passwords (argon2) and API tokens for devices: tokens expire and can be rotated.
+
+Failed logins are not counted here: a count on the account let anyone who knew a username lock
+its officer out. They are throttled per (username, address) by the API (api/limits.LoginThrottle),
+so the owner still logs in from elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -11,23 +16,32 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 
 from suara.domain.access import Role, check_scope
 from suara.domain.regions import UnknownRegion
 from suara.store import audit
 from suara.store.schema import accounts, api_tokens
 
-MAX_FAILED_LOGINS = 5
-LOCK_OUT = timedelta(minutes=15)
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD = 10
+DEFAULT_TOKEN_TTL_HOURS = 72.0  # a polling day and its recapitulation, then log in again
+BAD_CREDENTIALS = "nama pengguna atau kata sandi salah"
 # Argon2id with the RFC 9106 low-memory profile; SUARA_ARGON2_PROFILE=CHEAPEST is for test suites
 # only, which create dozens of accounts per test.
 _hasher = PasswordHasher.from_parameters(getattr(profiles, os.environ.get("SUARA_ARGON2_PROFILE",
                                                                           "RFC_9106_LOW_MEMORY")))
-# Verified against when the username does not exist, so both cases take the same time.
+# Verified against when the username does not exist or is inactive, so every refusal costs one
+# argon2 verification and takes the same time.
 _DUMMY_HASH = _hasher.hash("suara-dummy-password")
+
+
+def token_ttl() -> timedelta:
+    """How long a device token lives (SUARA_TOKEN_TTL_HOURS, default 72)."""
+    hours = float(os.environ.get("SUARA_TOKEN_TTL_HOURS", DEFAULT_TOKEN_TTL_HOURS))
+    if not hours > 0:
+        raise ValueError("SUARA_TOKEN_TTL_HOURS must be a positive number of hours")
+    return timedelta(hours=hours)
 
 
 class AccountError(ValueError):
@@ -101,40 +115,55 @@ def revoke_account(engine: Engine, username: str, actor: str) -> None:
         row = conn.execute(select(accounts.c.id).where(accounts.c.username == username)).first()
         if row is None:
             raise AccountError("unknown_account", f"akun {username} tidak ada")
+        live = [int(i) for i in conn.execute(select(api_tokens.c.id).where(
+            api_tokens.c.account_id == row.id, api_tokens.c.revoked_at.is_(None)).order_by(api_tokens.c.id)).scalars()]
         conn.execute(update(accounts).where(accounts.c.id == row.id).values(active=False))
-        conn.execute(update(api_tokens).where(api_tokens.c.account_id == row.id, api_tokens.c.revoked_at.is_(None))
-                     .values(revoked_at=now))
-        audit.append(conn, [audit.AuditEvent("account.revoked", actor, f"account/{username}", {})], now, head)
+        conn.execute(update(api_tokens).where(api_tokens.c.id.in_(live)).values(revoked_at=now))
+        audit.append(conn, [audit.AuditEvent("account.revoked", actor, f"account/{username}",
+                                             {"tokens_revoked": live, "revoked_at": now.isoformat()})], now, head)
 
 
 def login(engine: Engine, username: str, password: str, label: str) -> tuple[str, Principal]:
-    """Check a password and issue a device token; locks the account after repeated failures."""
+    """Check a password and issue a device token.
+
+    Unknown, inactive and known accounts are refused alike (same error, one argon2 verification
+    each) and a refusal writes nothing, so neither the answer nor its cost tells whether the
+    account exists.
+    """
+    with engine.connect() as conn:  # a read: the slow hash below must not hold the write lock
+        row = conn.execute(select(accounts.c.id, accounts.c.username, accounts.c.role, accounts.c.scope,
+                                  accounts.c.active, accounts.c.password_hash)
+                           .where(accounts.c.username == username)).first()
+    usable = row is not None and row.active
+    if not _verify(row.password_hash if usable else _DUMMY_HASH, password) or not usable:
+        raise AccountError("bad_credentials", BAD_CREDENTIALS)
+    who = Principal(row.id, row.username, Role(row.role), row.scope)
     now = _now()
     with engine.begin() as conn:
-        row = conn.execute(select(accounts).where(accounts.c.username == username).with_for_update()).first()
-        if row is None:
-            _verify(_DUMMY_HASH, password)
-            raise AccountError("bad_credentials", "nama pengguna atau kata sandi salah")
-        if not row.active:
-            raise AccountError("bad_credentials", "nama pengguna atau kata sandi salah")
-        if row.locked_until is not None and row.locked_until > now:
-            raise AccountError("locked", f"akun terkunci sampai {row.locked_until.isoformat()} karena "
-                                         "terlalu banyak percobaan gagal")
-        if not _verify(row.password_hash, password):
-            failed = row.failed_logins + 1
-            locked = now + LOCK_OUT if failed >= MAX_FAILED_LOGINS else None
-            conn.execute(update(accounts).where(accounts.c.id == row.id)
-                         .values(failed_logins=0 if locked else failed, locked_until=locked))
-            refused = True  # raised after the block, so that the count is committed
-        else:
-            refused = False
-            conn.execute(update(accounts).where(accounts.c.id == row.id).values(failed_logins=0, locked_until=None))
-            secret = secrets.token_urlsafe(32)
-            conn.execute(api_tokens.insert().values(account_id=row.id, token_hash=_token_hash(secret),
-                                                    label=label[:100], created_at=now, revoked_at=None))
-    if refused:
-        raise AccountError("bad_credentials", "nama pengguna atau kata sandi salah")
-    return secret, Principal(row.id, row.username, Role(row.role), row.scope)
+        head = audit.lock_head(conn)
+        active = conn.execute(select(accounts.c.active).where(accounts.c.id == who.account_id)).scalar()
+        if not active:  # revoked while the password was being checked
+            raise AccountError("bad_credentials", BAD_CREDENTIALS)
+        secret, _ = _issue(conn, who, label, now, head, who.actor)
+    return secret, who
+
+
+def _issue(conn: Connection, who: Principal, label: str, now: datetime, head: audit.ChainHead, actor: str,
+           replaces: int | None = None) -> tuple[str, datetime]:
+    """A new token for an account, with its audit event; inside the caller's transaction."""
+    secret = secrets.token_urlsafe(32)
+    expires = now + token_ttl()
+    token_hash = _token_hash(secret)
+    token_id = conn.execute(api_tokens.insert().values(
+        account_id=who.account_id, token_hash=token_hash, label=label[:100], created_at=now, revoked_at=None,
+        expires_at=expires)).inserted_primary_key[0]
+    payload: dict[str, object] = {"token_id": int(token_id), "token_hash": token_hash, "label": label[:100],
+                                  "created_at": now.isoformat(), "expires_at": expires.isoformat()}
+    if replaces is not None:
+        payload["replaces"] = replaces
+    audit.append(conn, [audit.AuditEvent("token.rotated" if replaces is not None else "token.issued", actor,
+                                         f"account/{who.username}", payload)], now, head)
+    return secret, expires
 
 
 def _verify(stored: str, password: str) -> bool:
@@ -145,18 +174,64 @@ def _verify(stored: str, password: str) -> bool:
 
 
 def authenticate(engine: Engine, secret: str) -> Principal | None:
-    """The account behind a bearer token, or None when the token is unknown or revoked."""
+    """The account behind a bearer token, or None when the token is unknown, revoked or expired."""
     with engine.connect() as conn:
         row = conn.execute(
             select(accounts.c.id, accounts.c.username, accounts.c.role, accounts.c.scope)
             .join(api_tokens, api_tokens.c.account_id == accounts.c.id)
             .where(api_tokens.c.token_hash == _token_hash(secret), api_tokens.c.revoked_at.is_(None),
-                   accounts.c.active.is_(True))).first()
+                   api_tokens.c.expires_at > _now(), accounts.c.active.is_(True))).first()
     return None if row is None else Principal(row.id, row.username, Role(row.role), row.scope)
 
 
-def revoke_token(engine: Engine, secret: str) -> bool:
+def token_expiry(engine: Engine, secret: str) -> datetime | None:
+    """When a token stops working (None for a token never issued)."""
+    with engine.connect() as conn:
+        return conn.execute(select(api_tokens.c.expires_at)
+                            .where(api_tokens.c.token_hash == _token_hash(secret))).scalar()
+
+
+def _live_token(conn: Connection, secret: str, now: datetime) -> tuple[int, Principal] | None:
+    row = conn.execute(
+        select(api_tokens.c.id, accounts.c.id.label("account_id"), accounts.c.username, accounts.c.role,
+               accounts.c.scope)
+        .join(accounts, api_tokens.c.account_id == accounts.c.id)
+        .where(api_tokens.c.token_hash == _token_hash(secret), api_tokens.c.revoked_at.is_(None),
+               api_tokens.c.expires_at > now, accounts.c.active.is_(True))).first()
+    if row is None:
+        return None
+    return int(row.id), Principal(row.account_id, row.username, Role(row.role), row.scope)
+
+
+def rotate_token(engine: Engine, secret: str, label: str | None = None) -> tuple[str, Principal, datetime]:
+    """Swap a live token for a new one (a fresh expiry); the old one is revoked in the same
+    transaction, so exactly one of them works at any moment."""
+    now = _now()
     with engine.begin() as conn:
-        result = conn.execute(update(api_tokens).where(api_tokens.c.token_hash == _token_hash(secret),
-                                                       api_tokens.c.revoked_at.is_(None)).values(revoked_at=_now()))
-    return bool(result.rowcount)
+        head = audit.lock_head(conn)
+        live = _live_token(conn, secret, now)
+        if live is None:
+            raise AccountError("unauthenticated", "token tidak dikenal, sudah dicabut atau kedaluwarsa")
+        old_id, who = live
+        old_label = conn.execute(select(api_tokens.c.label).where(api_tokens.c.id == old_id)).scalar_one()
+        conn.execute(update(api_tokens).where(api_tokens.c.id == old_id).values(revoked_at=now))
+        new_secret, expires = _issue(conn, who, label or old_label, now, head, who.actor, replaces=old_id)
+    return new_secret, who, expires
+
+
+def revoke_token(engine: Engine, secret: str) -> bool:
+    """Revoke one token (logging out), with its audit event; False when it was not live."""
+    now = _now()
+    with engine.begin() as conn:
+        head = audit.lock_head(conn)
+        row = conn.execute(select(api_tokens.c.id, api_tokens.c.expires_at, accounts.c.username, accounts.c.role)
+                           .join(accounts, api_tokens.c.account_id == accounts.c.id)
+                           .where(api_tokens.c.token_hash == _token_hash(secret),
+                                  api_tokens.c.revoked_at.is_(None))).first()
+        if row is None:
+            return False
+        conn.execute(update(api_tokens).where(api_tokens.c.id == row.id).values(revoked_at=now))
+        audit.append(conn, [audit.AuditEvent("token.revoked", f"{row.role}:{row.username}", f"account/{row.username}",
+                                             {"token_id": int(row.id), "revoked_at": now.isoformat(),
+                                              "expires_at": row.expires_at.isoformat()})], now, head)
+    return True
