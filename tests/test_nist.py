@@ -237,3 +237,74 @@ def test_the_pure_function_checks_its_arguments(reference):
         election_report(reference.contest("pkwkk-3171"), reference.tree, "32", {}, {}, NOW, 7)
     assert election_report(ppwp, reference.tree, "0", {}, {}, NOW.astimezone(UTC), 1)["Status"] == \
         "unofficial-partial"
+
+
+# --- the party-list contests (the small whole Pemilu) -------------------------------------------
+
+def selection_counts(doc, contest_id: str) -> dict[str, dict[str, int]]:
+    """@id of a selection -> {GpUnitId: count} in one contest of the report."""
+    [contest] = [c for c in doc["Election"][0]["Contest"] if c["@id"] == contest_id]
+    found: dict[str, dict[str, int]] = {}
+    for selection in contest["ContestSelection"]:
+        for vc in selection["VoteCounts"]:
+            assert vc["Type"] == "total" and vc["GpUnitId"] not in found.get(selection["@id"], {})
+            found.setdefault(selection["@id"], {})[vc["GpUnitId"]] = vc["Count"]
+    return found
+
+
+def test_a_dpr_report_has_party_totals_and_a_contest_per_dapil(pemilu_engine, pemilu_reference):
+    from test_legislative_results import weighted_form
+
+    ref = pemilu_reference
+    forms = [weighted_form(ref, "pdpr", "3171011001001", {"1": 10, "3": 4}),
+             weighted_form(ref, "pdpr", "99AG010001002", {"2": 7}),
+             weighted_form(ref, "pdpr", "3172011001001", {"1": 1, "2": 2})]
+    submit(pemilu_engine, ref, *forms)
+    doc = report(pemilu_engine, ref, "pdpr", "0")
+    assert_sound(doc)
+    election = doc["Election"][0]
+    assert [c["@id"] for c in election["Contest"]] == ["pc-pdpr", "cc-pdpr-3101", "cc-pdpr-3102", "cc-pdpr-3201"]
+    assert [p["@id"] for p in doc["Party"]] == ["party-1", "party-2", "party-3", "party-4"]
+    assert doc["Party"][0]["Color"] == "00843d" and doc["Party"][0]["Abbreviation"]["Text"][0]["Content"] == "PKB"
+    by_id = units(doc)
+    assert by_id["ru-99AG010001002"]["Name"]["Text"][0]["Content"] == "KSK 001"
+    assert "ru-99AG010001002" in by_id["ru-D3102"]["ComposingGpUnitIds"]
+    assert by_id["ru-D3102"]["OtherType"] == "dapil"
+    with pemilu_engine.connect() as conn:
+        nation, d3102 = rollup(conn, "pdpr", "0"), rollup(conn, "pdpr", "D3102")
+    totals = selection_counts(doc, "pc-pdpr")
+    for form in forms:
+        for party, block in form["partai"].items():
+            assert totals[f"ps-pdpr-{party}"][f"ru-{form['tps']}"] == block["jumlah"]
+    assert {p: totals[f"ps-pdpr-{p}"]["ru-0"] for p in "1234"} == {p: nation.votes.get(p, 0) for p in "1234"}
+
+    per_dapil = selection_counts(doc, "cc-pdpr-3102")
+    joko = ref.book.candidate("pdpr", "3102", "1", "2")
+    assert per_dapil[f"cs-pdpr-{joko.id}"]["ru-3171011001001"] == 20
+    assert per_dapil[f"cs-pdpr-{joko.id}"]["ru-D3102"] == d3102.votes["3102.1.2"] == 20
+    assert per_dapil["ps-pdpr-3102-2"]["ru-99AG010001002"] == 7 == per_dapil["ps-pdpr-3102-2"]["ru-99"]
+    assert "ru-31" not in per_dapil["ps-pdpr-3102-1"]  # DKI Jakarta spans two dapil: no dapil count there
+    [contest] = [c for c in election["Contest"] if c["@id"] == "cc-pdpr-3102"]
+    assert contest["NumberElected"] == 3 and contest["ElectionDistrictId"] == "ru-D3102"
+    candidates = {c["@id"]: c for c in election["Candidate"]}
+    assert candidates[f"can-pdpr-{joko.id}"]["PartyId"] == "party-1"
+
+
+def test_a_dprd_report_leaves_out_what_the_contest_does_not_cover(pemilu_engine, pemilu_reference):
+    from test_legislative_results import weighted_form
+
+    ref = pemilu_reference
+    submit(pemilu_engine, ref, weighted_form(ref, "pdprdk", "3201021001001", {"2": 3}))
+    doc = report(pemilu_engine, ref, "pdprdk", "0")
+    assert_sound(doc)
+    by_id = units(doc)
+    assert not any(u.startswith(("ru-31", "ru-99")) for u in by_id)
+    assert by_id["ru-0"]["TotalSubUnits"] == 7 and by_id["ru-0"]["ComposingGpUnitIds"] == ["ru-32"]
+    assert {c["@id"] for c in doc["Election"][0]["Contest"]} == {"pc-pdprdk", "cc-pdprdk-320101", "cc-pdprdk-320102"}
+    # a sub-scope: DPR in DKI Jakarta counts DKI Jakarta I whole, but not DKI Jakarta II (it has overseas too)
+    scoped = report(pemilu_engine, ref, "pdpr", "31")
+    assert_sound(scoped)
+    assert {c["@id"] for c in scoped["Election"][0]["Contest"]} == {"pc-pdpr", "cc-pdpr-3101", "cc-pdpr-3102"}
+    pilkada = report(pemilu_engine, ref, "pkwkp-32", "32")
+    assert_sound(pilkada)
+    assert sum(1 for u in pilkada["GpUnit"] if u["Type"] == "precinct") == 4  # its own, smaller TPS list

@@ -58,7 +58,7 @@ def parties(contest: Contest, book: BallotBook) -> list[dict[str, Any]]:
         entry: dict[str, Any] = {"@type": "ElectionResults.Party", "@id": party_id(candidate.nomor_urut),
                                  "Name": _text(candidate.nama)}
         if party is not None and party.singkatan:
-            entry["Abbreviation"] = party.singkatan
+            entry["Abbreviation"] = _text(party.singkatan)
         color = candidate.warna.lstrip("#").lower()
         if len(color) == 6 and all(ch in "0123456789abcdef" for ch in color):
             entry["Color"] = color
