@@ -105,9 +105,11 @@ def _json_body(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _form_post(properties: dict[str, Any], required: list[str], extras: bool = False,
-               kinds: tuple[str, ...] = FORM_POSTS) -> dict[str, Any]:
+               kinds: tuple[str, ...] = FORM_POSTS, patterns: dict[str, Any] | None = None) -> dict[str, Any]:
     """A browser's form post. The screens take only their own fields (a few too many is a 400)."""
     schema = {"type": "object", "properties": properties, "required": required, "additionalProperties": extras}
+    if patterns:
+        schema["patternProperties"] = patterns
     return {"required": True, "content": {kind: {"schema": schema} for kind in kinds}}
 
 
@@ -122,8 +124,10 @@ SUBMISSION_BODY = {"required": True, "content": {
                                   "page1": PHOTO, "page2": PHOTO, "page3": PHOTO}},
         "encoding": {"form": {"contentType": JSON}, "page1": PHOTO_ENCODING, "page2": PHOTO_ENCODING,
                      "page3": PHOTO_ENCODING}}}}
-ENTRY_FIELDS = {"csrf": TEXT, "contest": TEXT, "tps": TEXT, "key": TEXT, "suara_sah": TEXT, "suara_tidak_sah": TEXT,
-                "suara_total": TEXT, "suara_1": TEXT, "suara_2": TEXT, "suara_3": TEXT}
+ENTRY_FIELDS = {"csrf": TEXT, "contest": TEXT, "tps": TEXT, "key": TEXT, "dapil": TEXT, "suara_sah": TEXT,
+                "suara_tidak_sah": TEXT, "suara_total": TEXT, "suara_1": TEXT, "suara_2": TEXT, "suara_3": TEXT}
+# the entry screen's numbered boxes: per candidate, and on a party-list ballot per party and candidate
+ENTRY_BOXES = {r"^(suara|suara_partai|jumlah)_[0-9]{1,4}$": TEXT, r"^caleg_[0-9]{1,4}_[0-9]{1,4}$": TEXT}
 
 # The search page takes 2 to 64 characters once stripped of white space. Python's white space is
 # spelled out: a schema's \s is JavaScript's, which differs (\x1c-\x1f, \x85).
@@ -197,10 +201,11 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("post", "/ui/submit"): Operation(
         _answers({200: HTML, 303: NO_BODY}, (403, 409, 422), s409=HTML, s422=(HTML, JSON)),
         _form_post({**ENTRY_FIELDS, "page1": PHOTO, "page2": PHOTO, "page3": PHOTO}, ["csrf"],
-                   kinds=("multipart/form-data",))),
+                   kinds=("multipart/form-data",), patterns=ENTRY_BOXES)),
     ("get", "/ui/correct"): Operation(_answers({200: HTML}, (401, 403, 404, 422))),
     ("post", "/ui/corrections"): Operation(_answers({200: HTML}, (401, 403, 404, 409, 422)),
-                                           _form_post({**ENTRY_FIELDS, "reason": TEXT}, ["csrf"])),
+                                           _form_post({**ENTRY_FIELDS, "reason": TEXT}, ["csrf"],
+                                                      patterns=ENTRY_BOXES)),
     ("get", "/ui/corrections"): Operation(_answers({200: HTML, 303: NO_BODY}, (403,))),
     ("post", "/ui/corrections/{correction_id}/decision"): Operation(
         _answers({200: HTML}, (401, 403, 404, 409, 422)),
