@@ -178,3 +178,36 @@ def pemilu_client(pemilu_engine: Engine, db_url: str) -> Iterator[Any]:
 
     with TestClient(create_app(db_url)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def pemilu_live_server(pemilu_engine: Engine, db_url: str, tmp_path: Path,
+                       monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The public app on the small whole Pemilu (pemilu_engine), served by uvicorn on a free
+    loopback port, with its photos in tmp_path/blobs and SUARA_PUBLIC_BASE_URL set to its own
+    address, so the photo links in its documents resolve against it."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from suara.api.app import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    monkeypatch.setenv("SUARA_PUBLIC_BASE_URL", url)
+    monkeypatch.setenv("SUARA_BLOBS_URL", str(tmp_path / "blobs"))
+    server = uvicorn.Server(uvicorn.Config(create_app(db_url), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)

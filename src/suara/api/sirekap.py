@@ -1,4 +1,5 @@
-"""The Sirekap-compatible tree under /sirekap: KPU's paths and shapes for existing tools."""
+"""The Sirekap-compatible tree under /sirekap: KPU's paths and shapes for existing tools, and the
+form photos its TPS documents link to."""
 
 from __future__ import annotations
 
@@ -8,14 +9,36 @@ from fastapi import APIRouter, Path, Request, Response
 
 from suara.api.access import PUBLIC, access
 from suara.api.responses import serve
-from suara.publish import routes
+from suara.blobs import BlobError
+from suara.config import Settings
+from suara.publish import sirekap_paths, sirekap_routes
 from suara.publish.publisher import Publisher
+from suara.publish.routes import NotFound
 
 router = APIRouter(prefix="/sirekap", tags=["sirekap"])
+
+
+@router.get("/formc/{image:path}", openapi_extra=access(PUBLIC),
+            summary="A form photo as the Sirekap TPS documents link to it (the public copy, without GPS)")
+def form_photo(request: Request, image: Annotated[str, Path(max_length=200)]) -> Response:
+    publisher: Publisher = request.app.state.publisher
+    kinds = {c.key: (c.info.election_kind, c.kind) for c in publisher.reference.contests.values()}
+    with publisher.engine.connect() as conn:
+        found = sirekap_paths.find_photo(conn, kinds, f"{sirekap_paths.PHOTO_PREFIX}/{image}")
+    if found is None:
+        raise NotFound("unknown_photo", f"foto {image!r} tidak dipublikasikan")
+    digest, media_type = found
+    try:
+        data = request.app.state.blobs.get(digest)
+    except BlobError as exc:
+        raise NotFound("unknown_photo", f"foto {image!r} tidak tersedia: {exc}") from None
+    return Response(data, media_type=media_type,
+                    headers={"Cache-Control": "public, max-age=31536000, immutable", "ETag": f'"{digest}"'})
 
 
 @router.get("/{path:path}", openapi_extra=access(PUBLIC),
             summary="A document of the Sirekap-compatible tree (shared/spec/sirekap-api.md)")
 def document(request: Request, path: Annotated[str, Path(max_length=200)]) -> Response:
     publisher: Publisher = request.app.state.publisher
-    return serve(request, publisher.document(request.url.path[1:], routes.sirekap_document(publisher.reference, path)))
+    builder = sirekap_routes.sirekap_document(publisher.reference, path, Settings.from_env().public_base_url)
+    return serve(request, publisher.document(request.url.path[1:], builder))

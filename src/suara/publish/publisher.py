@@ -88,8 +88,10 @@ class Publisher:
             # the result only if none did, so nothing stale is ever cached.
             if self.tally_seq == seq_before and built.tally_seq <= self.tally_seq:
                 self._documents[key] = document
-                if built.depends_on is not None:
-                    self._by_dependency[built.depends_on].add(key)
+                # a document showing several contests (BuiltMany) lists the others here
+                for dependency in (built.depends_on, *getattr(built, "also_depends_on", ())):
+                    if dependency is not None:
+                        self._by_dependency[dependency].add(key)
         return document
 
     def refresh(self) -> int:
