@@ -100,7 +100,7 @@ def walk(client: httpx.Client, ref: Reference, contest_key: str, base: str, code
     sums: Counter[str] = Counter()
     reported = 0
     for child, row in table.items():
-        assert row["psu"] == "Reguler" and list(row)[0] == "psu" and list(row)[-1] == "status_progress"
+        assert row["psu"] == "Reguler" and next(iter(row)) == "psu" and list(row)[-1] == "status_progress"
         if row["status_progress"]:
             sums.update(votes_of(row))
         if len(child) == 13:
@@ -144,7 +144,7 @@ def check_tps(client: httpx.Client, ref: Reference, contest_key: str, path: str,
     assert list(doc) == PASLON_TPS_KEYS and doc["mode"] == "hhcw"
     assert doc["status_suara"] == row["status_progress"] == (doc["chart"] is not None)
     if doc["chart"] is not None:
-        assert list(doc["chart"])[0] == "null" and doc["chart"]["null"] is None
+        assert next(iter(doc["chart"])) == "null" and doc["chart"]["null"] is None
         assert votes_of({k: v for k, v in doc["chart"].items() if k != "null"}) == votes_of(row)
     return doc
 
@@ -156,12 +156,12 @@ def test_the_legislative_trees_by_region_add_up_from_every_tps(scraper):
     assert list(partai["1"]) == ["ts", "id_partai", "id_pilihan", "is_aceh", "nama", "nama_lengkap", "nomor_urut",
                                  "warna"]
     assert partai["3"]["id_partai"] == 100003 and partai["3"]["id_pilihan"] == partai["3"]["nomor_urut"] == 3
-    for kind in PARTY_FORMS:
+    for kind, filed in PARTY_FORMS.items():
         tps_docs: dict[str, dict[str, Any]] = {}
         national = walk(client, ref, kind, f"/pemilu/hhcw/{kind}", [], tps_docs)
         assert set(national["chart"]) <= set(partai)
         reported = {t for t, d in tps_docs.items() if d["status_suara"]}
-        assert reported == set(PARTY_FORMS[kind])
+        assert reported == set(filed)
         assert ("99" in national["table"]) == (kind == "pdpr")  # overseas votes count for the DPR only
     pdpd = {}
     for contest in ("pdpd-31", "pdpd-32"):
