@@ -178,9 +178,9 @@ def test_every_capped_route_exists(client):
 
 
 def test_a_streamed_upload_over_the_cap_is_refused_and_stores_nothing(client, engine, tokens, store):
-    client.app.state.body_caps = BodyCaps(photo=64 * 1024)  # 3 pages x 64 KiB + 80 KiB of form and overhead
+    client.app.state.body_caps = BodyCaps(photo=64 * 1024, pages=3)  # 3 pages x 64 KiB + 80 KiB of form and overhead
     body = multipart(ppwp_form(TPS), {2: jpeg(2, noise=True)})
-    assert len(body) > BodyCaps(photo=64 * 1024).upload
+    assert len(body) > BodyCaps(photo=64 * 1024, pages=3).upload
 
     def stream():  # no Content-Length: sent chunked
         yield body

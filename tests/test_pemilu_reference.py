@@ -104,3 +104,34 @@ def test_dprd_candidates_are_summed_only_up_to_their_level(pemilu_engine: Engine
     assert candidate not in province.votes and candidate not in nation.votes
     assert nation.votes["1"] == kab.votes["1"] and nation.suara_sah == kab.suara_sah
     assert verify(pemilu_engine).ok
+
+
+def test_a_legislative_form_takes_five_page_photos_and_ppwp_three(pemilu_engine: Engine, pemilu_reference: Reference,
+                                                                   tmp_path: Any) -> None:
+    import io
+
+    import pytest
+    from PIL import Image
+
+    from suara.blobs.storage import FilesystemBlobStore
+    from suara.domain.policy import Policy
+    from suara.services.errors import ServiceError
+    from suara.services.photos import submit_with_photos
+
+    def jpeg(shade: int) -> tuple[bytes, str]:
+        out = io.BytesIO()
+        Image.new("RGB", (240, 320), (shade, 80, 120)).save(out, "JPEG")
+        return out.getvalue(), "image/jpeg"
+
+    store = FilesystemBlobStore(tmp_path / "blobs")
+    ref = pemilu_reference
+    dapil, lists = ballot_lists(ref, "pdpr", "3171011001001")
+    pages = {page: jpeg(page * 40) for page in range(1, 6)}
+    doc = party_form("3171011001001", "pdpr", dapil, lists)
+    result = submit_with_photos(store, pemilu_engine, ref, Submission(doc), pages, Policy.AS_IS)
+    assert not isinstance(result, Exception) and result.outcome is Outcome.STORED
+    assert len(set(store.digests())) >= 5
+    with pytest.raises(ServiceError) as refused:
+        submit_with_photos(store, pemilu_engine, ref, Submission(ppwp_form("3171011001001")), {4: jpeg(7)},
+                           Policy.AS_IS)
+    assert refused.value.status == 422 and "1 sampai 3" in refused.value.message

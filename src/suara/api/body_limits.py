@@ -35,6 +35,7 @@ from suara.api.auth import client_address
 from suara.api.limits import WRITE_PER_ADDRESS, RateLimiter
 from suara.blobs import PhotoLimits
 from suara.services.errors import ServiceError
+from suara.services.photos import MAX_PAGES
 
 KIB = 1024
 MAX_ROW_ID = 2**31 - 1  # ids of corrections, complaints, accounts: INTEGER (int4) on PostgreSQL
@@ -57,7 +58,7 @@ class BodyCaps:
     login: int = 8 * KIB  # username, password (256 characters), label
     complaint: int = 32 * KIB  # 2,000 characters, even if every one is sent as a \\u escape pair
     photo: int = PhotoLimits().max_bytes  # one page's photo
-    pages: int = 3  # photos per submission (page1..page3)
+    pages: int = MAX_PAGES  # photos per submission (page1..page5 on a legislative form)
     form_part: int = 64 * KIB  # the form JSON part, or all text fields of the entry screen
     multipart_overhead: int = 16 * KIB  # boundaries and part headers
 

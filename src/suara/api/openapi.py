@@ -20,6 +20,8 @@ from fastapi.routing import iter_route_contexts
 from starlette.routing import Match, Mount, compile_path
 from starlette.types import Scope
 
+from suara.services.photos import PAGE_FIELDS
+
 JSON = "application/json"
 HTML = "text/html"
 CSV = "text/csv"
@@ -121,9 +123,8 @@ SUBMISSION_BODY = {"required": True, "content": {
     "multipart/form-data": {
         "schema": {"type": "object", "required": ["form"], "additionalProperties": False,
                    "properties": {"form": {"type": "string", "description": "the form as JSON text (CHasilForm)"},
-                                  "page1": PHOTO, "page2": PHOTO, "page3": PHOTO}},
-        "encoding": {"form": {"contentType": JSON}, "page1": PHOTO_ENCODING, "page2": PHOTO_ENCODING,
-                     "page3": PHOTO_ENCODING}}}}
+                                  **{field: PHOTO for field in PAGE_FIELDS}}},
+        "encoding": {"form": {"contentType": JSON}, **{field: PHOTO_ENCODING for field in PAGE_FIELDS}}}}}
 ENTRY_FIELDS = {"csrf": TEXT, "contest": TEXT, "tps": TEXT, "key": TEXT, "dapil": TEXT, "suara_sah": TEXT,
                 "suara_tidak_sah": TEXT, "suara_total": TEXT, "suara_1": TEXT, "suara_2": TEXT, "suara_3": TEXT}
 # the entry screen's numbered boxes: per candidate, and on a party-list ballot per party and candidate
@@ -200,7 +201,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                                    "fields": {"type": "object", "additionalProperties": TEXT}}})),
     ("post", "/ui/submit"): Operation(
         _answers({200: HTML, 303: NO_BODY}, (403, 409, 422), s409=HTML, s422=(HTML, JSON)),
-        _form_post({**ENTRY_FIELDS, "page1": PHOTO, "page2": PHOTO, "page3": PHOTO}, ["csrf"],
+        _form_post({**ENTRY_FIELDS, **{field: PHOTO for field in PAGE_FIELDS}}, ["csrf"],
                    kinds=("multipart/form-data",), patterns=ENTRY_BOXES)),
     ("get", "/ui/correct"): Operation(_answers({200: HTML}, (401, 403, 404, 422))),
     ("post", "/ui/corrections"): Operation(_answers({200: HTML}, (401, 403, 404, 409, 422)),

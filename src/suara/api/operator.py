@@ -18,7 +18,7 @@ from suara.domain.policy import Outcome
 from suara.services import accounts, complaints, corrections
 from suara.services.accounts import AccountError, Principal
 from suara.services.errors import ServiceError
-from suara.services.photos import submit_with_photos
+from suara.services.photos import MAX_PAGES, PAGE_FIELDS, submit_with_photos
 from suara.services.submission import IdempotencyConflict, Submission
 
 router = APIRouter(prefix="/api/v1", tags=["operator"])
@@ -114,8 +114,8 @@ async def _submission_parts(request: Request) -> tuple[Any, dict[int, tuple[byte
             raise ServiceError(422, "missing_form", "bagian 'form' (JSON formulir) wajib ada")
         uploads: dict[int, tuple[bytes, str | None]] = {}
         for upload in files:
-            if upload.name not in ("page1", "page2", "page3"):
-                raise ServiceError(422, "bad_part", f"bagian tidak dikenal: {upload.name!r} (form, page1..page3)")
+            if upload.name not in PAGE_FIELDS:
+                raise ServiceError(422, "bad_part", f"bagian tidak dikenal: {upload.name!r} (form, page1..page{MAX_PAGES})")
             uploads[int(upload.name[-1])] = (upload.data, upload.content_type)
         body: bytes = raw.encode()
     else:

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from suara.blobs import BlobStore, PhotoRejected, check_photo
 from suara.blobs.storage import sha256_hex
+from suara.domain.contests import KIND_LIST
 from suara.domain.policy import Outcome, Policy
 from suara.services.errors import ServiceError
 from suara.services.submission import (
@@ -29,7 +30,8 @@ from suara.services.submission import (
     submit_forms,
 )
 
-PAGES = (1, 2, 3)
+MAX_PAGES = max(kind.pages for kind in KIND_LIST)  # the legislative C Hasil has five pages
+PAGE_FIELDS = tuple(f"page{n}" for n in range(1, MAX_PAGES + 1))
 
 
 @dataclass(frozen=True)
@@ -44,12 +46,13 @@ class CheckedPages:
             store.put(data)
 
 
-def check_pages(uploads: Mapping[int, tuple[bytes, str | None]]) -> CheckedPages:
-    """Check every page's photo; a refusal (4xx) names the page. Nothing is written."""
+def check_pages(uploads: Mapping[int, tuple[bytes, str | None]], pages: int = MAX_PAGES) -> CheckedPages:
+    """Check every page's photo (a form of `pages` pages); a refusal (4xx) names the page. Nothing
+    is written."""
     photos, contents = [], {}
     for page, (data, declared) in sorted(uploads.items()):
-        if page not in PAGES:
-            raise ServiceError(422, "bad_page", f"halaman foto harus 1, 2 atau 3, bukan {page}")
+        if not 1 <= page <= pages:
+            raise ServiceError(422, "bad_page", f"halaman foto harus 1 sampai {pages} untuk formulir ini, bukan {page}")
         try:
             photo = check_photo(data, declared_type=declared)
         except PhotoRejected as exc:
@@ -62,11 +65,19 @@ def check_pages(uploads: Mapping[int, tuple[bytes, str | None]]) -> CheckedPages
     return CheckedPages(tuple(photos), tuple(contents.values()))
 
 
+def _pages_of(reference: Any, doc: Any) -> int:
+    """Pages of the form's contest (3 for PPWP and Pilkada, 5 for the legislative ballots)."""
+    try:
+        return int(reference.contest(doc["contest"]).info.pages)
+    except (KeyError, TypeError, LookupError):
+        return MAX_PAGES  # the submission itself is refused for its contest
+
+
 def submit_with_photos(store: BlobStore, writer: Engine, reference: Any, submission: Submission,
                        uploads: Mapping[int, tuple[bytes, str | None]],
                        policy: Policy) -> SubmissionResult | IdempotencyConflict:
     """Submit one form with its page photos; the photos reach the store only if the form is stored."""
-    pages = check_pages(uploads) if uploads else CheckedPages()
+    pages = check_pages(uploads, _pages_of(reference, submission.doc)) if uploads else CheckedPages()
     [result] = submit_forms(writer, reference, [replace(submission, photos=pages.photos)], policy)
     if isinstance(result, SubmissionResult) and result.outcome is not Outcome.REFUSED:
         pages.keep(store)  # a replayed answer writes them again: the repair after a crash

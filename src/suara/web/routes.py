@@ -27,7 +27,7 @@ from suara.publish.own import flag_docs
 from suara.services import accounts, complaints, corrections
 from suara.services.accounts import Principal
 from suara.services.errors import ServiceError
-from suara.services.photos import submit_with_photos
+from suara.services.photos import PAGE_FIELDS, submit_with_photos
 from suara.services.submission import (
     IdempotencyConflict,
     Submission,
@@ -215,7 +215,7 @@ async def submit(request: Request) -> Response:
     if not may(who.role, who.scope, Action.SUBMIT_FORM, doc["tps"]):
         raise ServiceError(403, "forbidden", f"{who.actor} hanya boleh mengisi formulir TPS {who.scope}")
     uploads = {int(f.name[-1]): (f.data, f.content_type) for f in files
-               if f.name in ("page1", "page2", "page3") and f.filename}
+               if f.name in PAGE_FIELDS and f.filename}
     state = request.app.state
     submission = Submission(doc, f"{who.username}:ui:{fields.get('key', '')}", who.actor)
     try:
