@@ -216,3 +216,22 @@ def test_pages_pass_axe(page: Page, seeded: Any, live_server: str, path: str) ->
     page.goto(live_server + path)
     result = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}})
     assert result.violations_count == 0, result.generate_report()
+
+
+@pytest.mark.parametrize("path", ["/wilayah/pdpr/0", "/wilayah/pdpr/3171", "/dapil/pdpr/3102",
+                                  "/tps/pdpr/99AG010001002", "/dapil/pdpr/3102?lang=en"])
+def test_legislative_pages_pass_axe(page: Page, pemilu_engine: Any, pemilu_reference: Any,
+                                    pemilu_live_server: str, path: str) -> None:
+    """The party-list, dapil and overseas station pages, with data, as axe-core checks them."""
+    from axe_playwright_python.sync_playwright import Axe
+    from test_legislative_results import weighted_form
+
+    ref = pemilu_reference
+    forms = [weighted_form(ref, "pdpr", "3171011001001", {"1": 10, "3": 4}),
+             weighted_form(ref, "pdpr", "99AG010001002", {"2": 7, "4": 1})]
+    submit_forms(pemilu_engine, ref, [Submission(f) for f in forms], fold=True)
+    page.goto(pemilu_live_server + path)
+    for details in page.locator("details").all():  # the candidate lists, opened
+        details.locator("summary").click()
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}})
+    assert result.violations_count == 0, result.generate_report()
