@@ -99,3 +99,16 @@ def test_the_pilkada_progress_counts_its_own_list(pemilu_client, pemilu_engine, 
     desa = pemilu_client.get("/wilayah/pkwkp-32/3201011002").text
     assert 'href="/tps/pkwkp-32/3201011002002"' in desa and "3201011002003" not in desa
     assert pemilu_client.get("/tps/pkwkp-32/3201011002003").status_code == 404
+
+
+def test_every_legislative_page_links_what_exists(pemilu_client, pemilu_engine, pemilu_reference):
+    ref = pemilu_reference
+    publish(pemilu_client, pemilu_engine, ref, weighted_form(ref, "pdpr", "99AG010001002", {"1": 2}),
+            weighted_form(ref, "pdprdk", "3201011001001", {"2": 1}))
+    for path in ("/wilayah/pdpr/0", "/wilayah/pdpr/99AG010001", "/tps/pdpr/99AG010001002", "/dapil/pdpr/3102",
+                 "/wilayah/pdprdk/3201011001", "/dapil/pdprdk/320101", "/tps/pdprdk/3201011001001"):
+        page = pemilu_client.get(path)
+        assert page.status_code == 200, path
+        links = set(re.findall(r'href="(/[^"#?]*)"', page.text)) - {"/static/portal.css"}
+        for link in sorted(links):
+            assert pemilu_client.get(link).status_code == 200, (path, link)
