@@ -135,3 +135,15 @@ def test_a_legislative_form_takes_five_page_photos_and_ppwp_three(pemilu_engine:
         submit_with_photos(store, pemilu_engine, ref, Submission(ppwp_form("3171011001001")), {4: jpeg(7)},
                            Policy.AS_IS)
     assert refused.value.status == 422 and "1 sampai 3" in refused.value.message
+
+
+def test_codes_with_letters_are_inside_their_region(pemilu_engine: Engine, pemilu_reference: Reference) -> None:
+    from suara.tally.fold import fold_all
+    from suara.tally.queries import current_versions
+
+    ref = pemilu_reference
+    submit_forms(pemilu_engine, ref, [Submission(ppwp_form(tps)) for tps in ("99AG010001001", "9901010001002")])
+    fold_all(pemilu_engine)
+    with pemilu_engine.connect() as conn:
+        assert sorted(current_versions(conn, "ppwp", "99")) == ["9901010001002", "99AG010001001"]
+        assert sorted(current_versions(conn, "ppwp", "99AG")) == ["99AG010001001"]

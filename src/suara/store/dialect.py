@@ -59,6 +59,6 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
 
 
 def within_code(column: Any, prefix: str) -> Any:
-    """Codes inside a region: a range, not LIKE, so both databases answer from the index
-    ("9" + 1 is ":")."""
-    return and_(column >= prefix, column < prefix + ":")
+    """Codes inside a region: a range, not LIKE, so both databases answer from the index.
+    Codes are digits and upper-case letters (overseas 99AG...), all below "~" in byte order."""
+    return and_(column >= prefix, column < prefix + "~")
