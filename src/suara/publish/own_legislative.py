@@ -146,9 +146,9 @@ def party_sections(contest: Contest, book: BallotBook, dapils: Sequence[Dapil], 
     listed: dict[str, list[dict[str, Any]]] = {}
     if with_candidates:
         for dapil in dapils:
-            for party, caleg in book.standing(contest.kind, dapil.kode).items():
-                listed.setdefault(party, []).extend(
-                    caleg_ref(c, votes.get(candidate_key(dapil.kode, party, str(c.nomor_urut)), 0)) for c in caleg)
+            for number, caleg in book.standing(contest.kind, dapil.kode).items():
+                listed.setdefault(number, []).extend(
+                    caleg_ref(c, votes.get(candidate_key(dapil.kode, number, str(c.nomor_urut)), 0)) for c in caleg)
     counted = sum(votes.get(p, 0) for p in contest.nomor_keys)
     sections = []
     for party in contest.candidates:
