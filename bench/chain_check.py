@@ -72,7 +72,7 @@ def main() -> None:
         forms = work / "forms.jsonl"
         console.print(f"membangun basis data ({args.provinces or 'seluruh negeri'}) di {work} ...")
         suara(env, "init")
-        synth = ["synth", "--seed", str(args.seed), "--out", str(forms)]
+        synth = ["synth", "--contests", "ppwp", "--seed", str(args.seed), "--out", str(forms)]
         suara(env, *(synth + (["--provinces", args.provinces] if args.provinces else [])))
         with open(forms, "rb") as f:
             count = sum(1 for _ in f)

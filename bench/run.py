@@ -48,7 +48,7 @@ BATCH = 5000
 
 
 def synth(out: Path, seed: int, provinces: str | None) -> int:
-    cmd = [sys.executable, "-m", "suara.cli", "synth", "--seed", str(seed), "--out", str(out)]
+    cmd = [sys.executable, "-m", "suara.cli", "synth", "--contests", "ppwp", "--seed", str(seed), "--out", str(out)]
     if provinces:
         cmd += ["--provinces", provinces]
     env = dict(os.environ, SUARA_DATABASE_URL=f"sqlite:///{out.parent / 'synth.db'}")

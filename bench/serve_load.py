@@ -146,7 +146,7 @@ def main() -> None:
         env = dict(os.environ, SUARA_DATABASE_URL=url)
         suara = [sys.executable, "-m", "suara.cli"]
         subprocess.run([*suara, "init"], env=env, check=True, capture_output=True)
-        synth = [*suara, "synth", "--seed", "1", "--out", str(work / "ppwp.jsonl")]
+        synth = [*suara, "synth", "--contests", "ppwp", "--seed", "1", "--out", str(work / "ppwp.jsonl")]
         if args.provinces:
             synth += ["--provinces", args.provinces]
         subprocess.run(synth, env=env, check=True, capture_output=True)

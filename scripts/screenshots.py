@@ -83,7 +83,7 @@ def main() -> None:
     os.environ["SUARA_DATABASE_URL"] = f"sqlite:///{work}/suara.db"
     os.environ["SUARA_DATA_DIR"] = str(work)
     suara("init")
-    suara("synth", "--out", str(work / "forms.jsonl"), "--provinces", PROVINCES, "--error-rate", "0.002")
+    suara("synth", "--contests", "ppwp", "--out", str(work / "forms.jsonl"), "--provinces", PROVINCES, "--error-rate", "0.002")
     suara("ingest", str(work / "forms.jsonl"))
     suara("tally")
     server, url = serve()

@@ -111,16 +111,18 @@ def init(
 def synth(
     out: Annotated[Path, typer.Option(help="JSON Lines file to write")],
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same election")] = 1,
-    provinces: Annotated[str | None, typer.Option(help="Comma-separated province codes, e.g. 31,32")] = None,
-    contests: Annotated[str, typer.Option(help="ppwp, pkwkp, pkwkk or exact contest keys, comma-separated")] = "ppwp",
+    provinces: Annotated[str | None, typer.Option(help="Comma-separated province codes, e.g. 31,32 (99: overseas)")] = None,
+    contests: Annotated[str, typer.Option(
+        help="Comma-separated: pemilu (the five ballots), pilkada (both races), all, a kind (ppwp, pdpr, pdpd, "
+             "pdprdp, pdprdk, pkwkp, pkwkk) or exact contest keys (pdpd-31, pkwkk-3204)")] = "pemilu",
     error_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of forms with real-world errors")] = 0.001,
 ) -> None:
-    """Generate a deterministic synthetic election as C Hasil forms."""
+    """Generate a deterministic synthetic election as C Hasil forms, each contest on its own TPS list."""
     reference = _reference(_engine())
     options = SynthOptions(seed=seed, provinces=tuple(p.strip() for p in provinces.split(",")) if provinces else None,
                            contests=tuple(c.strip() for c in contests.split(",") if c.strip()), error_rate=error_rate)
     try:
-        synthesizer = Synthesizer(reference.tree, reference.contests, options)
+        synthesizer = Synthesizer(reference, options)
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None

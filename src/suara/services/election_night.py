@@ -56,8 +56,8 @@ def interleaved(synthesizer: Synthesizer, seed: int) -> Iterator[dict[str, Any]]
 def run(engine: Engine, reference: Reference, options: NightOptions,
         report: Callable[[int, int], None] | None = None, stop: Callable[[], bool] = lambda: False) -> int:
     """Submit the whole election over about `duration_seconds`; returns how many forms were sent."""
-    synthesizer = Synthesizer(reference.tree, reference.contests,
-                              SynthOptions(seed=options.seed, contests=options.contests, error_rate=options.error_rate))
+    synthesizer = Synthesizer(reference, SynthOptions(seed=options.seed, contests=options.contests,
+                                                      error_rate=options.error_rate))
     total = synthesizer.total_forms()
     per_tick = max(1, round(total / max(options.duration_seconds, 1) * TICK_SECONDS))
     forms = interleaved(synthesizer, options.seed)
