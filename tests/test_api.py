@@ -168,8 +168,11 @@ def test_openapi_documents_every_route_and_its_access(client):
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
             assert operation["x-suara-access"], path
-            if method == "get" and not path.startswith(("/api/v1/corrections", "/api/v1/complaints")):
+            # every read is public except the officials' queues and screens
+            if method == "get" and not path.startswith(("/api/v1/corrections", "/api/v1/complaints", "/ui/")):
                 assert operation["x-suara-access"] == "public", path
+            if path.startswith("/ui/") and path not in ("/ui/login", "/ui/logout"):
+                assert operation["x-suara-access"] != "public", path
 
 
 def test_csv_downloads_of_tps_and_of_a_level(client, engine, reference):

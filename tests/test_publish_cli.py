@@ -33,7 +33,7 @@ def test_the_snapshot_is_the_served_tree_and_verifies(cli, client, engine, refer
     key = printed.split("(Ed25519): ")[1].split()[0]
     manifest = orjson.loads((out / "manifest.json").read_bytes())
     files = manifest["files"]
-    assert manifest["meta"]["contests"] == ["pkwkp-31", "ppwp"]
+    assert manifest["meta"]["contests"] == ["ppwp", "pkwkp-31"]  # in ballot order
     for path in ("sirekap/pemilu/hhcw/ppwp.json", "sirekap/pemilu/hhcw/ppwp/31/3171/317101/3171011001.json",
                  "sirekap/pemilu/hhcw/ppwp/31/3171/317101/3171011001/3171011001001.json",
                  "sirekap/pilkada/hhcw/pkwkp/31.json", "sirekap/wilayah/pemilu/ppwp/0.json",
