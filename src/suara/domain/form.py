@@ -116,6 +116,11 @@ def _code(value: object, field: str, length: int | None = None) -> str:
     return value
 
 
+# Every ballot number a form may use ("1".."9999", no leading zero), for a set lookup: a
+# national ingest checks some 200 million of them.
+NUMBER_KEYS = frozenset(str(n) for n in range(1, 10_000))
+
+
 def _number_key(key: object, field: str) -> str:
     if not (isinstance(key, str) and key.isdigit() and key.isascii() and not key.startswith("0") and len(key) <= 4):
         raise MalformedForm(f"{field}: nomor urut harus angka seperti \"1\", bukan {key!r}", field)
@@ -126,7 +131,14 @@ def _votes(votes: object, field: str, allow_empty: bool = False) -> dict[str, in
     if not isinstance(votes, dict) or (not votes and not allow_empty):
         raise MalformedForm(f"{field}: harus objek {{nomor urut: jumlah}}" + ("" if allow_empty else " yang tidak kosong"),
                             field)
-    return {_number_key(nomor, field): _whole_number(value, f"{field}.{nomor}") for nomor, value in votes.items()}
+    checked: dict[str, int] = {}
+    for nomor, value in votes.items():
+        if nomor not in NUMBER_KEYS:
+            _number_key(nomor, field)  # raises, naming the key
+        if type(value) is not int or not 0 <= value <= MAX_NUMBER:
+            value = _whole_number(value, f"{field}.{nomor}")  # raises, or a big int that is fine
+        checked[nomor] = value
+    return checked
 
 
 def _party_votes(doc: object) -> dict[str, PartyVotes]:
@@ -135,7 +147,7 @@ def _party_votes(doc: object) -> dict[str, PartyVotes]:
                             "partai")
     parties: dict[str, PartyVotes] = {}
     for nomor, block in doc.items():
-        field = f"partai.{_number_key(nomor, 'partai')}"
+        field = f"partai.{nomor if nomor in NUMBER_KEYS else _number_key(nomor, 'partai')}"
         if not isinstance(block, dict):
             raise MalformedForm(f"{field}: harus objek {{suara_partai, caleg, jumlah}}", field)
         unknown = set(block) - PARTY_KEYS

@@ -218,13 +218,18 @@ def r15_kotak_angka(form: Form, contest: Contest) -> list[Flag]:
     """Every number on a party-list form is written in three boxes. Party totals are R11's."""
     if form.partai is None:
         return []
-    numbers = [("suara_sah", form.suara_sah), ("suara_tidak_sah", form.suara_tidak_sah),
-               ("suara_total", form.suara_total)]
+    flags = [_flag("R15", f"{name} {value} > {DIGIT_BOXES_MAX} (tiga kotak angka)")
+             for name, value in (("suara_sah", form.suara_sah), ("suara_tidak_sah", form.suara_tidak_sah),
+                                 ("suara_total", form.suara_total)) if value > DIGIT_BOXES_MAX]
     for nomor, block in form.partai.items():
-        numbers.append((f"partai {nomor} suara partai", block.suara_partai))
-        numbers.extend((f"partai {nomor} caleg {c}", v) for c, v in block.caleg.items())
-    return [_flag("R15", f"{name} {value} > {DIGIT_BOXES_MAX} (tiga kotak angka)")
-            for name, value in numbers if value > DIGIT_BOXES_MAX]
+        # names are built only for a number that overflows: most forms have none
+        if block.suara_partai > DIGIT_BOXES_MAX:
+            flags.append(_flag("R15", f"partai {nomor} suara partai {block.suara_partai} > {DIGIT_BOXES_MAX} "
+                                      "(tiga kotak angka)"))
+        if block.caleg and max(block.caleg.values()) > DIGIT_BOXES_MAX:
+            flags.extend(_flag("R15", f"partai {nomor} caleg {c} {v} > {DIGIT_BOXES_MAX} (tiga kotak angka)")
+                         for c, v in block.caleg.items() if v > DIGIT_BOXES_MAX)
+    return flags
 
 
 Rule = Callable[[Form, Contest], list[Flag]]

@@ -116,9 +116,11 @@ def votes_of_doc(doc: Mapping[str, Any]) -> dict[str, int]:
     votes: dict[str, int] = {}
     for party, block in partai.items():
         votes[party] = block["jumlah"]
-        votes[party_only_key(party)] = block["suara_partai"]
+        votes[PARTY_ONLY + party] = block["suara_partai"]
+        prefix = f"{dapil}.{party}."  # candidate_key, built once per party: this runs per form
         for nomor, value in block["caleg"].items():
-            votes[candidate_key(dapil, party, nomor)] = value
+            if value:  # a zero adds nothing, and rollups keep no zero entries
+                votes[prefix + nomor] = value
     return votes
 
 
