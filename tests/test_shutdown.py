@@ -93,7 +93,7 @@ def test_sigterm_right_after_spawn(serve):
 
 
 def test_sigterm_while_the_workers_start(serve):
-    proc, port = serve()
+    proc, _ = serve()
     deadline = time.monotonic() + 60
     while not _children(proc.pid):  # the first worker is forked: it is importing and loading now
         assert proc.poll() is None and time.monotonic() < deadline, "no worker was started"

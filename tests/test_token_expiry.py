@@ -105,5 +105,5 @@ def test_migration_0005_gives_existing_tokens_an_expiry(db_url, monkeypatch):
         config.attributes["connection"] = conn
         command.downgrade(config, "0004")
     with engine.connect() as conn:
-        assert "expires_at" not in conn.execute(text("SELECT * FROM api_tokens")).keys()
+        assert "expires_at" not in list(conn.execute(text("SELECT * FROM api_tokens")).keys())
     engine.dispose()

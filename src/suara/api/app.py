@@ -20,7 +20,12 @@ from starlette.exceptions import HTTPException
 from suara import __version__
 from suara.api import chain, docs, operator, public, sirekap
 from suara.api.access import PUBLIC, access, check_declared
-from suara.api.admission import OUTAGE_RETRY_SECONDS, UNAVAILABLE, WriteAdmission, database_unavailable
+from suara.api.admission import (
+    OUTAGE_RETRY_SECONDS,
+    UNAVAILABLE,
+    WriteAdmission,
+    database_unavailable,
+)
 from suara.api.body_limits import BodyCaps, BodyLimits
 from suara.api.fast_path import RenderedDocuments, SecurityHeaders
 from suara.api.limits import LoginThrottle, RateLimiter

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from suara.api.limits import LOGIN, WRITE_PER_ACCOUNT, WRITE_PER_ADDRESS, LoginThrottle, Rate, RateLimiter
+from suara.api.limits import (
+    LOGIN,
+    WRITE_PER_ACCOUNT,
+    WRITE_PER_ADDRESS,
+    LoginThrottle,
+    Rate,
+    RateLimiter,
+)
 from suara.services import accounts
 from suara.services.accounts import Principal, authenticate
 from suara.services.errors import ServiceError
