@@ -29,10 +29,10 @@ from suara.api.admission import (
 from suara.api.body_limits import BodyCaps, BodyLimits
 from suara.api.fast_path import RenderedDocuments, SecurityHeaders
 from suara.api.limits import LoginThrottle, RateLimiter
-from suara.api.responses import error
-from suara.api.shutdown import STOP_JOIN_SECONDS, exit_on_sigterm
 from suara.api.openapi import allowed_methods
 from suara.api.openapi import install as install_openapi
+from suara.api.responses import error
+from suara.api.shutdown import STOP_JOIN_SECONDS, exit_on_sigterm
 from suara.blobs import blob_store_from_settings
 from suara.config import Settings
 from suara.publish.publisher import Publisher
@@ -106,8 +106,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(operator.router)
     app.include_router(web_routes.router)
     app.include_router(portal.router)
-    app.mount("/static", StaticFiles(directory=str(Path(web_routes.__file__).parent / "static")), name="static")
     app.include_router(docs.router)
+    app.mount("/static", StaticFiles(directory=str(Path(web_routes.__file__).parent / "static")), name="static")
 
     @app.get("/healthz", openapi_extra=access(PUBLIC), include_in_schema=False)
     def healthz(request: Request) -> dict[str, object]:
@@ -164,5 +164,5 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     app.add_middleware(WriteAdmission)  # outermost: an overloaded process sheds a write before any work
     check_declared(app)
-    return app
     install_openapi(app)
+    return app
