@@ -61,3 +61,26 @@ def test_strict_ingest_counts_the_three_outcomes(engine, reference, tmp_path):
     assert (report.stored, report.stored_with_notes, report.refused) == (1, 1, 1)
     assert report.errors[0].line == 1 and report.errors[0].code == "rules_failed"
     assert report.flags == {"R4": 1}
+
+
+def test_checking_in_a_second_process_stores_the_same_as_in_one(engine, reference, tmp_path):
+    """The pipelined ingest (lines checked in a forked process) against the plain one, on batches
+    small enough that several are in flight: same versions, hashes, flags and answers."""
+    from sqlalchemy import select
+
+    from suara.store.schema import form_versions
+
+    forms = [ppwp_form(f"317101100{d}00{n}", (n, 2 * n, 3)) for d, n in ((1, 1), (1, 2), (1, 3), (2, 1), (2, 2))]
+    forms[2]["suara_sah"] += 1  # R8, stored with a note
+    path = _write(tmp_path / "f.jsonl", [*forms, b"{broken"])
+    piped = ingest_file(engine, reference, path, batch_size=2, workers=1)
+    with engine.connect() as conn:
+        stored = conn.execute(select(form_versions.c.tps, form_versions.c.payload, form_versions.c.content_hash,
+                                     form_versions.c.flags, form_versions.c.request_hash)
+                              .order_by(form_versions.c.id)).all()
+    again = ingest_file(engine, reference, path, batch_size=3, workers=0)  # the same file, checked in-process
+    assert (piped.stored, piped.stored_with_notes, piped.refused) == (4, 1, 1)
+    assert again.replayed == 5 and again.refused == 1 and count_rows(engine) == 5
+    assert [row.tps for row in stored] == [f["tps"] for f in forms]
+    assert all(orjson.loads(row.payload) == form for row, form in zip(stored, forms))
+    assert verify(engine).ok

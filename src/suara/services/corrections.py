@@ -71,6 +71,7 @@ def propose(engine: Engine, reference: Reference, who: Principal, doc: Any, reas
         status = 404 if checked.error_code in ("unknown_tps", "unknown_contest") else 422
         raise ServiceError(status, checked.error_code or "refused", checked.message or "formulir ditolak")
     form = checked.form
+    assert form is not None  # check() in this process keeps the parsed form
     if not may(who.role, who.scope, Action.PROPOSE_CORRECTION, form.tps):
         raise ServiceError(403, "forbidden", f"{who.actor} tidak boleh mengusulkan koreksi untuk TPS {form.tps}")
     reason = _reason(reason)

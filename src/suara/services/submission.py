@@ -7,7 +7,7 @@ a batch is one transaction, so nothing half-written is ever visible.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +33,9 @@ class Submission:
     actor: str = "system"
     reason: str | None = None
     photos: tuple[PagePhoto, ...] = ()
+    # content_hash(doc), when the caller has it already (a bulk ingest checks in another process
+    # and sends back only this, not the decoded form)
+    doc_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +91,20 @@ def _refused(code: str, message: str, form: Form | None = None, flags: list[Flag
 
 @dataclass(slots=True)
 class _Checked:
-    form: Form
+    """A form that passed the checks, with what will be stored: small and picklable, so that a
+    bulk ingest can check in one process while another writes (the Form stays in-process)."""
+
+    tps: str
+    contest: str
     flags: list[Flag]
     outcome: Outcome
+    payload: str  # the canonical JSON stored as the version
+    content_hash: str
+    doc_hash: str  # what an idempotency key binds when the form came without photos
+    form: Form | None = None
+
+    def portable(self) -> _Checked:
+        return replace(self, form=None)
 
 
 def check(reference: Reference, doc: Any, policy: Policy) -> _Checked | SubmissionResult:
@@ -120,13 +134,32 @@ def check(reference: Reference, doc: Any, policy: Policy) -> _Checked | Submissi
     if outcome is Outcome.REFUSED:
         failing = ", ".join(sorted({f.rule for f in flags if f.severity is Severity.ERROR}, key=lambda r: int(r[1:])))
         return _refused("rules_failed", f"Data Tidak Terkirim: gagal {failing}", form, flags)
-    return _Checked(form, flags, outcome)
+    payload = form.to_json()
+    text = canonical(payload).decode()
+    digest = text_hash(text)
+    # the stored payload is the request itself unless it was sent with "administrasi": null
+    doc_hash = digest if payload == doc else content_hash(doc)
+    return _Checked(form.tps, form.contest, flags, outcome, text, digest, doc_hash, form)
+
+
+def prepare(reference: Reference, docs: Sequence[Any], policy: Policy
+            ) -> list[tuple[_Checked | SubmissionResult, str]]:
+    """check() for many forms, each with its content hash, small enough to cross to another
+    process: the decoded forms themselves stay behind."""
+    prepared: list[tuple[_Checked | SubmissionResult, str]] = []
+    for doc in docs:
+        checked = check(reference, doc, policy)
+        if isinstance(checked, _Checked):
+            prepared.append((checked.portable(), checked.doc_hash))
+        else:
+            prepared.append((checked, content_hash(doc)))
+    return prepared
 
 
 def request_hash(sub: Submission) -> str:
     """What an idempotency key is bound to: the form and the photos sent with it."""
     if not sub.photos:
-        return content_hash(sub.doc)
+        return sub.doc_hash if sub.doc_hash is not None else content_hash(sub.doc)
     return content_hash({"form": sub.doc, "photos": [[p.page, p.sha256] for p in sub.photos]})
 
 
@@ -145,6 +178,7 @@ def submit_forms(
     policy: Policy = Policy.AS_IS,
     now: datetime | None = None,
     fold: bool = False,
+    prechecked: Sequence[_Checked | SubmissionResult] | None = None,
 ) -> list[SubmissionResult | IdempotencyConflict]:
     """Check and store a batch in one transaction; results are in submission order.
 
@@ -159,7 +193,7 @@ def submit_forms(
     results: list[SubmissionResult | IdempotencyConflict | None] = [None] * len(submissions)
     checked: dict[int, _Checked] = {}
     for index, sub in enumerate(submissions):
-        outcome = check(reference, sub.doc, policy)
+        outcome = prechecked[index] if prechecked is not None else check(reference, sub.doc, policy)
         if isinstance(outcome, SubmissionResult):
             results[index] = outcome
         else:
@@ -213,12 +247,13 @@ def _check_photo_reuse(conn: Any, items: list[tuple[int, Submission, _Checked]],
     kept = []
     for index, sub, checked in items:
         elsewhere = sorted({tps for p in sub.photos for _, tps in owners.get(p.sha256, set())
-                            if tps != checked.form.tps})
+                            if tps != checked.tps})
         if elsewhere:
             checked.flags.append(Flag("R13", Severity.ERROR, f"foto sudah dipakai untuk TPS {', '.join(elsewhere)}"))
             checked.outcome = decide(policy, checked.flags)
             if checked.outcome is Outcome.REFUSED:
-                results[index] = _refused("rules_failed", "Data Tidak Terkirim: gagal R13", checked.form, checked.flags)
+                results[index] = SubmissionResult(Outcome.REFUSED, checked.flags, checked.tps, checked.contest,
+                                                  error_code="rules_failed", message="Data Tidak Terkirim: gagal R13")
                 continue
         kept.append((index, sub, checked))
     return kept
@@ -256,23 +291,18 @@ def _store(conn: Any, items: list[tuple[int, Submission, _Checked]],
            results: list[Any], now: datetime, head: audit.ChainHead) -> None:
     if not items:
         return
-    numbers = _current_numbers(conn, [(c.form.contest, c.form.tps) for _, _, c in items])
+    numbers = _current_numbers(conn, [(c.contest, c.tps) for _, _, c in items])
     rows = []
     for _, sub, checked in items:
-        form = checked.form
-        pair = (form.contest, form.tps)
+        pair = (checked.contest, checked.tps)
         numbers[pair] = numbers.get(pair, 0) + 1
-        payload = form.to_json()
-        text = canonical(payload).decode()
-        digest = text_hash(text)
         rows.append({
-            "contest": form.contest, "tps": form.tps, "version_no": numbers[pair],
-            "payload": text, "content_hash": digest,
+            "contest": checked.contest, "tps": checked.tps, "version_no": numbers[pair],
+            "payload": checked.payload, "content_hash": checked.content_hash,
             "flags": orjson.dumps([flag_dict(f) for f in checked.flags]).decode(),
             "outcome": checked.outcome.value, "submitted_at": now, "actor": sub.actor,
             "reason": sub.reason, "idempotency_key": sub.idempotency_key,
-            # the stored payload is the request itself unless it was sent with "administrasi": null
-            "request_hash": (digest if payload == sub.doc and not sub.photos else request_hash(sub))
+            "request_hash": (checked.doc_hash if not sub.photos else request_hash(sub))
             if sub.idempotency_key else None,
         })
     ids = head.allocate_versions(len(rows))

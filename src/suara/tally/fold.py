@@ -67,13 +67,13 @@ def fold_pending(conn: Connection, limit: int = 5000) -> FoldResult:
         return FoldResult(0, 0, 0, int(state.seq))
     seq = int(state.seq) + 1
     now = datetime.now(UTC)
-    diffs, changes, dapils = _differences(conn, new, cursor)
-    regional = _propagate(diffs, dapils)
+    per_desa, tps_changed, changes, dapils = _differences(conn, new, cursor)
+    regional = roll_up(per_desa, dapils)
     _apply(conn, regional, seq, now)
     flagged.refresh(conn, changes)
     conn.execute(update(tally_state).where(tally_state.c.id == 1)
                  .values(seq=seq, last_version_id=new[-1].id, updated_at=now))
-    return FoldResult(len(new), len(diffs), len(regional), seq)
+    return FoldResult(len(new), tps_changed, len(regional), seq)
 
 
 def fold_all(engine: Engine, limit: int = 5000) -> int:
@@ -84,30 +84,30 @@ def fold_all(engine: Engine, limit: int = 5000) -> int:
     return total
 
 
-def _differences(conn: Connection, new: list[Any], cursor: int
-                 ) -> tuple[dict[tuple[str, str], Totals], list[flagged.Change], dict[tuple[str, str], str]]:
-    """Per TPS: the rollup difference, its old and new flags for the flagged-TPS index, and the
-    dapil of a party-list form (whose difference also goes to the dapil's rollup)."""
+def _differences(conn: Connection, new: list[Any], cursor: int) -> tuple[
+        dict[tuple[str, str], Totals], int, list[flagged.Change], dict[tuple[str, str], str]]:
+    """Per desa: the rollup difference of its TPS (new version in, the one it replaces out);
+    how many TPS changed; their old and new flags for the flagged-TPS index; and the dapil of a
+    desa's party-list forms (whose difference also goes to the dapil's rollup)."""
     newest: dict[tuple[str, str], Any] = {}
     for row in new:  # in id order, so the last one of a TPS wins
         newest[(row.contest, row.tps)] = row
     earlier = sorted({(r.contest, r.tps) for r in new if r.version_no > 1})
     counted = _counted_versions(conn, earlier, cursor)
-    diffs: dict[tuple[str, str], Totals] = {}
+    per_desa: dict[tuple[str, str], Totals] = defaultdict(Totals)
     changes: list[flagged.Change] = []
     dapils: dict[tuple[str, str], str] = {}
     for pair, row in newest.items():
-        diff = Totals()
+        desa = per_desa[(pair[0], pair[1][:10])]  # contributions go straight into their desa
         old = counted.get(pair)
         if old is not None:
-            diff.apply(contribution_of_version(old.payload, old.flags), -1)
+            desa.apply(contribution_of_version(old.payload, old.flags), -1)
         contribution = contribution_of_version(row.payload, row.flags)
-        diff.apply(contribution, 1)
-        diffs[pair] = diff
+        desa.apply(contribution, 1)
         if contribution.dapil is not None:  # a TPS's dapil never changes between its versions
             dapils[(pair[0], pair[1][:10])] = contribution.dapil
         changes.append((*pair, old.flags if old is not None else None, row.flags))
-    return diffs, changes, dapils
+    return per_desa, len(newest), changes, dapils
 
 
 def _counted_versions(conn: Connection, pairs: list[tuple[str, str]], cursor: int) -> dict[tuple[str, str], Any]:
@@ -123,15 +123,6 @@ def _counted_versions(conn: Connection, pairs: list[tuple[str, str]], cursor: in
             if known is None or row.version_no > known.version_no:
                 counted[(contest, row.tps)] = row
     return counted
-
-
-def _propagate(diffs: dict[tuple[str, str], Totals], dapils: dict[tuple[str, str], str]
-               ) -> dict[tuple[str, str], Totals]:
-    """Sum TPS differences into their desa, then into each level above and the desa's dapil."""
-    per_desa: dict[tuple[str, str], Totals] = defaultdict(Totals)
-    for (contest, tps), diff in diffs.items():
-        per_desa[(contest, tps[:10])].merge(diff)
-    return roll_up(per_desa, dapils)
 
 
 def _apply(conn: Connection, regional: dict[tuple[str, str], Totals], seq: int, now: datetime) -> None:
