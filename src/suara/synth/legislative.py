@@ -58,7 +58,9 @@ class PartyBook:
         self.position = {str(p.nomor_urut): i for i, p in enumerate(self.parties)}
         provinces = [r.kode for r in reference.tree.children("0")]
         bases = province_bases(self.parties, provinces, stream(0, REGIONAL_SEED))
-        self.bases = calibrate_parties(bases, self.calibration_cells(reference), national_targets(self.parties))
+        cells = self.calibration_cells(reference)
+        # without DPR dapil (a deployment of DPRD alone) the starting shares stand uncalibrated
+        self.bases = calibrate_parties(bases, cells, national_targets(self.parties)) if cells else bases
 
     def calibration_cells(self, reference: Reference) -> list[tuple[str, np.ndarray, float]]:
         """(province, parties standing, expected votes) per DPR dapil and province, over the
