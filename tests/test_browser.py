@@ -4,45 +4,22 @@ app served by uvicorn: what a citizen does with a mouse, a keyboard and a phone.
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import orjson
 import pytest
-from debian import apt_install
+from browser_support import DESKTOP, PHONE
 from helpers import ppwp_form
 from PIL import Image
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from suara.domain.access import Role
 from suara.services.accounts import create_account, login
 from suara.services.submission import Submission, submit_forms
 from suara.tally.fold import fold_all
-
-CHROMIUM = os.environ.get("SUARA_CHROMIUM", "/usr/bin/chromium")
-# As root, in a machine without network: no sandbox, and nothing that calls home.
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-def chromium_path() -> str:
-    if not shutil.which(CHROMIUM):
-        apt_install("chromium", f"{CHROMIUM} not found")
-    return CHROMIUM
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=FLAGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

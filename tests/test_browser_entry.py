@@ -3,8 +3,6 @@ Playwright, against the app on the small whole Pemilu served by uvicorn."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import threading
 import time
@@ -13,35 +11,18 @@ from typing import Any
 
 import pytest
 import uvicorn
-from debian import apt_install
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from browser_support import PHONE
+from playwright.sync_api import Browser, Page, expect
 
 from suara.api.app import create_app
 from suara.domain.access import Role
 from suara.services.accounts import create_account
 
-CHROMIUM = os.environ.get("SUARA_CHROMIUM", "/usr/bin/chromium")
-# As root, in a machine without network: no sandbox, and nothing that calls home.
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-PHONE = {"width": 390, "height": 844}
 PASSWORD = "rahasia-sekali-123"
 JAKARTA = "3171011001001"  # DPR dapil DKI JAKARTA II: four parties, eleven candidates
 SCREENSHOT = "/tmp/entry-dpr-phone.png"
 
 
-def chromium_path() -> str:
-    if not shutil.which(CHROMIUM):
-        apt_install("chromium", f"{CHROMIUM} not found")
-    return CHROMIUM
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=FLAGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

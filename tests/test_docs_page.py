@@ -7,16 +7,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
-from test_browser import DESKTOP, FLAGS, chromium_path
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=FLAGS)
-        yield launched
-        launched.close()
+from browser_support import DESKTOP
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpers import ppwp_form
 from sqlalchemy import Engine
 
-from helpers import ppwp_form
 from suara.domain.policy import Outcome
 from suara.services.submission import Submission, submit_forms
 from suara.store.reference import Reference

@@ -498,24 +498,55 @@ def _election_night(url: str, options: NightOptions) -> None:
 def demo(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
-    duration: Annotated[float, typer.Option(min=1, help="Seconds for the whole nation to report")] = 600,
+    duration: Annotated[float, typer.Option(min=1, help="Seconds for every TPS to report")] = 1800,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic election")] = 1,
-    contests: Annotated[str, typer.Option(help="ppwp, pkwkp, pkwkk or exact keys, comma-separated")] = "ppwp",
+    contests: Annotated[str, typer.Option(help="pemilu, pilkada, all, kinds or exact keys, comma-separated")] = "all",
+    fresh: Annotated[bool, typer.Option("--fresh", help="Start over: delete the embedded database first")] = False,
 ) -> None:
-    """Serve at once and play an election night: results arrive live over `duration` seconds."""
-    url = Settings.from_env().database_url
-    init_database(make_engine(url))
-    options = NightOptions(seed=seed, contests=tuple(c.strip() for c in contests.split(",") if c.strip()),
-                           duration_seconds=duration)
+    """Serve at once and play an election night: results arrive live over `duration` seconds.
+
+    Run again, it resumes the same night where it stopped (every form carries an idempotency
+    key); --fresh starts a new one."""
+    settings = Settings.from_env()
+    url = settings.database_url
+    if fresh:
+        _forget_embedded(url)
+    engine = make_engine(url)
+    init_database(engine)
+    with engine.connect() as conn:
+        known = load_reference(conn).contests
+    wanted = tuple(c.strip() for c in contests.split(",") if c.strip())
+    try:
+        select_contests(known, wanted)
+    except ValueError as exc:
+        err.print(f"[red]{exc}: the database was made by an older Suara; run `suara demo --fresh` to start "
+                  f"over.[/red]")
+        raise typer.Exit(2) from None
+    with engine.connect() as conn:
+        resumed = tally_point(conn)[1] > 0
+    engine.dispose()
+    options = NightOptions(seed=seed, contests=wanted, duration_seconds=duration)
     feeder = multiprocessing.get_context("spawn").Process(target=_election_night, args=(url, options), daemon=True)
     feeder.start()
+    if resumed:
+        console.print("Melanjutkan malam pemilihan yang tersimpan (--fresh untuk mulai dari awal).")
     console.print(f"Suara demo: buka http://{host}:{port}/ (portal, hasil masuk langsung); API: "
-                  f"http://{host}:{port}/api/v1/results/ppwp/0, Sirekap: "
+                  f"http://{host}:{port}/api/v1/results/pdpr/0, Sirekap: "
                   f"http://{host}:{port}/sirekap/pemilu/hhcw/ppwp.json, dokumen: http://{host}:{port}/docs")
     try:
         _serve(host, port, 1)
     finally:
         feeder.terminate()
+
+
+def _forget_embedded(url: str) -> None:
+    """Delete an embedded (SQLite) database and its photos; a server database is never touched."""
+    if not url.startswith("sqlite:///"):
+        err.print("[red]--fresh only deletes an embedded SQLite database; drop a server database yourself.[/red]")
+        raise typer.Exit(2)
+    path = Path(url.removeprefix("sqlite:///"))
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
