@@ -1,7 +1,9 @@
 """`make bench`: the tally engine's figures, each beside a baseline measured in the same run.
 
-- ingest of every TPS form of `ppwp` through the submission service (rules, versions, audit,
-  tally), against a plain executemany of the same rows into the same kind of database;
+- ingest of every TPS form of `ppwp` (or, with `--contests pemilu`, of all five ballots of the
+  Pemilu at every TPS, overseas included: `make bench-pemilu`) through the submission service
+  (rules, versions, audit, tally), against a plain executemany of the same rows into the same
+  kind of database;
 - peak memory of the ingest process;
 - `suara verify` on the full database;
 - a correction of one TPS, stored and folded in one transaction, until it shows in the national
@@ -47,8 +49,8 @@ console = Console(width=160)
 BATCH = 5000
 
 
-def synth(out: Path, seed: int, provinces: str | None) -> int:
-    cmd = [sys.executable, "-m", "suara.cli", "synth", "--contests", "ppwp", "--seed", str(seed), "--out", str(out)]
+def synth(out: Path, seed: int, provinces: str | None, contests: str = "ppwp") -> int:
+    cmd = [sys.executable, "-m", "suara.cli", "synth", "--contests", contests, "--seed", str(seed), "--out", str(out)]
     if provinces:
         cmd += ["--provinces", provinces]
     env = dict(os.environ, SUARA_DATABASE_URL=f"sqlite:///{out.parent / 'synth.db'}")
@@ -106,8 +108,8 @@ def correction_latency(engine: Engine, path: Path, samples: int) -> tuple[list[f
     """ms from submitting a corrected form to seeing it in the national rollup; and a plain write."""
     with engine.connect() as conn:
         reference = load_reference(conn)
-    with open(path, "rb") as f:
-        docs = [orjson.loads(line) for _, line in zip(range(50_000), f)]
+    with open(path, "rb") as f:  # corrections of candidate-pair forms: their first number is "suara.1"
+        docs = [doc for doc in (orjson.loads(line) for _, line in zip(range(50_000), f)) if "suara" in doc]
     rng = random.Random(1)
     times, plain = [], []
     for i in range(samples):
@@ -128,6 +130,28 @@ def correction_latency(engine: Engine, path: Path, samples: int) -> tuple[list[f
             conn.exec_driver_sql("INSERT INTO bench_plain (n) VALUES (" + str(i) + ")")
         plain.append((time.perf_counter() - started) * 1000)
     return times, plain
+
+
+def national_totals_match(engine: Engine, path: Path) -> dict[str, bool]:
+    """Per contest kind in the file: do the national rollup's totals equal the generated forms' sums?"""
+    sums: dict[str, dict[str, int]] = {}
+    with open(path, "rb") as f:
+        for line in f:
+            doc = orjson.loads(line)
+            votes = sums.setdefault(doc["contest"], {})
+            if "partai" in doc:
+                for party, block in doc["partai"].items():
+                    votes[party] = votes.get(party, 0) + block["jumlah"]
+            else:
+                for nomor, value in doc["suara"].items():
+                    votes[nomor] = votes.get(nomor, 0) + value
+    matches = {}
+    with engine.connect() as conn:
+        for contest, votes in sums.items():
+            region = "0" if "-" not in contest else contest.split("-")[1]
+            stored = rollup(conn, contest, region).votes
+            matches[contest] = all(stored.get(k, 0) == v for k, v in votes.items())
+    return matches
 
 
 def pct(values: list[float], q: float) -> float:
@@ -151,6 +175,10 @@ def measure(name: str, url: str, baseline_url: str, forms_file: Path, forms: int
     console.print(f"[bold]{name}[/bold]: suara verify")
     checked, verify_rss = child("verify", url)
     assert checked["ok"], checked["problems"]
+    matches = national_totals_match(engine, forms_file)
+    wrong = sorted(c for c, ok in matches.items() if not ok)
+    assert not wrong, f"national totals differ from the generated forms: {wrong}"
+    console.print(f"[bold]{name}[/bold]: national totals of {len(matches)} contests equal the forms' sums")
     console.print(f"[bold]{name}[/bold]: {samples} corrections")
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE TABLE bench_plain (n INTEGER)")
@@ -181,15 +209,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--samples", type=int, default=200, help="corrections to time")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--contests", default="ppwp", help="what to synthesise: ppwp (default), pemilu, ...")
     args = parser.parse_args()
     out_dir = ROOT / "bench" / "out"
     out_dir.mkdir(parents=True, exist_ok=True)
     results = []
     with tempfile.TemporaryDirectory(prefix="suara-bench-") as tmp:
         work = Path(tmp)
-        forms_file = work / "ppwp.jsonl"
-        console.print("synth: generating ppwp forms")
-        forms = synth(forms_file, args.seed, args.provinces)
+        forms_file = work / "forms.jsonl"
+        console.print(f"synth: generating {args.contests} forms")
+        forms = synth(forms_file, args.seed, args.provinces, args.contests)
         results.append(measure("sqlite", f"sqlite:///{work / 'suara.db'}", f"sqlite:///{work / 'baseline.db'}",
                                forms_file, forms, args.samples))
         with maybe_postgres(not args.no_postgres) as pg:
@@ -197,7 +226,7 @@ def main() -> None:
                 results.append(measure("postgresql", fresh_database(pg, "bench_suara"),
                                        fresh_database(pg, "bench_baseline"), forms_file, forms, args.samples))
     machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    table = Table(title=f"Suara tally engine, {forms:,} ppwp forms ({machine})")
+    table = Table(title=f"Suara tally engine, {forms:,} {args.contests} forms ({machine})")
     for column in ("backend", "ingest forms/s", "baseline executemany rows/s", "ratio", "ingest peak MiB",
                    "verify s", "correction p50 / p99 ms", "plain write p50 ms", "init s"):
         table.add_column(column, justify="right")
@@ -207,7 +236,7 @@ def main() -> None:
                       f"{r['verify_s']:.1f}", f"{r['correction_p50_ms']:.1f} / {r['correction_p99_ms']:.1f}",
                       f"{r['plain_write_p50_ms']:.2f}", f"{r['init_s']:.1f}")
     console.print(table)
-    (out_dir / "tally.json").write_bytes(orjson.dumps({"machine": machine, "results": results},
+    (out_dir / f"tally-{args.contests.replace(',', '-')}.json").write_bytes(orjson.dumps({"machine": machine, "results": results},
                                                       option=orjson.OPT_INDENT_2))
 
 
