@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 DEMO_ARGS ?=
 
-.PHONY: venv test demo bench lint clean screenshots fuzz
+.PHONY: venv test demo bench bench-pemilu bench-hostile lint clean screenshots fuzz
 
 venv: $(STAMP)
 
@@ -30,6 +30,20 @@ bench: venv
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/serve_load.py
 	$(BIN)/python bench/submit_load.py
+
+# The whole Pemilu (all five ballots at every TPS, overseas included; about 4.1 million forms) through
+# ingest and verify on SQLite and PostgreSQL, then the legislative documents over HTTP. Long: about
+# an hour on 2 cores; BENCH_PROVINCES=31,99 gives a short form.
+bench-pemilu: venv
+	$(BIN)/python bench/run.py --contests pemilu $(if $(BENCH_PROVINCES),--provinces $(BENCH_PROVINCES),)
+	$(BIN)/python bench/legislative_load.py
+
+# A hostile day: 200 MB bodies against a worker's memory, 64 concurrent writers against two
+# workers, the chain-of-custody check against a witness file.
+bench-hostile: venv
+	$(BIN)/python bench/body_flood.py
+	$(BIN)/python bench/write_overload.py
+	$(BIN)/python bench/chain_check.py --provinces 31
 
 # The README's pictures of the portal (a throw-away deployment photographed in Debian's Chromium).
 screenshots: venv
