@@ -26,36 +26,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
-import httpx
 from rich.console import Console
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 console = Console(width=160)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serve_load import free_port, wait_http
+
 CLIENTS = 8
 BODY = 200 * 1024 * 1024
 PIECE = 64 * 1024
 CLIENT_TIMEOUT = 60.0
 TPS = "3171011001001"
 BOUNDARY = "flood-boundary"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_http(url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
 
 
 def workers_of(pid: int) -> list[int]:

@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve_load import ensure_tools, free_port, nginx, rss_mib, wait_http, wrk
+from serve_load import ensure_tools, free_port, nginx, rss_mib, static_copies, wait_http, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 console = Console(width=160)
@@ -76,11 +76,7 @@ def main() -> None:
             finally:
                 server.terminate()
                 server.wait()
-        for path, body in bodies.items():
-            static = work / "www" / path.lstrip("/")
-            static.parent.mkdir(parents=True, exist_ok=True)
-            static.write_bytes(body)
-            subprocess.run(["gzip", "-k", "-9", str(static)], check=True)
+        static_copies(work, bodies)
         nginx_port = free_port()
         proxy = nginx(work, nginx_port)
         try:

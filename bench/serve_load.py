@@ -105,6 +105,15 @@ http {{
     return subprocess.Popen(["nginx", "-c", str(conf), "-g", "daemon off;"])
 
 
+def static_copies(root: Path, bodies: dict[str, bytes]) -> None:
+    """The same bytes as static files (and their gzip -9 copies) under root/www, for nginx."""
+    for path, body in bodies.items():
+        static = root / "www" / path.lstrip("/")
+        static.parent.mkdir(parents=True, exist_ok=True)
+        static.write_bytes(body)
+        subprocess.run(["gzip", "-k", "-9", str(static)], check=True)
+
+
 def freshness(base: str, url: str, forms_file: Path, rate: int, seconds: int) -> list[float]:
     """Feed `rate` forms/s from forms_file for `seconds` while polling the national document."""
     env = dict(os.environ, SUARA_DATABASE_URL=url)
@@ -178,11 +187,7 @@ def main() -> None:
             finally:
                 server.terminate()
                 server.wait()
-        for path, body in bodies.items():
-            static = work / "www" / path.lstrip("/")
-            static.parent.mkdir(parents=True, exist_ok=True)
-            static.write_bytes(body)
-            subprocess.run(["gzip", "-k", "-9", str(static)], check=True)
+        static_copies(work, bodies)
         nginx_port = free_port()
         proxy = nginx(work, nginx_port)
         try:

@@ -101,28 +101,12 @@ def client(engine: Engine, db_url: str) -> Iterator[Any]:
 @pytest.fixture
 def live_server(engine: Engine, db_url: str) -> Iterator[str]:
     """The public app served by uvicorn on a free loopback port, as scrapers meet it."""
-    import socket
-    import threading
-    import time
-
-    import uvicorn
+    from helpers import served
 
     from suara.api.app import create_app
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(db_url), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(db_url)) as url:
+        yield url
 
 
 # A small whole Pemilu: all five ballots (DPR/DPRD with dapil and party lists, DPD per province),
@@ -186,31 +170,16 @@ def pemilu_live_server(pemilu_engine: Engine, db_url: str, tmp_path: Path,
     """The public app on the small whole Pemilu (pemilu_engine), served by uvicorn on a free
     loopback port, with its photos in tmp_path/blobs and SUARA_PUBLIC_BASE_URL set to its own
     address, so the photo links in its documents resolve against it."""
-    import socket
-    import threading
-    import time
-
-    import uvicorn
+    from helpers import free_port, served
 
     from suara.api.app import create_app
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     monkeypatch.setenv("SUARA_PUBLIC_BASE_URL", url)
     monkeypatch.setenv("SUARA_BLOBS_URL", str(tmp_path / "blobs"))
-    server = uvicorn.Server(uvicorn.Config(create_app(db_url), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(db_url), port) as served_url:
+        yield served_url
 
 
 @pytest.fixture(scope="session")

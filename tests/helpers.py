@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -56,3 +58,49 @@ def fields_of(doc: dict[str, Any]) -> dict[str, str]:
 def csrf_of(page: str) -> str:
     """The CSRF token a rendered page carries in its forms."""
     return re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def served(app: Any, port: int | None = None) -> Iterator[str]:
+    """An ASGI app served by uvicorn in a thread on a loopback port, as a scraper or a browser
+    meets it; yields its base URL and stops it afterwards."""
+    import threading
+    import time
+
+    import uvicorn
+
+    port = port or free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextmanager
+def watched_page(browser: Any, **context_options: Any) -> Iterator[Any]:
+    """A page in a fresh browser context; a script error or console error on it fails the test."""
+    context = browser.new_context(**context_options)
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda exc: errors.append(str(exc)))
+    opened.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    yield opened
+    context.close()
+    assert errors == [], f"the page's script failed: {errors}"

@@ -12,7 +12,7 @@ import httpx
 import orjson
 import pytest
 from browser_support import DESKTOP, PHONE
-from helpers import ppwp_form
+from helpers import ppwp_form, watched_page
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
@@ -24,14 +24,8 @@ from suara.tally.fold import fold_all
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=DESKTOP, locale="id-ID")
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda exc: errors.append(str(exc)))
-    opened.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    yield opened
-    context.close()
-    assert errors == [], f"the page's script failed: {errors}"
+    with watched_page(browser, viewport=DESKTOP, locale="id-ID") as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -3,15 +3,12 @@ Playwright, against the app on the small whole Pemilu served by uvicorn."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 from browser_support import PHONE
+from helpers import served, watched_page
 from playwright.sync_api import Browser, Page, expect
 
 from suara.api.app import create_app
@@ -28,32 +25,14 @@ SCREENSHOT = "/tmp/entry-dpr-phone.png"
 @pytest.fixture
 def pemilu_server(pemilu_engine: Any, db_url: str) -> Iterator[str]:
     """The app on the small whole Pemilu, served by uvicorn on a free loopback port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(db_url), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(db_url)) as url:
+        yield url
 
 
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, locale="id-ID")
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda exc: errors.append(str(exc)))
-    opened.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    yield opened
-    context.close()
-    assert errors == [], f"the page's script failed: {errors}"
+    with watched_page(browser, viewport=PHONE, is_mobile=True, has_touch=True, locale="id-ID") as opened:
+        yield opened
 
 
 def test_the_dpr_form_fits_a_phone_and_shows_r14_at_the_party(phone: Page, pemilu_server: str,

@@ -8,19 +8,15 @@ and body as /openapi.json describes them, invalid input refused, 405s with Allow
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from helpers import ppwp_form
+from helpers import ppwp_form, served
 from sqlalchemy import Engine
 
 from suara.api.app import create_app
@@ -50,21 +46,9 @@ def fuzz_server(engine: Engine, reference: Any, db_url: str) -> Iterator[str]:
     create_account(engine, "kpps.fuzz", PASSWORD, Role.KPPS, KPPS_TPS, "test")
     create_account(engine, "kpu.fuzz", PASSWORD, Role.KPU_RI, "0", "test")
     app = create_app(db_url)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    app.state.limiter = NoRateLimits()
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(app) as url:
+        app.state.limiter = NoRateLimits()
+        yield url
 
 
 def token(server: str, username: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from suara.domain.ballots import BallotBook
 from suara.domain.contests import Contest, UnknownContest
 from suara.domain.elections import ContestScope
 from suara.domain.regions import NATIONAL, Region, UnknownRegion
@@ -123,18 +124,17 @@ def results(reference: Reference, contest_key: str, kode: str) -> Builder:
     return build
 
 
-def _party_list(reference: Reference, contest_key: str) -> Contest:
+def _party_list(reference: Reference, contest_key: str) -> tuple[Contest, BallotBook, list[str]]:
+    """A party-list contest, its ballot book and the rollup codes of its dapil."""
     contest = _contest(reference, contest_key)
     if not contest.is_party_list or reference.book is None:
         raise NotFound("no_dapil", f"{contest.key} bukan pemilihan dengan daftar partai per dapil")
-    return contest
+    book = reference.book
+    return contest, book, [dapil_rollup_code(d.kode) for d in book.dapil_map.dapils(contest.kind)]
 
 
 def dapil_list(reference: Reference, contest_key: str) -> Builder:
-    contest = _party_list(reference, contest_key)
-    book = reference.book
-    assert book is not None
-    codes = [dapil_rollup_code(d.kode) for d in book.dapil_map.dapils(contest.kind)]
+    contest, book, codes = _party_list(reference, contest_key)
 
     def build(conn: Connection) -> Built:
         seq, moment = _point(conn)
@@ -145,9 +145,7 @@ def dapil_list(reference: Reference, contest_key: str) -> Builder:
 
 
 def dapil_results(reference: Reference, contest_key: str, kode_dapil: str) -> Builder:
-    contest = _party_list(reference, contest_key)
-    book = reference.book
-    assert book is not None
+    contest, book, _ = _party_list(reference, contest_key)
     try:
         dapil = book.dapil_map.get(contest.kind, kode_dapil)
     except LookupError as exc:
@@ -166,10 +164,7 @@ def dapil_results(reference: Reference, contest_key: str, kode_dapil: str) -> Bu
 
 
 def seat_projection(reference: Reference, contest_key: str) -> Builder:
-    contest = _party_list(reference, contest_key)
-    book = reference.book
-    assert book is not None
-    codes = [dapil_rollup_code(d.kode) for d in book.dapil_map.dapils(contest.kind)]
+    contest, book, codes = _party_list(reference, contest_key)
 
     def build(conn: Connection) -> Built:
         seq, moment = _point(conn)
