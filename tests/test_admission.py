@@ -58,3 +58,40 @@ def test_writes_beyond_the_bound_are_refused_at_once_and_reads_still_served(serv
     assert [r.status_code for r in answered] == [201, 201]
     assert count_rows(engine) == 2  # the refused one stored nothing
     assert submit(3).status_code == 201  # room again once the others are done
+
+
+def test_a_write_is_shed_while_the_oldest_in_the_works_has_waited_too_long():
+    """Below the count bound, the time the oldest admitted write has been in the works decides:
+    a process that is behind turns new writes away at once, one that keeps up takes them."""
+    import asyncio
+
+    from suara.api.admission import WriteAdmission
+
+    release = asyncio.Event()
+
+    async def slow_app(scope, receive, send):
+        if scope["path"] == "/api/v1/slow":
+            await release.wait()
+        await send({"type": "http.response.start", "status": 201, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def call(admission, path):
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+        await admission({"type": "http", "method": "POST", "path": path}, None, send)
+        return sent[0]["status"]
+
+    async def scenario():
+        admission = WriteAdmission(slow_app, bound=100, shed_after=0.05)
+        slow = asyncio.create_task(call(admission, "/api/v1/slow"))
+        await asyncio.sleep(0.01)
+        young = await call(admission, "/api/v1/submissions")  # the slow one is 10 ms old: admitted
+        await asyncio.sleep(0.1)
+        behind = await call(admission, "/api/v1/submissions")  # now 110 ms old: shed
+        release.set()
+        first = await slow
+        after = await call(admission, "/api/v1/submissions")  # nothing in the works: admitted
+        return young, behind, first, after, admission.shed
+    assert asyncio.run(scenario()) == (201, 503, 201, 201, 1)

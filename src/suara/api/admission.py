@@ -11,6 +11,7 @@ before their bodies are read. Reads are not counted: they are served from the pu
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -34,6 +35,19 @@ OVERLOADED = "server sedang penuh; coba lagi sebentar lagi"
 UNAVAILABLE = "basis data sedang tidak tersedia; coba lagi sebentar lagi"
 
 
+# A write that has been in the works this long says the process is already behind: the ones
+# that arrive now would wait at least as long, so they are turned away at once instead (shedding
+# on time in the queue, as CoDel does, rather than on its length alone).
+DEFAULT_SHED_AFTER_MS = 400
+
+
+def shed_after_seconds() -> float:
+    value = int(os.environ.get("SUARA_WRITE_SHED_AFTER_MS", DEFAULT_SHED_AFTER_MS))
+    if value < 1:
+        raise ValueError("SUARA_WRITE_SHED_AFTER_MS must be at least 1")
+    return value / 1000
+
+
 def max_writes_in_flight() -> int:
     bound = int(os.environ.get("SUARA_MAX_WRITES_IN_FLIGHT", DEFAULT_MAX_WRITES_IN_FLIGHT))
     if bound < 1:
@@ -47,32 +61,43 @@ def unavailable_body(message: str, retry_after: int) -> bytes:
 
 
 class WriteAdmission:
-    """ASGI middleware: at most `bound` write requests in this process at once; the rest get 503.
+    """ASGI middleware: at most `bound` write requests in this process at once, and none while the
+    oldest write in the works is older than `shed_after` seconds; the rest get 503 at once.
 
     The count is kept on the event loop (one per worker process), which runs this code without
     preemption between the check and the increment, so no lock is needed.
     """
 
-    def __init__(self, app: ASGIApp, bound: int | None = None) -> None:
+    def __init__(self, app: ASGIApp, bound: int | None = None, shed_after: float | None = None) -> None:
         self.app = app
         self.bound = bound if bound is not None else max_writes_in_flight()
-        self.in_flight = 0
+        self.shed_after = shed_after if shed_after is not None else shed_after_seconds()
+        self.started: dict[int, float] = {}  # in-flight writes: at most `bound`, so min() is cheap
         self.shed = 0
+
+    @property
+    def in_flight(self) -> int:
+        return len(self.started)
+
+    def behind(self, now: float) -> bool:
+        return bool(self.started) and now - min(self.started.values()) > self.shed_after
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in WRITE_METHODS or \
                 not scope["path"].startswith(WRITE_PREFIXES):
             await self.app(scope, receive, send)
             return
-        if self.in_flight >= self.bound:
+        now = time.monotonic()
+        if self.in_flight >= self.bound or self.behind(now):
             self.shed += 1
             await _refuse(send, OVERLOADED, OVERLOAD_RETRY_SECONDS)
             return
-        self.in_flight += 1
+        key = id(scope)
+        self.started[key] = now
         try:
             await self.app(scope, receive, send)
         finally:
-            self.in_flight -= 1
+            del self.started[key]
 
 
 async def _refuse(send: Send, message: str, retry_after: int) -> None:
