@@ -2,83 +2,37 @@
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import sys
 import time
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import orjson
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
-from suara.blobs import blob_store_from_settings
+from suara.cli_common import _engine, _progress, _reference, console, err
 from suara.cli_elections import elections
+from suara.cli_integrity import integrity
 from suara.config import Settings
 from suara.domain.access import Role
-from suara.domain.audit import Head, parse_witness
 from suara.domain.contests import UnknownContest
 from suara.domain.percent import format_id, percent
 from suara.domain.policy import Policy
 from suara.domain.regions import NATIONAL, UnknownRegion
-from suara.publish import nist, snapshot, tree
-from suara.publish.own import DISCLAIMER
 from suara.services import accounts, election_night
-from suara.services import witness as chain_witness
 from suara.services.election_night import NightOptions
 from suara.services.ingest import ingest_file
 from suara.services.setup import ReferenceFiles, init_database
-from suara.services.verify import verify as verify_database
-from suara.store import audit
 from suara.store.engine import make_engine
-from suara.store.reference import Reference, load_reference, region_count
+from suara.store.reference import load_reference
 from suara.synth import Synthesizer, SynthOptions, select_contests
 from suara.tally.fold import fold_all, tally_point
 from suara.tally.queries import rollup, rollups_of
 
 app = typer.Typer(help="Suara: hasil pemilu dari formulir C Hasil, terbuka dan dapat diverifikasi.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
-console = Console()
-err = Console(stderr=True)
-
-
-def _engine(read_only: bool = False) -> Engine:
-    return make_engine(Settings.from_env().database_url, read_only=read_only)
-
-
-def _reference(engine: Engine) -> Reference:
-    try:
-        with engine.connect() as conn:
-            if region_count(conn) == 0:
-                raise RuntimeError
-            reference = load_reference(conn)
-    except (RuntimeError, SQLAlchemyError):
-        err.print("[red]Basis data belum disiapkan: jalankan `suara init` dulu.[/red]")
-        raise typer.Exit(2) from None
-    # The tree lives as long as the process: move it out of the collector's way, or every
-    # collection during a national ingest walks all 91,000 regions again.
-    gc.collect()
-    gc.freeze()
-    return reference
-
-
-def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    TimeRemainingColumn(), console=err, transient=False)
 
 
 @app.command()
@@ -238,172 +192,7 @@ def results(
     console.print("[dim]Publikasi awal formulir C Hasil, bukan hasil resmi; hasil resmi ditetapkan melalui rekapitulasi berjenjang.[/dim]")
 
 
-def _witness_file(path: Path) -> dict[int, str]:
-    try:
-        with open(path, encoding="utf-8") as f:
-            return parse_witness(f)
-    except (OSError, ValueError) as exc:
-        err.print(f"[red]berkas saksi {path}: {exc}[/red]")
-        raise typer.Exit(2) from None
-
-
-@app.command()
-def verify(
-    witness: Annotated[Path | None, typer.Option(help="Witness file ('seq,hash,time' lines from `suara witness`): "
-                                                      "the chain must still have every head it recorded")] = None,
-) -> None:
-    """Recompute every rollup from the current versions, check the audit chain and replay it
-    against the tables it records."""
-    heads = _witness_file(witness) if witness is not None else None
-    engine = _engine(read_only=True)
-    started = time.perf_counter()
-    with _progress() as progress:
-        tasks: dict[str, int] = {}
-
-        def tick(stage: str, n: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = progress.add_task(stage, total=None)
-            progress.advance(tasks[stage], n)
-
-        report = verify_database(engine, tick, witness=heads, blobs=blob_store_from_settings(Settings.from_env().blobs_url))
-    elapsed = time.perf_counter() - started
-    console.print(f"{format_id(report.events_checked)} peristiwa audit, {format_id(report.versions_checked)} versi, "
-                  f"{format_id(report.current_checked)} TPS terkini, {format_id(report.rollups_checked)} rollup "
-                  f"diperiksa dalam {elapsed:.1f} dtk")
-    if report.ok:
-        console.print("[green]OK: semua rollup sama dengan hitung ulang, rantai audit utuh.[/green]")
-        if heads is not None:
-            console.print(f"[green]OK: rantai memuat {len(heads)} kepala yang dicatat saksi.[/green]")
-        return
-    for problem in report.problems:
-        err.print(f"[red]{problem}[/red]")
-    err.print(f"[red]{report.problem_count} masalah ditemukan[/red]")
-    raise typer.Exit(1)
-
-
-@app.command()
-def publish(
-    out: Annotated[Path, typer.Option(help="Directory to write the static public tree into")],
-    contests: Annotated[str, typer.Option(help="ppwp, pkwkp, pkwkk or exact keys, comma-separated")] = "ppwp",
-) -> None:
-    """Write the public tree as static files with a manifest signed by the deployment's Ed25519 key."""
-    settings = Settings.from_env()
-    engine = _engine(read_only=True)
-    reference = _reference(engine)
-    try:
-        chosen = select_contests(reference.contests, [c.strip() for c in contests.split(",") if c.strip()])
-    except ValueError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    key = snapshot.load_or_create_signing_key(settings.data_dir / "signing-key.pem")
-    with engine.connect() as conn:
-        seq, cursor, moment = tally_point(conn)
-        chain_head = audit.head(conn)  # the same read transaction as the tally point
-    meta = {"tally_seq": seq, "last_version_id": cursor, "tally_time": moment.isoformat(),
-            "contests": [c.key for c in chosen], "disclaimer": DISCLAIMER["id"]}
-    with _progress() as progress:
-        task = progress.add_task("publish", total=None)
-        try:
-            summary = snapshot.write_snapshot(out, tree.documents(engine, reference, chosen), key, meta,
-                                              progress=lambda n: progress.update(task, completed=n),
-                                              chain_head=chain_head)
-        except (ValueError, FileExistsError) as exc:
-            err.print(f"[red]{exc}[/red]")
-            raise typer.Exit(1) from None
-    console.print(f"{format_id(summary.files)} berkas ({format_id(summary.bytes)} bita) ditulis ke {out}; "
-                  f"manifest SHA-256 {summary.manifest_sha256}")
-    console.print(f"kunci publik penandatangan (Ed25519): {summary.public_key}")
-    console.print(f"kepala rantai audit: {chain_head[0]}:{chain_head[1]}")
-
-
-@app.command("export-nist")
-def export_nist(
-    out: Annotated[Path, typer.Option(help="JSON file to write")],
-    contest: Annotated[str, typer.Option(help="Contest key")] = "ppwp",
-    region: Annotated[str, typer.Option(help="Region code (0 for the nation)")] = NATIONAL,
-) -> None:
-    """Write a NIST SP 1500-100 v2 election report (precinct-level) of a contest and region."""
-    engine = _engine(read_only=True)
-    reference = _reference(engine)
-    try:
-        with engine.connect() as conn:
-            report = nist.build_report(conn, reference, contest, region, datetime.now(UTC))
-    except (ValueError, LookupError) as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    out.write_bytes(orjson.dumps(report))
-    console.print(f"laporan NIST ({report['Status']}) ditulis ke {out}")
-
-
-@app.command("verify-snapshot")
-def verify_snapshot(
-    directory: Annotated[Path, typer.Argument(help="A directory written by `suara publish`")],
-    public_key: Annotated[str | None, typer.Option(help="The deployment's public key (base64 or PEM)")] = None,
-) -> None:
-    """Check a snapshot or a mirror of it: signature, and every file's SHA-256, nothing missing or extra."""
-    try:
-        result = snapshot.verify_snapshot(directory, public_key)
-    except ValueError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    if public_key is None:
-        err.print("[yellow]Tanpa --public-key hanya keutuhan terhadap kunci di dalam direktori yang diperiksa; "
-                  "kunci tepercaya harus didapat dari penyelenggara.[/yellow]")
-    for problem in result.problems:
-        err.print(f"[red]{problem}[/red]")
-    if not result.ok:
-        err.print(f"[red]{len(result.problems)} masalah; snapshot tidak utuh[/red]")
-        raise typer.Exit(1)
-    console.print(f"OK: {format_id(result.files_checked)} berkas cocok dengan manifest yang ditandatangani.")
-    if isinstance(result.chain_head, dict):
-        console.print(f"kepala rantai audit saat snapshot: {result.chain_head.get('seq')}:{result.chain_head.get('hash')}")
-
-
-@app.command("witness")
-def witness_command(
-    url: Annotated[str, typer.Option(help="Base URL of a Suara deployment or mirror, e.g. https://suara.example")],
-    out: Annotated[Path, typer.Option(help="Witness file to append 'seq,hash,time' lines to")],
-    every: Annotated[float, typer.Option(min=0, help="Seconds between two readings")] = 60.0,
-    count: Annotated[int, typer.Option(min=1, help="How many readings (1: once)")] = 1,
-) -> None:
-    """Record the audit-chain heads a deployment publishes, to prove later that its history was not rewritten."""
-    try:
-        for head in _record_each(url, out, count, every):
-            console.print(f"{head.seq}:{head.hash}")
-    except chain_witness.WitnessError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
-
-
-def _record_each(url: str, out: Path, count: int, every: float) -> Iterator[Head]:
-    """One reading at a time, printed as it comes."""
-    for n in range(count):
-        if n:
-            time.sleep(every)
-        yield from chain_witness.record(url, out, 1)
-
-
-@app.command("verify-chain")
-def verify_chain_command(
-    url: Annotated[str, typer.Option(help="Base URL of a Suara deployment or mirror")],
-    witness_file: Annotated[Path | None, typer.Option("--witness", help="Witness file from `suara witness`")] = None,
-) -> None:
-    """Download a deployment's audit chain over its public API and check it link by link and against a witness."""
-    heads = _witness_file(witness_file) if witness_file is not None else {}
-    try:
-        result = chain_witness.check_mirror(url, heads)
-    except chain_witness.WitnessError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from None
-    for problem in result.problems:
-        err.print(f"[red]{problem}[/red]")
-    if not result.ok:
-        err.print(f"[red]{len(result.problems)} masalah; rantai tidak utuh[/red]")
-        raise typer.Exit(1)
-    console.print(f"OK: {format_id(result.events)} peristiwa tersambung sampai kepala "
-                  f"{result.head.text() if result.head else '-'}; {len(heads)} kepala saksi cocok.")
-
-
+app.registered_commands += integrity.registered_commands  # verify, witness, publish, ...
 app.add_typer(elections, name="election")
 users = typer.Typer(help="Accounts: add, list, revoke.", no_args_is_help=True)
 app.add_typer(users, name="user")
