@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from suara.domain.access import Role
 from suara.domain.audit import check_published_chain, event_hash, parse_witness
-from suara.publish import snapshot
+from suara.publish import snapshot, snapshot_keys, snapshot_verify
 from suara.services import accounts, witness
 from suara.services.submission import Submission, submit_forms
 from suara.store import audit
@@ -106,9 +106,9 @@ def test_a_witness_records_heads_and_catches_a_rewritten_mirror(live_server, eng
 
 
 def test_the_snapshot_manifest_carries_the_chain_head(tmp_path: Path):
-    key = snapshot.load_or_create_signing_key(tmp_path / "key.pem")
+    key = snapshot_keys.load_or_create_signing_key(tmp_path / "key.pem")
     snapshot.write_snapshot(tmp_path / "snap", [("api/v1/contests", b"{}")], key, {}, chain_head=(7, "e" * 64))
-    result = snapshot.verify_snapshot(tmp_path / "snap", snapshot.public_key_text(key))
+    result = snapshot_verify.verify_snapshot(tmp_path / "snap", snapshot_keys.public_key_text(key))
     assert result.ok and result.chain_head == {"seq": 7, "hash": "e" * 64}
 
 

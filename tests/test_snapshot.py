@@ -15,18 +15,16 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from suara.publish.snapshot import (
-    FORMAT,
+from suara.publish.snapshot import FORMAT, write_snapshot
+from suara.publish.snapshot_keys import load_or_create_signing_key, public_key_text
+from suara.publish.snapshot_verify import (
     P_ALTERED,
     P_EXTRA,
     P_KEY,
     P_MANIFEST,
     P_MISSING,
     P_SIGNATURE,
-    load_or_create_signing_key,
-    public_key_text,
     verify_snapshot,
-    write_snapshot,
 )
 
 DOCS = {

@@ -20,6 +20,8 @@ from suara.domain.percent import format_id
 from suara.domain.regions import NATIONAL
 from suara.publish import nist, snapshot, tree
 from suara.publish.own import DISCLAIMER
+from suara.publish.snapshot_keys import load_or_create_signing_key
+from suara.publish.snapshot_verify import verify_snapshot as check_snapshot
 from suara.services import witness as chain_witness
 from suara.services.verify import verify as verify_database
 from suara.store import audit
@@ -86,7 +88,7 @@ def publish(
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
-    key = snapshot.load_or_create_signing_key(settings.data_dir / "signing-key.pem")
+    key = load_or_create_signing_key(settings.data_dir / "signing-key.pem")
     with engine.connect() as conn:
         seq, cursor, moment = tally_point(conn)
         chain_head = audit.head(conn)  # the same read transaction as the tally point
@@ -133,7 +135,7 @@ def verify_snapshot(
 ) -> None:
     """Check a snapshot or a mirror of it: signature, and every file's SHA-256, nothing missing or extra."""
     try:
-        result = snapshot.verify_snapshot(directory, public_key)
+        result = check_snapshot(directory, public_key)
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None

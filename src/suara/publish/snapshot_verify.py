@@ -1,0 +1,257 @@
+"""Checking a snapshot or any mirror of it (see snapshot.py for the layout and the trust model):
+the signature over manifest.json, and every file against the manifest, nothing missing,
+altered or extra."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from suara.publish.snapshot import (
+    FORMAT,
+    MANIFEST,
+    PUBLIC_KEY,
+    RESERVED,
+    SIGNATURE,
+    Progress,
+    check_path,
+)
+from suara.publish.snapshot_keys import load_public_key, public_key_text
+
+# --------------------------------------------------------------------------------------------
+# Verifying
+
+# Problem kinds
+P_MANIFEST = "manifest"  # manifest.json missing, unreadable, malformed, unsupported, unsafe path
+P_SIGNATURE = "signature"  # manifest.sig missing, malformed, or not valid for manifest.json
+P_KEY = "key"  # no usable public key, or public-key.txt differs from the trusted key
+P_MISSING = "missing"  # a file in the manifest is not in the directory (as a regular file)
+P_ALTERED = "altered"  # a file's size or SHA-256 differs from the manifest
+P_EXTRA = "extra"  # a file, symlink or other entry present that the manifest does not list
+P_UNREADABLE = "unreadable"  # the directory or a file in it could not be read
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    kind: str  # one of the P_* constants
+    path: str | None  # relative path concerned, if any
+    detail: str
+
+    def __str__(self) -> str:
+        where = f" {self.path}" if self.path is not None else ""
+        return f"{self.kind}{where}: {self.detail}"
+
+
+@dataclass(slots=True)
+class VerifyResult:
+    directory: Path
+    key_source: str  # "trusted" (given by the caller) or "directory" (public-key.txt)
+    problems: list[Problem] = field(default_factory=list)
+    files_checked: int = 0  # manifest entries whose content was hashed
+    created: str | None = None  # from the manifest, if readable
+    meta: Any = None  # from the manifest, if readable
+    chain_head: Any = None  # {"seq", "hash"} of the audit chain, from the manifest, if it has one
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def signature_valid(self) -> bool:
+        return not any(p.kind in (P_SIGNATURE, P_KEY) for p in self.problems)
+
+    def add(self, kind: str, path: str | None, detail: str) -> None:
+        self.problems.append(Problem(kind, path, detail))
+
+
+def _read(result: VerifyResult, directory: Path, name: str, kind: str) -> bytes | None:
+    try:
+        return (directory / name).read_bytes()
+    except FileNotFoundError:
+        result.add(kind, name, "file is missing")
+    except OSError as exc:
+        result.add(P_UNREADABLE, name, f"cannot read: {exc.strerror or exc}")
+    return None
+
+
+def _check_signature(
+    result: VerifyResult, directory: Path, manifest: bytes, trusted: str | None
+) -> None:
+    in_dir = _read(result, directory, PUBLIC_KEY, P_KEY)
+    key: Ed25519PublicKey | None = None
+    if trusted is not None:
+        try:
+            key = load_public_key(trusted)
+        except ValueError as exc:
+            result.add(P_KEY, None, f"the trusted public key is unusable: {exc}")
+        if key is not None and in_dir is not None:
+            try:
+                own = load_public_key(in_dir.decode("ascii"))
+            except (ValueError, UnicodeDecodeError):
+                own = None
+            if own is None or public_key_text(own) != public_key_text(key):
+                result.add(P_KEY, PUBLIC_KEY, "differs from the trusted public key")
+    elif in_dir is not None:
+        try:
+            key = load_public_key(in_dir.decode("ascii"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            result.add(P_KEY, PUBLIC_KEY, f"not a usable public key: {exc}")
+
+    sig_text = _read(result, directory, SIGNATURE, P_SIGNATURE)
+    if sig_text is None:
+        return
+    try:
+        signature = base64.b64decode(sig_text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        result.add(P_SIGNATURE, SIGNATURE, "not valid base64")
+        return
+    if len(signature) != 64:
+        result.add(P_SIGNATURE, SIGNATURE, f"{len(signature)} bytes, an Ed25519 signature has 64")
+        return
+    if key is None:
+        result.add(P_SIGNATURE, SIGNATURE, "cannot be checked: no usable public key")
+        return
+    try:
+        key.verify(signature, manifest)
+    except InvalidSignature:
+        which = "the trusted key" if trusted is not None else f"the key in {PUBLIC_KEY}"
+        result.add(P_SIGNATURE, MANIFEST, f"signature does not match the manifest under {which}")
+
+
+def _parse_manifest(result: VerifyResult, manifest: bytes) -> dict[str, tuple[int, str]] | None:
+    """path -> (bytes, sha256) for the well-formed entries, or None if there are none to check."""
+    try:
+        doc = orjson.loads(manifest)
+    except orjson.JSONDecodeError as exc:
+        result.add(P_MANIFEST, MANIFEST, f"not valid JSON: {exc}")
+        return None
+    if not isinstance(doc, dict):
+        result.add(P_MANIFEST, MANIFEST, "not a JSON object")
+        return None
+    if doc.get("format") != FORMAT:
+        result.add(P_MANIFEST, MANIFEST, f"format is {doc.get('format')!r}, expected {FORMAT!r}")
+    created = doc.get("created")
+    result.created = created if isinstance(created, str) else None
+    result.meta = doc.get("meta")
+    result.chain_head = doc.get("chain_head")
+    files = doc.get("files")
+    if not isinstance(files, dict):
+        result.add(P_MANIFEST, MANIFEST, "has no 'files' object")
+        return None
+    entries: dict[str, tuple[int, str]] = {}
+    for path, entry in files.items():
+        try:
+            check_path(path)
+        except ValueError as exc:
+            result.add(P_MANIFEST, path, f"unsafe or reserved path in manifest: {exc}")
+            continue
+        size = entry.get("bytes") if isinstance(entry, dict) else None
+        digest = entry.get("sha256") if isinstance(entry, dict) else None
+        if (
+            not isinstance(size, int)
+            or isinstance(size, bool)
+            or size < 0
+            or not isinstance(digest, str)
+            or len(digest) != 64
+            or any(c not in "0123456789abcdef" for c in digest)
+        ):
+            result.add(P_MANIFEST, path, "manifest entry is not {sha256: hex, bytes: n}")
+            continue
+        entries[path] = (size, digest)
+    return entries
+
+
+def _walk(result: VerifyResult, directory: Path) -> dict[str, int]:
+    """Relative path -> size of every regular file, reached without following symlinks.
+    Symlinks and special files are reported as extra: the writer never makes them."""
+    found: dict[str, int] = {}
+
+    def onerror(exc: OSError) -> None:
+        where = os.path.relpath(exc.filename, directory) if exc.filename else None
+        result.add(P_UNREADABLE, where, f"cannot list: {exc.strerror or exc}")
+
+    for root, dirs, names in os.walk(directory, onerror=onerror):
+        rel_root = os.path.relpath(root, directory)
+        prefix = "" if rel_root == "." else rel_root.replace(os.sep, "/") + "/"
+        for d in dirs:
+            if os.path.islink(os.path.join(root, d)):
+                result.add(P_EXTRA, prefix + d, "symlink to a directory, not part of the snapshot")
+        for n in names:
+            rel = prefix + n
+            try:
+                st = os.lstat(os.path.join(root, n))
+            except OSError as exc:
+                result.add(P_UNREADABLE, rel, f"cannot stat: {exc.strerror or exc}")
+                continue
+            if stat.S_ISREG(st.st_mode):
+                found[rel] = st.st_size
+            else:
+                kind = "symlink" if stat.S_ISLNK(st.st_mode) else "special file"
+                result.add(P_EXTRA, rel, f"{kind}, not part of the snapshot")
+    return found
+
+
+def verify_snapshot(
+    directory: Path, public_key: str | None = None, *, progress: Progress | None = None
+) -> VerifyResult:
+    """Check a snapshot directory against its signed manifest; never raises on bad input.
+
+    `public_key` (base64 raw 32 bytes, or PEM) is the key to trust. Without it the key in the
+    directory's public-key.txt is used, which only proves the directory agrees with itself:
+    anyone who altered it could have re-signed it with a key of their own. A trusted key must
+    come from the deployment, not from the copy being checked.
+
+    Problems found: manifest missing or malformed; signature missing, malformed or invalid;
+    public-key.txt unusable or not the trusted key; files missing, altered (size or SHA-256)
+    or extra (anything not listed, apart from the three snapshot files at the top). `progress`,
+    if given, is called with the number of listed files checked so far.
+    """
+    directory = Path(directory)
+    result = VerifyResult(directory, "trusted" if public_key is not None else "directory")
+    if not directory.is_dir():
+        result.add(P_MISSING, None, f"{directory} is not a directory")
+        return result
+    manifest = _read(result, directory, MANIFEST, P_MANIFEST)
+    if manifest is None:
+        return result
+    _check_signature(result, directory, manifest, public_key)
+    entries = _parse_manifest(result, manifest)
+    del manifest
+    found = _walk(result, directory)
+    if entries is None:
+        return result
+
+    for checked, (path, (size, digest)) in enumerate(sorted(entries.items()), start=1):
+        actual_size = found.pop(path, None)
+        if actual_size is None:
+            result.add(P_MISSING, path, "listed in the manifest, not present")
+        elif actual_size != size:
+            result.add(P_ALTERED, path, f"{actual_size} bytes, manifest says {size}")
+        else:
+            try:
+                with open(directory / path, "rb") as fh:
+                    actual = hashlib.file_digest(fh, "sha256").hexdigest()
+            except OSError as exc:
+                result.add(P_UNREADABLE, path, f"cannot read: {exc.strerror or exc}")
+            else:
+                result.files_checked += 1
+                if actual != digest:
+                    result.add(P_ALTERED, path, "SHA-256 differs from the manifest")
+        if progress is not None:
+            progress(checked)
+
+    for path in sorted(found):
+        if path not in RESERVED:
+            # also catches files that the manifest lists under an unsafe path
+            result.add(P_EXTRA, path, "present, not listed in the manifest")
+    return result
