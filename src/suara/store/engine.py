@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -57,15 +59,23 @@ def make_engine(url: str, read_only: bool = False, **kwargs: Any) -> Engine:
             conn.exec_driver_sql("BEGIN")
         return engine
 
-    # Writers of one process queue on a lock of their own before asking SQLite: SQLite's busy
-    # handler sleeps in steps of up to 100 ms, a lock hands over at once.
+    # Writers queue on locks of their own before asking SQLite: SQLite's busy handler sleeps in
+    # steps of up to 100 ms (the tail of every overloaded write), a lock hands over at once.
+    # Threads of one process take a lock in memory; processes (the workers of `suara serve`, the
+    # tally, an ingest) then take an flock on a file beside the database, which the kernel hands
+    # to the next waiter as soon as it is released.
     writers = threading.RLock()  # re-entrant: a nested writer in one thread fails in SQLite, not hangs
+    across = _ProcessLock(Path(parsed.database + ".writer-lock")) if parsed.database and \
+        parsed.database != ":memory:" else None
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: Any) -> None:
         writers.acquire()
         conn.info["holds_writer_lock"] = True
         try:
+            if across is not None:
+                across.acquire()
+                conn.info["holds_process_lock"] = True
             conn.exec_driver_sql("BEGIN IMMEDIATE")  # take SQLite's lock up front: no deadlock on upgrade
         except BaseException:
             _release(conn)
@@ -73,9 +83,34 @@ def make_engine(url: str, read_only: bool = False, **kwargs: Any) -> Engine:
 
     def _release(conn: Any, *_: Any) -> None:
         if conn.info.pop("holds_writer_lock", False):
+            if across is not None and conn.info.pop("holds_process_lock", False):
+                across.release()
             writers.release()
 
     event.listen(engine, "commit", _release)
     event.listen(engine, "rollback", _release)
 
     return engine
+
+
+class _ProcessLock:
+    """An exclusive flock on a file, counted so that a nested writer of the thread that holds it
+    (which SQLite then refuses) does not release it early. Only the holder of the process's
+    thread lock calls acquire/release, so the count needs no lock of its own."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+        self.depth = 0
+
+    def acquire(self) -> None:
+        if self.depth == 0:
+            if self.fd is None:
+                self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        self.depth += 1
+
+    def release(self) -> None:
+        self.depth -= 1
+        if self.depth == 0 and self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
