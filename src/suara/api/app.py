@@ -18,7 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from suara import __version__
-from suara.api import chain, docs, operator, public, sirekap
+from suara.api import chain, docs, operator, public, recap, sirekap
 from suara.api.access import PUBLIC, access, check_declared
 from suara.api.admission import (
     OUTAGE_RETRY_SECONDS,
@@ -104,6 +104,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(chain.router)
     app.include_router(sirekap.router)
     app.include_router(operator.router)
+    app.include_router(recap.router)
     app.include_router(web_routes.router)
     app.include_router(portal.router)
     app.include_router(docs.router)

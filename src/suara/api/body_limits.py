@@ -61,6 +61,8 @@ class BodyCaps:
     pages: int = MAX_PAGES  # photos per submission (page1..page5 on a legislative form)
     form_part: int = 64 * KIB  # the form JSON part, or all text fields of the entry screen
     multipart_overhead: int = 16 * KIB  # boundaries and part headers
+    # a tier's D Hasil: a PPLN's 672 stations, or a kecamatan's desa with every DPR candidate's votes
+    recap: int = 4 * KIB * KIB
 
     @property
     def upload(self) -> int:
@@ -69,6 +71,9 @@ class BodyCaps:
     def cap(self, kind: str, content_type: str) -> int:
         if kind == "upload":
             return self.upload if content_type.startswith("multipart/form-data") else self.json
+        if kind == "recap":  # the record, and with multipart one photo of the plenary's minutes
+            multipart = content_type.startswith("multipart/form-data")
+            return self.recap + (self.photo + self.multipart_overhead if multipart else 0)
         return int(getattr(self, kind))
 
 
@@ -87,6 +92,7 @@ RULES = (
     RouteRule("POST", re.compile(r"/ui/login"), "login"),
     RouteRule("POST", re.compile(r"/api/v1/complaints"), "complaint"),
     RouteRule("POST", re.compile(r"/tps/[^/]+/[^/]+/pengaduan"), "complaint"),
+    RouteRule("POST", re.compile(r"/api/v1/recap/[^/]+/[^/]+"), "recap"),
 )
 DEFAULT_RULE = RouteRule("*", re.compile(""), "json")
 
@@ -236,8 +242,10 @@ class _CheckedMultiPartParser(MultiPartParser):
         self.complete = True
 
 
-async def read_upload(request: Request, max_fields: int) -> tuple[FormData, list[UploadedFile]]:
-    """The text fields and the files of a multipart body, within `app.state.body_caps`.
+async def read_upload(request: Request, max_fields: int, max_part: int | None = None,
+                      max_files: int | None = None) -> tuple[FormData, list[UploadedFile]]:
+    """The text fields and the files of a multipart body, within `app.state.body_caps` (a text
+    part up to `max_part` bytes, default the form part's cap; up to `max_files` photos).
 
     400 for a malformed or truncated body (nothing of it is used), 413 for a photo over the cap.
     """
@@ -249,8 +257,9 @@ async def read_upload(request: Request, max_fields: int) -> tuple[FormData, list
             return await request.form(max_files=0, max_fields=max_fields), []
         except HTTPException as exc:
             raise ServiceError(400, "bad_form", f"isian formulir tidak sah: {exc.detail}") from None
-    parser = _CheckedMultiPartParser(request.headers, request.stream(), max_files=caps.pages, max_fields=max_fields,
-                                     max_part_size=caps.form_part, max_file_bytes=caps.photo)
+    parser = _CheckedMultiPartParser(request.headers, request.stream(), max_files=max_files or caps.pages,
+                                     max_fields=max_fields, max_part_size=max_part or caps.form_part,
+                                     max_file_bytes=caps.photo)
     try:
         form = await parser.parse()
     except MultiPartException as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from suara.domain.regions import NATIONAL, level_of
+from suara.domain.regions import NATIONAL, OVERSEAS, level_of
 
 
 class Role(str, Enum):
@@ -13,6 +13,7 @@ class Role(str, Enum):
     KPU_KABKOTA = "KPU_KABKOTA"
     KPU_PROVINSI = "KPU_PROVINSI"
     KPU_RI = "KPU_RI"
+    PPLN = "PPLN"  # an overseas election committee: records its stations' recapitulation
     SAKSI = "SAKSI"
     PENGAWAS = "PENGAWAS"
 
@@ -24,11 +25,13 @@ class Action(str, Enum):
     REVIEW_COMPLAINT = "review_complaint"
     VIEW_RESTRICTED = "view_restricted"
     MANAGE_ACCOUNTS = "manage_accounts"
+    RECORD_RECAP = "record_recap"  # the tier's own officials, at their own region only (see recap_role)
+    REOPEN_RECAP = "reopen_recap"
 
 
 # The level a role's scope must be: a KPPS has one TPS, a PPK one kecamatan, and so on.
 SCOPE_LEVEL: dict[Role, int | None] = {
-    Role.KPPS: 5, Role.PPK: 3, Role.KPU_KABKOTA: 2, Role.KPU_PROVINSI: 1, Role.KPU_RI: 0,
+    Role.KPPS: 5, Role.PPK: 3, Role.KPU_KABKOTA: 2, Role.KPU_PROVINSI: 1, Role.KPU_RI: 0, Role.PPLN: 2,
     Role.SAKSI: None, Role.PENGAWAS: None,  # observers: any one region
 }
 
@@ -40,7 +43,12 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.REVIEW_COMPLAINT: OFFICIALS | {Role.KPU_RI},
     Action.VIEW_RESTRICTED: OFFICIALS | {Role.KPU_RI, Role.SAKSI, Role.PENGAWAS},
     Action.MANAGE_ACCOUNTS: frozenset({Role.KPU_RI}),
+    Action.RECORD_RECAP: OFFICIALS | {Role.KPU_RI, Role.PPLN},
+    Action.REOPEN_RECAP: frozenset({Role.KPU_RI}),
 }
+# Who holds the plenary of each level of the recapitulation (region level -> role); overseas the
+# PPLN holds level 2.
+RECAP_ROLE = {3: Role.PPK, 2: Role.KPU_KABKOTA, 1: Role.KPU_PROVINSI, 0: Role.KPU_RI}
 
 
 class ScopeMismatch(ValueError):
@@ -52,6 +60,8 @@ def check_scope(role: Role, scope: str) -> None:
     wanted = SCOPE_LEVEL[role]
     if wanted is not None and level != wanted:
         raise ScopeMismatch(f"peran {role.value} harus berlingkup tingkat {wanted}, bukan {scope!r}")
+    if role is Role.PPLN and not scope.startswith(OVERSEAS):
+        raise ScopeMismatch(f"peran PPLN berlingkup satu PPLN di luar negeri (99XX), bukan {scope!r}")
 
 
 def within(scope: str, target: str) -> bool:
@@ -61,3 +71,13 @@ def within(scope: str, target: str) -> bool:
 
 def may(role: Role, scope: str, action: Action, target: str) -> bool:
     return role in ALLOWED[action] and within(scope, target)
+
+
+def may_record_recap(role: Role, scope: str, kode: str) -> bool:
+    """Only the plenary of a region records (and closes) its tier: the PPK of that kecamatan, the
+    KPU of that kab/kota or province, KPU RI for the nation, the PPLN for its overseas stations."""
+    if scope != kode and not (role is Role.KPU_RI and kode == NATIONAL):
+        return False
+    if kode.startswith(OVERSEAS):
+        return role is Role.PPLN
+    return RECAP_ROLE.get(level_of(kode)) is role

@@ -291,3 +291,40 @@ version_photos = Table(
     Column("width", Integer, nullable=False),
     Column("height", Integer, nullable=False),
 )
+
+# --- the official recapitulation (D Hasil), tier by tier ---------------------------------------
+
+# Every recording of a tier, append-only: a tier re-recorded before its plenary closes it, or
+# after KPU RI reopens it, gets a new revision; earlier ones stay readable.
+recap_records = Table(
+    "recap_records", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("contest", String(32), nullable=False),
+    Column("kode", String(10), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("tingkat", String(16), nullable=False),
+    Column("rows", Text, nullable=False),  # {child kode: {votes, suara_sah, suara_tidak_sah, pengguna_total_j}}
+    Column("content_hash", String(64), nullable=False),
+    Column("minutes_sha256", String(64), nullable=True),  # the photo of the plenary's minutes
+    Column("minutes_public_sha256", String(64), nullable=True),
+    Column("minutes_media_type", String(16), nullable=True),
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Index("ix_recap_records_key", "contest", "kode", "revision", unique=True),
+)
+
+# Where each tier stands: recorded (its plenary may still record it again) or locked (closed).
+recap_status = Table(
+    "recap_status", metadata,
+    Column("contest", String(32), primary_key=True),
+    Column("kode", String(10), primary_key=True),
+    Column("tingkat", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("locked_by", Text, nullable=True),
+    Column("locked_at", UTCDateTime(), nullable=True),
+    Column("reopened_by", Text, nullable=True),
+    Column("reopened_at", UTCDateTime(), nullable=True),
+    Column("reopen_reason", Text, nullable=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
