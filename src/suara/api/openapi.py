@@ -125,6 +125,28 @@ SUBMISSION_BODY = {"required": True, "content": {
                    "properties": {"form": {"type": "string", "description": "the form as JSON text (CHasilForm)"},
                                   **{field: PHOTO for field in PAGE_FIELDS}}},
         "encoding": {"form": {"contentType": JSON}, **{field: PHOTO_ENCODING for field in PAGE_FIELDS}}}}}
+RECAP_RECORD: dict[str, Any] = {
+    "type": "object", "required": ["rows"], "additionalProperties": False,
+    "description": "One tier's D Hasil (docs/rekapitulasi.md): a row per child region (or station, for a PPLN).",
+    "properties": {
+        "tingkat": {"type": "string", "enum": ["kecamatan", "kabkota", "provinsi", "nasional", "ppln"]},
+        "rows": {"type": "object", "additionalProperties": {
+            "type": "object", "required": ["suara_sah", "suara_tidak_sah", "pengguna_total_j"],
+            "additionalProperties": False,
+            "properties": {"suara": {"type": "object", "additionalProperties": COUNT},
+                           "partai": {"type": "object", "additionalProperties": {
+                               "type": "object", "required": ["suara_partai", "jumlah"], "additionalProperties": False,
+                               "properties": {"suara_partai": COUNT, "jumlah": COUNT,
+                                              "caleg": {"type": "object", "additionalProperties": COUNT}}}},
+                           "suara_sah": COUNT, "suara_tidak_sah": COUNT, "pengguna_total_j": COUNT}}}},
+}
+RECAP_BODY = {"required": True, "content": {
+    JSON: {"schema": RECAP_RECORD},
+    "multipart/form-data": {
+        "schema": {"type": "object", "required": ["record"], "additionalProperties": False,
+                   "properties": {"record": {"type": "string", "description": "the D Hasil as JSON text"},
+                                  "minutes": {**PHOTO, "description": "a photo of the plenary's minutes"}}},
+        "encoding": {"record": {"contentType": JSON}, "minutes": PHOTO_ENCODING}}}}
 ENTRY_FIELDS = {"csrf": TEXT, "contest": TEXT, "tps": TEXT, "key": TEXT, "dapil": TEXT, "suara_sah": TEXT,
                 "suara_tidak_sah": TEXT, "suara_total": TEXT, "suara_1": TEXT, "suara_2": TEXT, "suara_3": TEXT}
 # the entry screen's numbered boxes: per candidate, and on a party-list ballot per party and candidate
@@ -175,6 +197,15 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         _answers({200: JSON}, (*BEARER, 403, 404, 409, 422))),
     ("post", "/api/v1/accounts"): Operation(_answers({201: JSON}, (*BEARER, 403, 409, 422))),
     ("delete", "/api/v1/accounts/{username}"): Operation(_answers({204: NO_BODY}, (*BEARER, 403, 404, 422))),
+    # --- the recapitulation (D Hasil) -----------------------------------------------------------
+    ("get", "/api/v1/recap/{contest}/{kode}"): Operation(DOCUMENT),
+    ("get", "/api/v1/discrepancies/{contest}/{kode}"): Operation(DOCUMENT),
+    ("get", "/api/v1/discrepancies/{contest}/{kode}.csv"): Operation(_answers({200: CSV}, (404, 422))),
+    ("post", "/api/v1/recap/{contest}/{kode}"): Operation(
+        _answers({201: JSON}, (*BEARER, 403, 404, 409, 422)), RECAP_BODY),
+    ("post", "/api/v1/recap/{contest}/{kode}/lock"): Operation(_answers({200: JSON}, (*BEARER, 403, 404, 409, 422))),
+    ("post", "/api/v1/recap/{contest}/{kode}/reopen"): Operation(
+        _answers({200: JSON}, (*BEARER, 403, 404, 409, 422))),
     # --- the public portal (HTML pages; refusals are pages too) ---------------------------------
     ("get", "/"): Operation(_answers({303: NO_BODY}, ()), errors_as=HTML),
     ("get", "/wilayah/{contest}/{kode}"): Operation(PAGE, errors_as=HTML),
