@@ -15,13 +15,13 @@ from rich.table import Table
 from suara.cli_common import _engine, _progress, _reference, console, err
 from suara.cli_elections import elections
 from suara.cli_integrity import integrity
+from suara.cli_users import users
 from suara.config import Settings
-from suara.domain.access import Role
 from suara.domain.contests import UnknownContest
 from suara.domain.percent import format_id, percent
 from suara.domain.policy import Policy
 from suara.domain.regions import NATIONAL, UnknownRegion
-from suara.services import accounts, election_night
+from suara.services import election_night
 from suara.services.election_night import NightOptions
 from suara.services.ingest import ingest_file
 from suara.services.setup import ReferenceFiles, init_database
@@ -194,50 +194,7 @@ def results(
 
 app.registered_commands += integrity.registered_commands  # verify, witness, publish, ...
 app.add_typer(elections, name="election")
-users = typer.Typer(help="Accounts: add, list, revoke.", no_args_is_help=True)
 app.add_typer(users, name="user")
-
-
-@users.command("add")
-def user_add(
-    username: Annotated[str, typer.Argument()],
-    role: Annotated[Role, typer.Option(help="KPPS, PPK, KPU_KABKOTA, KPU_PROVINSI, KPU_RI, SAKSI, PENGAWAS")],
-    scope: Annotated[str, typer.Option(help="Region code of the account's scope (13-digit TPS for KPPS, 0 for KPU_RI)")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
-) -> None:
-    """Create an account."""
-    engine = _engine()
-    reference = _reference(engine)
-    known = scope == NATIONAL or scope in reference.tree or reference.tree.has_tps(scope)
-    try:
-        accounts.create_account(engine, username, password, role, scope, "cli", known_region=known)
-    except accounts.AccountError as exc:
-        err.print(f"[red]{exc.message}[/red]")
-        raise typer.Exit(2) from None
-    console.print(f"akun {username} ({role.value}, lingkup {scope}) dibuat")
-
-
-@users.command("list")
-def user_list() -> None:
-    """List accounts."""
-    table = Table()
-    for column in ("username", "role", "scope", "active", "locked until"):
-        table.add_column(column)
-    for row in accounts.list_accounts(_engine()):
-        table.add_row(str(row["username"]), str(row["role"]), str(row["scope"]), "ya" if row["active"] else "tidak",
-                      str(row["locked_until"] or ""))
-    console.print(table)
-
-
-@users.command("revoke")
-def user_revoke(username: Annotated[str, typer.Argument()]) -> None:
-    """Deactivate an account and revoke all its tokens."""
-    try:
-        accounts.revoke_account(_engine(), username, "cli")
-    except accounts.AccountError as exc:
-        err.print(f"[red]{exc.message}[/red]")
-        raise typer.Exit(2) from None
-    console.print(f"akun {username} dinonaktifkan, tokennya dicabut")
 
 
 def _serve(host: str, port: int, workers: int) -> None:
