@@ -72,7 +72,7 @@ def test_a_missing_photo_file_is_named(engine, store, filed):
 def test_an_orphan_blob_is_named(engine, store, filed):
     orphan = store.put(jpeg(7))
     problems = verify(engine, blobs=store).problems
-    assert problems == [f"foto {orphan}: tersimpan tetapi tidak dirujuk versi formulir mana pun (yatim)"]
+    assert problems == [f"foto {orphan}: tersimpan tetapi tidak dirujuk versi formulir atau rekapitulasi mana pun (yatim)"]
 
 
 def test_a_refused_form_leaves_no_blob_behind(engine, reference, store):

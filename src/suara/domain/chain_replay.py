@@ -30,6 +30,10 @@ ACCOUNT_COLUMNS = ("id", "role", "scope", "active", "password_sha256")
 TOKEN_COLUMNS = ("account_id", "token_hash", "label", "created_at", "expires_at", "revoked_at")
 CORRECTION_COLUMNS = ("contest", "tps", "payload_sha256", "reason", "proposed_by", "proposed_at", "status",
                       "decided_by", "decided_at", "decision_reason", "version_id")
+RECAP_RECORD_COLUMNS = ("tingkat", "content_hash", "minutes_sha256", "minutes_public_sha256", "minutes_media_type",
+                        "recorded_by", "recorded_at")
+RECAP_STATUS_COLUMNS = ("tingkat", "status", "revision", "locked_by", "locked_at", "reopened_by", "reopened_at",
+                        "reopen_reason", "updated_at")
 COMPLAINT_COLUMNS = ("contest", "tps", "text_sha256", "status", "created_at", "updated_at", "reason",
                      "correction_id", "handled_by")
 
@@ -67,6 +71,8 @@ class ChainState:
     tokens: dict[int, dict[str, Any]] = field(default_factory=dict)  # token id -> columns
     corrections: dict[int, dict[str, Any]] = field(default_factory=dict)
     complaints: dict[str, dict[str, Any]] = field(default_factory=dict)  # number -> columns
+    recap_records: dict[tuple[str, str, int], dict[str, Any]] = field(default_factory=dict)  # contest, kode, revision
+    recap_status: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # contest, kode
     problems: list[str] = field(default_factory=list)  # events that do not fit the state before them
 
     def apply(self, seq: int, kind: str, actor: str, subject: str, payload: Mapping[str, Any]) -> None:
@@ -167,6 +173,30 @@ def _complaint(state: ChainState, seq: int, kind: str, actor: str, subject: str,
                      correction_id=p.get("correction_id"), handled_by=actor)
 
 
+def _recap(state: ChainState, seq: int, kind: str, actor: str, subject: str, p: Mapping[str, Any]) -> None:
+    key = (p["contest"], p["kode"])
+    if kind == "recap.recorded":
+        at = instant(p["recorded_at"])
+        state.recap_records[(*key, int(p["revision"]))] = {
+            "tingkat": p["tingkat"], "content_hash": p["content_hash"], "minutes_sha256": p.get("minutes_sha256"),
+            "minutes_public_sha256": p.get("minutes_public_sha256"), "minutes_media_type": p.get("minutes_media_type"),
+            "recorded_by": actor, "recorded_at": at}
+        status = state.recap_status.setdefault(key, {
+            "locked_by": None, "locked_at": None, "reopened_by": None, "reopened_at": None, "reopen_reason": None})
+        status.update(tingkat=p["tingkat"], status="recorded", revision=int(p["revision"]), updated_at=at)
+        return
+    status = state.recap_status.get(key)
+    if status is None:
+        state.problems.append(f"audit #{seq}: rekapitulasi {key[0]} {key[1]} berubah sebelum dicatat")
+        return
+    if kind == "recap.locked":
+        at = instant(p["locked_at"])
+        status.update(status="locked", locked_by=actor, locked_at=at, updated_at=at)
+    elif kind == "recap.reopened":
+        at = instant(p["reopened_at"])
+        status.update(status="recorded", reopened_by=actor, reopened_at=at, reopen_reason=p["reason"], updated_at=at)
+
+
 _HANDLERS = {
     "form.version": _version,
     "account.created": _account_created,
@@ -178,4 +208,5 @@ _HANDLERS = {
     "correction.approved": _correction_decided,
     "correction.rejected": _correction_decided,
     "complaint.*": _complaint,
+    "recap.*": _recap,
 }

@@ -24,6 +24,8 @@ from suara.domain.chain_replay import (
     COMPLAINT_COLUMNS,
     CORRECTION_COLUMNS,
     PHOTO_COLUMNS,
+    RECAP_RECORD_COLUMNS,
+    RECAP_STATUS_COLUMNS,
     TOKEN_COLUMNS,
     VERSION_COLUMNS,
     ChainState,
@@ -33,7 +35,15 @@ from suara.domain.chain_replay import (
     version_columns,
 )
 from suara.store import audit
-from suara.store.schema import accounts, api_tokens, complaints, corrections, version_photos
+from suara.store.schema import (
+    accounts,
+    api_tokens,
+    complaints,
+    corrections,
+    recap_records,
+    recap_status,
+    version_photos,
+)
 
 MAX_REPORTED = 50
 Tick = Callable[[str, int], None]
@@ -137,6 +147,25 @@ def check_tables(conn: Connection, state: ChainState, report: Report) -> None:
                                               "updated_at": instant(r.updated_at), "reason": r.reason,
                                               "correction_id": r.correction_id, "handled_by": r.handled_by}
                                    for r in conn.execute(select(complaints))}, state.complaints, COMPLAINT_COLUMNS)
+    _check_recap(conn, state, report)
+
+
+def _check_recap(conn: Connection, state: ChainState, report: Report) -> None:
+    """Every revision of every tier's D Hasil (its rows hashed again) and where each tier stands."""
+    stored = {}
+    for r in conn.execute(select(recap_records)):
+        key = (r.contest, r.kode, r.revision)
+        if text_hash(r.rows) != r.content_hash:
+            report.problem(f"rekapitulasi {r.contest} {r.kode} revisi {r.revision}: isi baris diubah (hash tidak cocok)")
+        stored[key] = {"tingkat": r.tingkat, "content_hash": r.content_hash, "minutes_sha256": r.minutes_sha256,
+                       "minutes_public_sha256": r.minutes_public_sha256, "minutes_media_type": r.minutes_media_type,
+                       "recorded_by": r.recorded_by, "recorded_at": instant(r.recorded_at)}
+    _compare(report, "rekapitulasi", stored, state.recap_records, RECAP_RECORD_COLUMNS)
+    _compare(report, "status rekapitulasi", {(r.contest, r.kode): {
+        "tingkat": r.tingkat, "status": r.status, "revision": r.revision, "locked_by": r.locked_by,
+        "locked_at": instant(r.locked_at), "reopened_by": r.reopened_by, "reopened_at": instant(r.reopened_at),
+        "reopen_reason": r.reopen_reason, "updated_at": instant(r.updated_at)}
+        for r in conn.execute(select(recap_status))}, state.recap_status, RECAP_STATUS_COLUMNS)
 
 
 def _compare(report: Report, what: str, stored: Mapping[Any, Mapping[str, Any]],
