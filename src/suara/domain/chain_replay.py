@@ -181,9 +181,9 @@ def _recap(state: ChainState, seq: int, kind: str, actor: str, subject: str, p: 
             "tingkat": p["tingkat"], "content_hash": p["content_hash"], "minutes_sha256": p.get("minutes_sha256"),
             "minutes_public_sha256": p.get("minutes_public_sha256"), "minutes_media_type": p.get("minutes_media_type"),
             "recorded_by": actor, "recorded_at": at}
-        status = state.recap_status.setdefault(key, {
-            "locked_by": None, "locked_at": None, "reopened_by": None, "reopened_at": None, "reopen_reason": None})
-        status.update(tingkat=p["tingkat"], status="recorded", revision=int(p["revision"]), updated_at=at)
+        state.recap_status.setdefault(key, {
+            "locked_by": None, "locked_at": None, "reopened_by": None, "reopened_at": None, "reopen_reason": None,
+        }).update(tingkat=p["tingkat"], status="recorded", revision=int(p["revision"]), updated_at=at)
         return
     status = state.recap_status.get(key)
     if status is None:
