@@ -18,7 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from suara import __version__
-from suara.api import chain, docs, operator, public, recap, sirekap
+from suara.api import chain, docs, operator, public, recap, receipts, sirekap
 from suara.api.access import PUBLIC, access, check_declared
 from suara.api.admission import (
     OUTAGE_RETRY_SECONDS,
@@ -41,7 +41,7 @@ from suara.services.errors import ServiceError
 from suara.store.engine import make_engine
 from suara.store.reference import load_reference
 from suara.tally.fold import fold_all, pending
-from suara.web import portal
+from suara.web import kpps_app, portal, receipt_page
 from suara.web import routes as web_routes
 from suara.web.page_cache import PageCache
 
@@ -104,9 +104,12 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(chain.router)
     app.include_router(sirekap.router)
     app.include_router(operator.router)
+    app.include_router(receipts.router)
     app.include_router(recap.router)
     app.include_router(web_routes.router)
     app.include_router(portal.router)
+    app.include_router(kpps_app.router)
+    app.include_router(receipt_page.router)
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=str(Path(web_routes.__file__).parent / "static")), name="static")
 

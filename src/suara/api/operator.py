@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from suara.api import receipts
 from suara.api.access import access
 from suara.api.auth import bearer, client_address, limit, log_in, principal
 from suara.api.body_limits import MAX_ROW_ID, read_upload
@@ -149,7 +150,9 @@ def _submit(state: Any, who: Principal, key: str, form: Any, uploads: dict[int, 
         code = result.error_code or "refused"
         raise ServiceError(REFUSAL_STATUS.get(code, 422), code, result.message or result.outcome.label,
                            result.as_dict())
-    return _json(result.as_dict(), 200 if result.replayed else 201)
+    # the signed receipt of the stored version; a replay gets the same one (Ed25519 is deterministic)
+    return _json({**result.as_dict(), **receipts.for_submission(state, result.version_id)},
+                 200 if result.replayed else 201)
 
 
 @router.post("/corrections", openapi_extra=access("role:PPK|KPU_KABKOTA|KPU_PROVINSI, in scope"),
