@@ -92,3 +92,45 @@ def test_bad_input_on_the_command_line_is_refused(run, tmp_path):
     (tmp_path / "bad.jsonl").write_text('{"tps": 1}\nnot json\n')
     out = run("ingest", "bad.jsonl").output
     assert "baris 1" in out and "baris 2" in out
+
+
+def test_recapitulation_from_synth_to_import_and_its_discrepancies(run, tmp_path):
+    """suara recap synth writes the D Hasil of every tier of a counted province with planted
+    discrepancies; suara recap import records and closes them; the report finds each one."""
+    run("init")
+    run("synth", "--seed", "2", "--provinces", "65", "--contests", "ppwp,pdpr", "--error-rate", "0", "--out", "f.jsonl")
+    run("ingest", "f.jsonl")
+    run("tally")
+    run("recap", "synth", "--contests", "ppwp,pdpr", "--region", "65", "--plant", "3", "--seed", "9",
+        "--out", "d.jsonl", "--planted-out", "planted.jsonl")
+    lines = [orjson.loads(line) for line in (tmp_path / "d.jsonl").read_bytes().splitlines()]
+    planted = [orjson.loads(line) for line in (tmp_path / "planted.jsonl").read_bytes().splitlines()]
+    assert {line["tingkat"] for line in lines} == {"kecamatan", "kabkota", "provinsi"}
+    assert len(planted) == 6 and {p["contest"] for p in planted} == {"ppwp", "pdpr"}
+    out = run("recap", "import", "d.jsonl").output
+    tiers = len(lines)
+    assert f"{tiers} tingkat dicatat, {tiers} ditetapkan, 0 baris ditolak" in out.replace(".", "")
+    assert "OK" in run("verify").output
+
+    from suara.publish import recap_docs
+    from suara.store.engine import make_engine
+    from suara.store.reference import load_reference
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'suara.db'}")
+    with engine.connect() as conn:
+        reference = load_reference(conn)
+        for contest in ("ppwp", "pdpr"):
+            found = recap_docs.discrepancies(conn, reference, contest, "65")
+            at_tier = {(d.kode, d.child): d.difference.differences for d in found if d.difference.against == "tingkat_bawah"}
+            against_forms = {(d.kode, d.child) for d in found if d.difference.against == "publikasi"}
+            for p in (p for p in planted if p["contest"] == contest):
+                where = (p["kode"], p["baris"])
+                assert where in against_forms, (contest, where)
+                if len(p["kode"]) < 6:  # planted above the kecamatan: the tier below disagrees
+                    assert at_tier[where] == {k: v for k, v in p["selisih"].items()}
+    engine.dispose()
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"contest": "ppwp", "tingkat": "kecamatan", "kode": "650101", "rows": {}}\nnot json\n')
+    failed = run("recap", "import", str(bad), code=1).output
+    assert "baris 1" in failed and "baris 2" in failed

@@ -255,7 +255,10 @@ def _party_block(contest: Contest, child: str, where: str, party: object, block:
         candidate_sum += amount
         if amount:
             votes[candidate_key(dapil, party, str(nomor))] = amount
-    if own + candidate_sum != jumlah:
+    above_candidates = lookup is not None and level_of(child) < lookup.candidate_level
+    if above_candidates and own > jumlah:  # candidates are not recapitulated this high: only own <= total holds
+        raise RecapRefused(422, "sums", f"{field_name}: suara partai {own} melebihi jumlah {jumlah}")
+    if not above_candidates and own + candidate_sum != jumlah:
         raise RecapRefused(422, "sums", f"{field_name}: jumlah {jumlah} tidak sama dengan suara partai {own} + "
                                         f"suara caleg {candidate_sum}")
     votes[party] = jumlah
