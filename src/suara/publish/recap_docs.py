@@ -31,7 +31,7 @@ from suara.domain.recap import (
     tier_of,
     top_tiers,
 )
-from suara.domain.regions import NATIONAL, UnknownRegion
+from suara.domain.regions import NATIONAL, UnknownRegion, parent_of
 from suara.domain.tally import PARTY_ONLY, Totals, split_candidate_key, vote_key_order
 from suara.publish import own
 from suara.store import recap
@@ -207,17 +207,35 @@ class Discrepancy:
 
 def discrepancies(conn: Connection, reference: Reference, contest_key: str, kode: str) -> list[Discrepancy]:
     """Every row of every tier inside a region whose figures differ from the publication's or the
-    tier below's, largest first (by the sum of absolute vote differences)."""
+    tier below's, largest first (by the sum of absolute vote differences). A region no plenary
+    sits at (a desa, a station, the overseas branch) also has the rows about it of the tier that
+    records it: a desa's are its kecamatan's rows about the desa."""
     contest, scope = _contest_scope_any(reference, contest_key, kode)
     records = _all_records(conn, contest.key, kode)
+    compared = list(records.values())
+    enclosing = _enclosing_tier(scope, kode)
+    above = recap.current_record(conn, contest.key, enclosing) if enclosing != kode else None
+    if above is not None:  # the tiers its rows about kode rest on lie inside kode (a PPLN under 99)
+        compared.append(above)
     found = []
-    for record in records.values():
+    for record in compared:
         for comparison in compare_tier(conn, scope, record, records):
+            if record.kode == enclosing != kode and not comparison.child.startswith(kode):
+                continue
             for difference in (comparison.against_publication, comparison.against_lower):
                 if difference is not None and difference.differences:
                     found.append(Discrepancy(contest.key, record.tingkat, record.kode, comparison.child, difference))
     found.sort(key=lambda d: (-d.difference.size, d.kode, d.child, d.difference.against))
     return found
+
+
+def _enclosing_tier(scope: ContestScope, kode: str) -> str:
+    """The region whose tier records kode's figures: kode itself where a plenary sits, else the
+    nearest region above with one (the nation for the overseas branch)."""
+    code = kode
+    while code != NATIONAL and not has_tier(scope, code):
+        code = parent_of(code)
+    return code
 
 
 def _contest_scope_any(reference: Reference, contest_key: str, kode: str) -> tuple[Contest, ContestScope]:

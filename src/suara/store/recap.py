@@ -103,16 +103,20 @@ def get(engine: Engine, contest: str, kode: str) -> RecapRecord | None:
 
 
 def records_within(conn: Connection, contest: str, prefix: str) -> Iterator[RecapRecord]:
-    """The current record of every tier of a contest inside a region ('0': all)."""
-    statuses = {r.kode: r for r in conn.execute(select(recap_status).where(recap_status.c.contest == contest))
-                if prefix == NATIONAL or r.kode.startswith(prefix)}
+    """The current record of every tier of a contest inside a region ('0': all); only the rows
+    of those tiers' current revisions are read."""
+    status_where = recap_status.c.contest == contest
+    if prefix != NATIONAL:
+        status_where &= recap_status.c.kode.startswith(prefix)  # codes are letters and digits only
+    statuses = {r.kode: r for r in conn.execute(select(recap_status).where(status_where))}
     if not statuses:
         return
-    stmt = select(recap_records).where(recap_records.c.contest == contest).order_by(recap_records.c.kode)
+    stmt = (select(recap_records)
+            .join(recap_status, (recap_status.c.contest == recap_records.c.contest)
+                  & (recap_status.c.kode == recap_records.c.kode) & (recap_status.c.revision == recap_records.c.revision))
+            .where(status_where).order_by(recap_records.c.kode))
     for row in conn.execute(stmt):
-        status = statuses.get(row.kode)
-        if status is not None and row.revision == status.revision:
-            yield _record(row, status)
+        yield _record(row, statuses[row.kode])
 
 
 def history(conn: Connection, contest: str, kode: str) -> list[dict[str, Any]]:
