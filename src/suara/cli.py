@@ -15,6 +15,7 @@ from rich.table import Table
 from suara.cli_common import _engine, _progress, _reference, console, err
 from suara.cli_elections import elections
 from suara.cli_integrity import integrity
+from suara.cli_receipts import receipts
 from suara.cli_recap import recaps
 from suara.cli_users import users
 from suara.config import Settings
@@ -194,6 +195,7 @@ def results(
 
 
 app.registered_commands += integrity.registered_commands  # verify, witness, publish, ...
+app.registered_commands += receipts.registered_commands  # verify-receipt
 app.add_typer(elections, name="election")
 app.add_typer(recaps, name="recap")
 app.add_typer(users, name="user")
