@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from suara.domain.anomalies.screens import DEFAULT_THRESHOLDS, parse_thresholds
 from suara.domain.policy import Policy
 
 
@@ -17,6 +19,9 @@ class Settings:
     blobs_url: str = "data/blobs"
     # where the public reaches this server: absolute links in published documents (form photos)
     public_base_url: str = "http://127.0.0.1:8000"
+    # the anomaly screens' thresholds: the defaults, overridden by SUARA_ANOMALY_THRESHOLDS='{"A3": 4.5}';
+    # a bad value raises InvalidThresholds naming it, so a server refuses to start with it
+    anomaly_thresholds: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -26,4 +31,5 @@ class Settings:
         blobs = os.environ.get("SUARA_BLOBS_URL") or str(data_dir / "blobs")
         base_url = os.environ.get("SUARA_PUBLIC_BASE_URL") or cls.public_base_url
         return cls(database_url=url, data_dir=data_dir, policy=policy, blobs_url=blobs,
-                   public_base_url=base_url.rstrip("/"))
+                   public_base_url=base_url.rstrip("/"),
+                   anomaly_thresholds=parse_thresholds(os.environ.get("SUARA_ANOMALY_THRESHOLDS")))

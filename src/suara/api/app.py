@@ -18,7 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from suara import __version__
-from suara.api import chain, docs, operator, public, recap, receipts, sirekap
+from suara.api import anomalies, chain, docs, operator, public, recap, receipts, sirekap
 from suara.api.access import PUBLIC, access, check_declared
 from suara.api.admission import (
     OUTAGE_RETRY_SECONDS,
@@ -37,6 +37,7 @@ from suara.blobs import blob_store_from_settings
 from suara.config import Settings
 from suara.publish.publisher import Publisher
 from suara.publish.routes import NotFound
+from suara.services.anomalies import AnomalyScreens
 from suara.services.errors import ServiceError
 from suara.store.engine import make_engine
 from suara.store.reference import load_reference
@@ -67,7 +68,8 @@ def _background(publisher: Publisher, writer: Engine, stop: threading.Event) -> 
 
 
 def create_app(database_url: str | None = None) -> FastAPI:
-    url = database_url or Settings.from_env().database_url
+    at_start = Settings.from_env()  # bad settings (SUARA_ANOMALY_THRESHOLDS) refuse to build the app
+    url = database_url or at_start.database_url
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -82,6 +84,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
         app.state.writer = writer = make_engine(url)
         settings = Settings.from_env()
         app.state.policy = settings.policy
+        app.state.anomalies = AnomalyScreens(settings.anomaly_thresholds)
         app.state.blobs = blob_store_from_settings(settings.blobs_url)
         app.state.limiter = RateLimiter()
         app.state.login_throttle = LoginThrottle()
@@ -101,6 +104,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
                   description="Preliminary publication of the C Hasil forms (not the official result, "
                               "which comes from the tiered recapitulation). Read-only and public.")
     app.include_router(public.router)
+    app.include_router(anomalies.router)
     app.include_router(chain.router)
     app.include_router(sirekap.router)
     app.include_router(operator.router)

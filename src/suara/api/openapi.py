@@ -168,6 +168,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", "/api/v1/regions/{kode}"): Operation(DOCUMENT),
     ("get", "/api/v1/search"): Operation(_answers({200: JSON, 304: NO_BODY}, (422, 429))),
     ("get", "/api/v1/results/{contest}/{kode}"): Operation(DOCUMENT),
+    ("get", "/api/v1/anomalies/{contest}/{kode}"): Operation(DOCUMENT),
     ("get", "/api/v1/tps/{contest}/{tps}"): Operation(DOCUMENT),
     ("get", "/api/v1/dapil/{contest}"): Operation(DOCUMENT),
     ("get", "/api/v1/dapil/{contest}/{kode_dapil}"): Operation(DOCUMENT),

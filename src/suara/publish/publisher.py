@@ -118,6 +118,15 @@ class Publisher:
     def as_of(self) -> tuple[int, datetime]:
         return self.tally_seq, self.updated_at
 
+    def uncached(self, builder: routes.Builder) -> Document:
+        """A document built for one request and not kept: one page of a long list, of which a
+        crawler could ask for endless variants."""
+        with self.engine.connect() as conn:
+            built = builder(conn)
+            chain = audit.head(conn)
+        return Document.of(own.with_chain_head(built.value, *chain), built.cache_control, built.tally_seq,
+                           built.media_type, f"{chain[0]}:{chain[1]}")
+
     def transient(self, value: object, cache_control: str) -> Document:
         """A document rendered for one request (search answers), not kept."""
         return Document.of(value, cache_control, self.tally_seq)
