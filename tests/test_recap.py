@@ -276,3 +276,25 @@ def test_import_records_bottom_up_and_reports_bad_lines(counted):
     assert after.recorded == 1 and not after.errors
     with engine.connect() as conn:
         assert recap_docs.certified(conn, reference.scope(reference.contest("ppwp")))
+
+
+def test_the_demo_night_plays_every_tier_and_plants_discrepancies_to_find(counted):
+    engine, reference = counted
+    from suara.services import recap_night
+
+    lines: list[str] = []
+    contests = [reference.contest(key) for key in ("ppwp", "pdpr", "pkwkk-3201")]
+    recorded = recap_night.play(engine, reference, contests, 0.0, seed=3, report=lines.append)
+    assert recorded == 12 + 12 + 3, lines  # ppwp, pdpr: 4 kecamatan, 3 kab/kota, 2 provinces, 2 PPLN, nasional
+    with engine.connect() as conn:
+        for contest in contests:
+            assert recap_docs.certified(conn, reference.scope(contest)), contest.key
+        found = {(d.contest, d.kode, d.child) for contest in contests
+                 for d in recap_docs.discrepancies(conn, reference, contest.key, "0")}
+    planted = [line for line in lines if "selisih ditanam" in line]
+    assert len(planted) == 3 * len(contests)
+    for line in planted:  # "rekapitulasi C: selisih ditanam di KODE, baris CHILD: {...}"
+        contest = line.split()[1].rstrip(":")
+        kode, child = line.split(" di ")[1].split(", baris ")
+        assert (contest, kode, child.split(":")[0]) in found, line
+    assert recap_night.play(engine, reference, contests, 0.0, seed=3, report=lines.append) == 0  # resumed: nothing left

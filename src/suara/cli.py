@@ -23,7 +23,7 @@ from suara.domain.contests import UnknownContest
 from suara.domain.percent import format_id, percent
 from suara.domain.policy import Policy
 from suara.domain.regions import NATIONAL, UnknownRegion
-from suara.services import election_night
+from suara.services import election_night, recap_night
 from suara.services.election_night import NightOptions
 from suara.services.ingest import ingest_file
 from suara.services.setup import ReferenceFiles, init_database
@@ -229,6 +229,10 @@ def serve(
     _serve(host, port, workers)
 
 
+RECAP_AFTER_SECONDS = 60.0
+RECAP_SECONDS_PER_TIER = 0.02
+
+
 def _election_night(url: str, options: NightOptions) -> None:
     engine = make_engine(url)
     with engine.connect() as conn:
@@ -242,6 +246,12 @@ def _election_night(url: str, options: NightOptions) -> None:
 
     election_night.run(engine, reference, options, report)
     print("malam pemilu selesai: semua TPS sudah melapor", flush=True)
+    # the plenaries meet a while after the count: D Hasil tier by tier, a few discrepancies planted
+    time.sleep(RECAP_AFTER_SECONDS)
+    print("rekapitulasi berjenjang dimulai", flush=True)
+    recorded = recap_night.play(engine, reference, select_contests(reference.contests, options.contests),
+                                RECAP_SECONDS_PER_TIER, options.seed, lambda line: print(line, flush=True))
+    print(f"rekapitulasi berjenjang selesai: {format_id(recorded)} tingkat ditetapkan", flush=True)
 
 
 @app.command()

@@ -79,7 +79,8 @@ def synth(
     with _progress() as progress, open(out, "wb") as f, engine.connect() as conn:
         task = progress.add_task("D Hasil", total=len(chosen))
         for contest in chosen:
-            for line in synth_recap.records(conn, reference, contest, plant, seed, planted, region):
+            for line in synth_recap.records(synth_recap.reading(conn), reference, contest, plant, seed,
+                                                 planted, region):
                 f.write(orjson.dumps(line) + b"\n")
                 written += 1
             progress.advance(task)

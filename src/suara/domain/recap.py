@@ -95,7 +95,7 @@ def has_tier(scope: ContestScope, kode: str) -> bool:
 def top_tiers(scope: ContestScope) -> list[str]:
     """The regions whose locked tiers certify the contest (the nation, or each province or kab/kota)."""
     level = certify_level(scope.contest)
-    found, frontier = [], [NATIONAL]
+    found, frontier = [], [scope.contest.region]  # a regional race starts at its own region
     while frontier:
         kode = frontier.pop()
         if has_tier(scope, kode) and level_of(kode) == level:

@@ -11,7 +11,7 @@ way up and against the tier below only where it was planted.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +48,7 @@ class Planted:
 def tiers_bottom_up(scope: ContestScope, within: str = NATIONAL) -> list[str]:
     """Every tier of a contest (inside a region), kecamatan and PPLN first, the top last."""
     found: list[str] = []
-    frontier = [NATIONAL]
+    frontier = [scope.contest.region]  # a regional race starts at its own region
     while frontier:
         kode = frontier.pop()
         if not (within == NATIONAL or kode.startswith(within) or (within.startswith(kode) or kode == NATIONAL)):
@@ -88,10 +88,19 @@ def _plant(rng: random.Random, contest: Contest, figures: RowFigures) -> tuple[R
                       figures.pengguna_total_j), change
 
 
-def records(conn: Connection, reference: Reference, contest: Contest, plant: int = 0,
+Published = Callable[[ContestScope, str, list[str]], dict[str, RowFigures]]
+
+
+def reading(conn: Connection) -> Published:
+    """What the published forms add up to, read on one connection."""
+    return lambda scope, kode, children: publication_figures(conn, scope, kode, children)
+
+
+def records(published: Published, reference: Reference, contest: Contest, plant: int = 0,
             seed: int = 1, planted: list[Planted] | None = None, within: str = NATIONAL) -> Iterator[dict[str, Any]]:
     """The D Hasil lines of every tier of a contest (inside a region), bottom-up, in the import
-    file's shape; `plant` rows (chosen with `seed`) carry a discrepancy, each added to `planted`."""
+    file's shape; `plant` rows (chosen with `seed`) carry a discrepancy, each added to `planted`.
+    `published` reads what the forms add up to for a kecamatan's or PPLN's rows."""
     scope = reference.scope(contest)
     tiers = tiers_bottom_up(scope, within)
     rng = random.Random(f"{seed}:{contest.key}")
@@ -102,15 +111,15 @@ def records(conn: Connection, reference: Reference, contest: Contest, plant: int
         found = book.candidate(contest.kind, dapil, party, nomor) if book is not None else None
         return None if found is None else found.id
 
-    recorded: dict[str, dict[str, RowFigures]] = {}
+    totals: dict[str, RowFigures] = {}  # what each tier recorded for its region as a whole
     for index, kode in enumerate(tiers):
         children = rows_of(scope, kode)
         lower = [prerequisites(scope, kode, child) for child in children]
         if any(lower):
-            rows = {child: figures_total(row for code in needed for row in recorded[code].values())
+            rows = {child: figures_total(totals[code] for code in needed)
                     for child, needed in zip(children, lower, strict=True)}
         else:
-            rows = publication_figures(conn, scope, kode, children)
+            rows = published(scope, kode, children)
         if index in chosen and rows:
             row = rng.choice(sorted(rows))
             changed = _plant(rng, contest, rows[row])
@@ -118,6 +127,6 @@ def records(conn: Connection, reference: Reference, contest: Contest, plant: int
                 rows[row], change = changed
                 if planted is not None:
                     planted.append(Planted(contest.key, kode, row, change))
-        recorded[kode] = rows
+        totals[kode] = figures_total(rows.values())
         yield {"contest": contest.key, "tingkat": tier_of(kode).value, "kode": kode,
                "rows": {child: row_doc(contest, figures, caleg_id) for child, figures in rows.items()}}
