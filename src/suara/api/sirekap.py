@@ -11,11 +11,21 @@ from suara.api.access import PUBLIC, access
 from suara.api.responses import serve
 from suara.blobs import BlobError
 from suara.config import Settings
-from suara.publish import sirekap_paths, sirekap_routes
+from suara.publish import sirekap_paths, sirekap_recap, sirekap_routes
 from suara.publish.publisher import Publisher
 from suara.publish.routes import NotFound
 
 router = APIRouter(prefix="/sirekap", tags=["sirekap"])
+
+
+def _recap_documents(request: Request) -> sirekap_recap.RecapCache:
+    """The app's cache of hr documents, which change with the recapitulation, not the tally, so
+    they are kept apart from the publisher's."""
+    state = request.app.state
+    cache = getattr(state, "sirekap_recap_documents", None)
+    if cache is None:
+        cache = state.sirekap_recap_documents = sirekap_recap.RecapCache()
+    return cache
 
 
 @router.get("/formc/{image:path}", openapi_extra=access(PUBLIC),
@@ -40,5 +50,9 @@ def form_photo(request: Request, image: Annotated[str, Path(max_length=200)]) ->
             summary="A document of the Sirekap-compatible tree (shared/spec/sirekap-api.md)")
 def document(request: Request, path: Annotated[str, Path(max_length=200)]) -> Response:
     publisher: Publisher = request.app.state.publisher
-    builder = sirekap_routes.sirekap_document(publisher.reference, path, Settings.from_env().public_base_url)
+    base_url = Settings.from_env().public_base_url
+    builder = sirekap_routes.sirekap_document(publisher.reference, path, base_url)
+    if isinstance(builder, sirekap_recap.RecapBuilder):
+        return serve(request, _recap_documents(request).document(publisher.engine, request.url.path, base_url,
+                                                                   builder))
     return serve(request, publisher.document(request.url.path[1:], builder))

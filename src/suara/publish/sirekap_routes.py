@@ -3,7 +3,8 @@
 The paths are KPU's (shared/spec/sirekap-api.md). Every contest is counted on its own
 election's TPS list: children, TPS lists and progress ("progres.total") come from
 `reference.scope(contest)`, never from the base tree. The dapil paths are in
-sirekap_dapil_routes; the official recapitulation (/pemilu/hr/...) is not served yet (404).
+sirekap_dapil_routes; the official recapitulation (/pemilu/hr/..., /pilkada/hr/...) in
+sirekap_recap, whose builders the server caches by the recapitulation's state, not the tally's.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from suara.domain.contests import Contest
 from suara.domain.elections import ContestScope
 from suara.domain.regions import NATIONAL, OVERSEAS, level_of
 from suara.domain.tally import Totals
-from suara.publish import sirekap, sirekap_dapil_routes, sirekap_legislative
+from suara.publish import sirekap, sirekap_dapil_routes, sirekap_legislative, sirekap_recap
 from suara.publish.routes import FRESHNESS, Builder, Built, NotFound, _point
 from suara.publish.sirekap_paths import (
     BadPath,
@@ -85,6 +86,8 @@ def sirekap_document(reference: Reference, path: str, base_url: str = DEFAULT_BA
             return _pilkada_races(reference, p)
         case ["pilkada", "hhcw", "pkwkk", p, k, *codes]:
             return _hhcw(reference, contest_of(reference, f"pkwkk-{k}"), [p, k, *codes], base_url)
+        case ["pemilu", "hr", *_] | ["pilkada", "hr", *_]:
+            return sirekap_recap.document(reference, parts, base_url)
     raise NotFound("not_found", f"tidak ada dokumen {path!r}")
 
 

@@ -1,9 +1,10 @@
 """The Sirekap-compatible part of a static snapshot: every path the server answers for the
 chosen contests, rendered by the same builders, as (path, bytes) under `sirekap/`.
 
-Region, dapil and list documents come from sirekap_routes; TPS documents (legislative ones
-included, so a national snapshot of all five ballots holds about 4.1 million of them) are
-rendered a desa at a time from one query.
+Region, dapil and list documents come from sirekap_routes, and so do those of the official
+recapitulation (/pemilu/hr/..., /pilkada/hr/...) as it stands when the snapshot is written; TPS
+documents (legislative ones included, so a national snapshot of all five ballots holds about 4.1
+million of them) are rendered a desa at a time from one query.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import Engine
 from suara.domain.contests import Contest
 from suara.domain.elections import ContestScope
 from suara.domain.regions import NATIONAL, OVERSEAS, Region, RegionTree
-from suara.publish import sirekap_routes
+from suara.publish import sirekap_recap, sirekap_routes
 from suara.publish.routes import Builder
 from suara.publish.sirekap_paths import chain, region_path
 from suara.store.reference import Reference
@@ -115,7 +116,7 @@ def documents(engine: Engine, reference: Reference, contests: Sequence[Contest],
             yield f"sirekap/{path}", render(sirekap_routes.sirekap_document(reference, path, base_url))
 
     for path in (*_ballot_paths(reference, contests), *_list_paths(reference, contests),
-                 *_dapil_paths(reference, contests)):
+                 *_dapil_paths(reference, contests), *sirekap_recap.paths(reference, contests)):
         yield from once(path)
     for provinsi in sorted({c.region[:2] for c in contests if c.kind == "pkwkk"}):
         yield from once(f"pilkada/hhcw/pkwkk/{provinsi}.json")

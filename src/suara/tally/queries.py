@@ -17,6 +17,7 @@ from suara.store.schema import (
     corrections,
     flagged_tps,
     form_versions,
+    recap_records,
     rollups,
     tally_state,
     version_photos,
@@ -154,7 +155,11 @@ def photos_of(conn: Connection, version_ids: Sequence[int]) -> dict[int, dict[in
 
 
 def public_photo_type(conn: Connection, digest: str) -> str | None:
-    """The media type of a public photo copy, or None when no published version has it."""
+    """The media type of a public photo copy, or None when neither a published form version nor
+    a recapitulation record (the photo of a D Hasil's minutes, any revision) names it."""
     row = conn.execute(select(version_photos.c.media_type)
                        .where(version_photos.c.public_sha256 == digest).limit(1)).first()
-    return None if row is None else str(row.media_type)
+    if row is None:
+        row = conn.execute(select(recap_records.c.minutes_media_type.label("media_type"))
+                           .where(recap_records.c.minutes_public_sha256 == digest).limit(1)).first()
+    return None if row is None or row.media_type is None else str(row.media_type)
