@@ -7,10 +7,12 @@ from collections import Counter
 
 import orjson
 import pytest
+from rich.cells import cell_len
 from typer.testing import CliRunner
 
 from suara.cli import app
 from suara.domain.form import parse_form
+from suara.domain.percent import format_id
 from suara.domain.rules import check_form
 from suara.reference import packaged_reference
 
@@ -35,16 +37,16 @@ def run(tmp_path, monkeypatch):
     return invoke
 
 
-def test_a_province_from_synth_to_verified_results(run, tmp_path):
+def test_a_province_from_synth_to_verified_results(run, tmp_path, monkeypatch):
     out = run("init").output
     assert "38 provinsi" in out and "820.161 tps" in out
-    run("synth", "--seed", "4", "--provinces", "65", "--contests", "ppwp,pkwkp", "--error-rate", "0.01",
+    run("synth", "--seed", "4", "--provinces", "65", "--contests", "ppwp,pkwkp,pdpr", "--error-rate", "0.01",
         "--out", "f.jsonl")
     forms = [orjson.loads(line) for line in (tmp_path / "f.jsonl").read_bytes().splitlines()]
-    assert {f["contest"] for f in forms} == {"ppwp", "pkwkp-65"}
+    assert {f["contest"] for f in forms} == {"ppwp", "pkwkp-65", "pdpr"}
     ingested = counts(run("ingest", "f.jsonl").output)
-    # 2,295 TPS for PPWP, 1,364 on the Pilkada's own list for the governor, as-is
-    assert ingested["stored"] + ingested["stored with notes"] == 2295 + 1364
+    # 2,295 TPS for PPWP and DPR, 1,364 on the Pilkada's own list for the governor, as-is
+    assert ingested["stored"] + ingested["stored with notes"] == 2 * 2295 + 1364
     assert ingested["stored with notes"] > 0 and ingested["refused"] == 0
     assert "OK" in run("verify").output
 
@@ -76,7 +78,43 @@ def test_a_province_from_synth_to_verified_results(run, tmp_path):
     assert "bukan hasil resmi" in table
 
     again = counts(run("ingest", "f.jsonl").output)
-    assert again == {"stored": 0, "stored with notes": 0, "refused": 0, "replayed": 2295 + 1364}
+    assert again == {"stored": 0, "stored with notes": 0, "refused": 0, "replayed": 2 * 2295 + 1364}
+
+    # the DPR's 18 parties: at 60 columns the two leaders and the rest as "lainnya", at 200 all of them
+    dpr = orjson.loads(run("results", "65", "--contest", "pdpr", "--json").output)
+    parties = [n for n in dpr["votes"] if n.isdigit()]  # beside party-only (P1) and candidate votes
+    leaders = sorted(parties, key=lambda n: (-dpr["votes"][n], int(n)))[:2]
+    monkeypatch.setenv("COLUMNS", "60")
+    narrow = run("results", "65", "--contest", "pdpr").output
+    assert max(map(cell_len, narrow.splitlines())) <= 60
+    header, rows = table_rows(narrow)
+    assert header == ["wilayah", *leaders, "lainnya", "TPS"]
+    for child in dpr["children"]:
+        first, second, others, tps = rows[child["kode"]]
+        assert [first, second] == [format_id(child["votes"].get(n, 0)) for n in leaders]
+        assert others == format_id(sum(child["votes"].get(n, 0) for n in parties if n not in leaders))
+        assert tps == f"{format_id(child['tps_reported'])}/{format_id(child['tps_total'])}"
+    monkeypatch.setenv("COLUMNS", "200")
+    wide = run("results", "65", "--contest", "pdpr").output
+    assert max(map(cell_len, wide.splitlines())) <= 200
+    header, rows = table_rows(wide)
+    parties.sort(key=int)
+    assert header == ["kode", "wilayah", *parties, "TPS", "bercatatan"] and len(parties) == 18
+    bulungan = next(c for c in dpr["children"] if c["kode"] == "6501")
+    assert rows["6501"][1:19] == [format_id(bulungan["votes"].get(n, 0)) for n in parties]
+
+
+def table_rows(output: str) -> tuple[list[str], dict[str, list[str]]]:
+    """The children's table: its header, and each row's cells (after the code) by region code."""
+    lines = [line for line in output.splitlines() if line.startswith(("┃", "│"))]
+    header = [cell.strip() for cell in lines[0].strip("┃").split("┃")]
+    rows = {}
+    for line in lines[1:]:
+        cells = [cell.strip() for cell in line.strip("│").split("│")]
+        code = cells[0].split(" ")[0]
+        if code.isdigit():  # not a wrapped name's second line
+            rows[code] = cells[1:]
+    return header, rows
 
 
 def test_bad_input_on_the_command_line_is_refused(run, tmp_path):

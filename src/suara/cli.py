@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -15,14 +14,13 @@ from rich.table import Table
 from suara.cli_common import _engine, _progress, _reference, console, err
 from suara.cli_elections import elections
 from suara.cli_integrity import integrity
-from suara.cli_receipts import receipts
 from suara.cli_recap import recaps
+from suara.cli_receipts import receipts
+from suara.cli_results import results
 from suara.cli_users import users
 from suara.config import Settings
-from suara.domain.contests import UnknownContest
-from suara.domain.percent import format_id, percent
+from suara.domain.percent import format_id
 from suara.domain.policy import Policy
-from suara.domain.regions import NATIONAL, UnknownRegion
 from suara.services import election_night, recap_night
 from suara.services.election_night import NightOptions
 from suara.services.ingest import ingest_file
@@ -31,7 +29,6 @@ from suara.store.engine import make_engine
 from suara.store.reference import load_reference
 from suara.synth import Synthesizer, SynthOptions, select_contests
 from suara.tally.fold import fold_all, tally_point
-from suara.tally.queries import rollup, rollups_of
 
 app = typer.Typer(help="Suara: hasil pemilu dari formulir C Hasil, terbuka dan dapat diverifikasi.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -140,60 +137,7 @@ def tally() -> None:
     console.print(f"{format_id(fold_all(_engine()))} versi dijumlahkan")
 
 
-@app.command()
-def results(
-    kode: Annotated[str, typer.Argument(help="Region code (0 or empty for the nation)")] = NATIONAL,
-    contest: Annotated[str, typer.Option(help="Contest key")] = "ppwp",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
-) -> None:
-    """Results of a contest for a region and each of its children."""
-    engine = _engine(read_only=True)
-    reference = _reference(engine)
-    try:
-        chosen = reference.contest(contest)
-        scope = reference.scope(chosen)
-        region = scope.tree.get(kode or NATIONAL)
-    except (UnknownContest, UnknownRegion) as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    if scope.tps_total(region.kode) == 0:
-        err.print(f"[red]{region.nama} di luar wilayah {chosen.key}[/red]")
-        raise typer.Exit(2)
-    children = [c for c in scope.tree.children(region.kode) if scope.tps_total(c.kode)]
-    with engine.connect() as conn:
-        own = rollup(conn, chosen.key, region.kode)
-        rows = rollups_of(conn, chosen.key, [c.kode for c in children])
-    scope_total = scope.tps_total(region.kode)
-    if as_json:
-        doc = {"contest": chosen.key, "kode": region.kode, "nama": region.nama, "tps_total": scope_total,
-               **own.as_dict(),
-               "children": [{"kode": c.kode, "nama": c.nama, "tps_total": scope.tps_total(c.kode),
-                             **rows[c.kode].as_dict()} for c in children]}
-        sys.stdout.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n")
-        return
-    names = [(str(p.nomor_urut), p.nama) for p in chosen.candidates]
-    console.print(f"[bold]{chosen.nama}[/bold] - {region.nama} ({region.kode})")
-    console.print(f"Progres: {format_id(own.tps_reported)} dari {format_id(scope_total)} TPS "
-                  f"({format_id(percent(own.tps_reported, scope_total, 5))}%), TPS bercatatan {format_id(own.tps_flagged)}")
-    for nomor, nama in names:
-        votes = own.votes.get(nomor, 0)
-        console.print(f"  {nomor:>2}. {nama:<50} {format_id(votes):>14}  {format_id(percent(votes, own.suara_sah, 2)):>6}%")
-    console.print(f"  Suara sah {format_id(own.suara_sah)}, tidak sah {format_id(own.suara_tidak_sah)}")
-    table = Table()
-    table.add_column("kode")
-    table.add_column("wilayah")
-    for nomor, _ in names:
-        table.add_column(nomor, justify="right")
-    table.add_column("TPS", justify="right")
-    table.add_column("bercatatan", justify="right")
-    for child in children:
-        t = rows[child.kode]
-        table.add_row(child.kode, child.nama, *(format_id(t.votes.get(n, 0)) for n, _ in names),
-                      f"{format_id(t.tps_reported)}/{format_id(scope.tps_total(child.kode))}", format_id(t.tps_flagged))
-    console.print(table)
-    console.print("[dim]Publikasi awal formulir C Hasil, bukan hasil resmi; hasil resmi ditetapkan melalui rekapitulasi berjenjang.[/dim]")
-
-
+app.command()(results)
 app.registered_commands += integrity.registered_commands  # verify, witness, publish, ...
 app.registered_commands += receipts.registered_commands  # verify-receipt
 app.add_typer(elections, name="election")
