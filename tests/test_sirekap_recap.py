@@ -68,6 +68,8 @@ def progress(total: int, locked: int) -> dict[str, Any]:
 def test_nothing_recorded_yet_still_answers(hr):
     client, _, _, _ = hr
     nation = get(client, "/pemilu/hr/ppwp.json")
+    # the recapitulation's documents say what they are, not the preliminary publication's words
+    assert client.get("/pemilu/hr/ppwp.json").headers["x-suara-disclaimer"].startswith("Rekapitulasi berjenjang")
     assert list(nation) == HR_KEYS
     assert nation["chart"] == {"100025": 0, "100026": 0, "100027": 0} and nation["table"] == {}
     # 4 kecamatan and 2 PPLN (the first tier abroad), 3 kab/kota, 2 provinces; none closed

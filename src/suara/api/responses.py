@@ -31,10 +31,12 @@ def _matches(header: str | None, etag: str) -> bool:
 DISCLAIMER_HEADER = DISCLAIMER["id"]
 
 
-def serve(request: Request, document: Document) -> Response:
+def serve(request: Request, document: Document, disclaimer: str = DISCLAIMER_HEADER) -> Response:
+    """A rendered document; disclaimer: what it is (by default the preliminary publication's words;
+    the recapitulation's documents say their own)."""
     return conditional(request, document, {
         "ETag": document.etag, "Cache-Control": document.cache_control, "Vary": "Accept-Encoding",
-        "X-Suara-Tally-Seq": str(document.tally_seq), "X-Suara-Disclaimer": DISCLAIMER_HEADER,
+        "X-Suara-Tally-Seq": str(document.tally_seq), "X-Suara-Disclaimer": disclaimer,
         **({"X-Suara-Chain-Head": document.chain_head} if document.chain_head else {})})
 
 

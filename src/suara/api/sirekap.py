@@ -11,21 +11,13 @@ from suara.api.access import PUBLIC, access
 from suara.api.responses import serve
 from suara.blobs import BlobError
 from suara.config import Settings
-from suara.publish import sirekap_paths, sirekap_recap, sirekap_routes
+from suara.publish import recap_cache, sirekap_paths, sirekap_recap, sirekap_routes
 from suara.publish.publisher import Publisher
 from suara.publish.routes import NotFound
 
 router = APIRouter(prefix="/sirekap", tags=["sirekap"])
 
-
-def _recap_documents(request: Request) -> sirekap_recap.RecapCache:
-    """The app's cache of hr documents, which change with the recapitulation, not the tally, so
-    they are kept apart from the publisher's."""
-    state = request.app.state
-    cache = getattr(state, "sirekap_recap_documents", None)
-    if cache is None:
-        cache = state.sirekap_recap_documents = sirekap_recap.RecapCache()
-    return cache
+HR_DOCUMENTS = 1024  # the hr documents of a whole Pemilu's PPWP number about 700
 
 
 @router.get("/formc/{image:path}", openapi_extra=access(PUBLIC),
@@ -53,6 +45,9 @@ def document(request: Request, path: Annotated[str, Path(max_length=200)]) -> Re
     base_url = Settings.from_env().public_base_url
     builder = sirekap_routes.sirekap_document(publisher.reference, path, base_url)
     if isinstance(builder, sirekap_recap.RecapBuilder):
-        return serve(request, _recap_documents(request).document(publisher.engine, request.url.path, base_url,
-                                                                   builder))
+        # they change with the recapitulation, not the tally: kept apart from the publisher's
+        documents = recap_cache.documents_of(request.app.state, "sirekap_hr_documents", HR_DOCUMENTS)
+        document, note = documents.document(publisher.engine, (request.url.path, base_url), builder.contest, builder,
+                                            lambda _: recap_cache.RECAP_DISCLAIMER)
+        return serve(request, document, note)
     return serve(request, publisher.document(request.url.path[1:], builder))

@@ -27,20 +27,19 @@ Overseas (`99`) has no plenary of its own: its document shows each PPLN's total 
 (`/pemilu/hr/ppwp/99/9901.json`) is its own tier, one row per station.
 
 These documents change with the recapitulation, not with the tally, so the server does not keep
-them in the publisher's tally-invalidated cache: RecapCache keeps each under a stamp of the
-contest's recap_status (count, latest change, revisions) and builds again when it moves.
+them in the publisher's tally-invalidated cache but in recap_cache.StampedDocuments, under a stamp
+of the contest's recapitulation.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, func, select
 
 from suara.domain.contests import Contest
 from suara.domain.elections import ContestScope
@@ -48,10 +47,8 @@ from suara.domain.localtime import wib_text
 from suara.domain.recap import RowFigures, Tingkat, figures_total, has_tier, is_overseas, tier_of
 from suara.domain.regions import CODE_LENGTHS, NATIONAL, OVERSEAS, level_of
 from suara.publish import sirekap
-from suara.publish.publisher import Document
 from suara.publish.routes import FRESHNESS, Built, NotFound
 from suara.publish.sirekap_paths import contest_of, region_path, resolve
-from suara.store import audit
 from suara.store.recap import LOCKED, RecapRecord, current_record, records_within
 from suara.store.reference import Reference
 from suara.store.schema import recap_status
@@ -194,47 +191,3 @@ def _latest(conn: Connection, contest: str, states: dict[str, tuple[str, datetim
     if states:
         return max(moment for _, moment in states.values())
     return conn.execute(select(func.max(recap_status.c.updated_at)).where(recap_status.c.contest == contest)).scalar()
-
-
-# --- serving ------------------------------------------------------------------------------------
-
-def stamp(conn: Connection, contest: str) -> tuple[Any, ...]:
-    """Where a contest's recapitulation stands: any record, lock or reopening moves it."""
-    row = conn.execute(select(func.count(), func.max(recap_status.c.updated_at), func.sum(recap_status.c.revision))
-                       .where(recap_status.c.contest == contest)).one()
-    return int(row[0]), row[1], int(row[2] or 0)
-
-
-class RecapCache:
-    """hr documents by (path, base URL, stamp of their contest's recapitulation), least recently
-    used out first. Before a contest has any record a document is built on every request: its
-    `ts` is then the tally's, which moves without the stamp."""
-
-    def __init__(self, size: int = 1024) -> None:
-        self._items: OrderedDict[tuple[Any, ...], Document] = OrderedDict()
-        self._lock = threading.Lock()
-        self.size = size
-        self.renders = 0
-
-    def document(self, engine: Engine, path: str, base_url: str, builder: RecapBuilder) -> Document:
-        with engine.connect() as conn:
-            state = stamp(conn, builder.contest)
-            key = (path, base_url, *state)
-            with self._lock:
-                found = self._items.get(key)
-                if found is not None:
-                    self._items.move_to_end(key)
-                    return found
-            # the stamp is read first in this transaction: a write after it only makes the
-            # stored document newer than its key, and the next request's stamp differs
-            built = builder(conn)
-            chain = audit.head(conn)
-        self.renders += 1
-        document = Document.of(built.value, built.cache_control, built.tally_seq, built.media_type,
-                               f"{chain[0]}:{chain[1]}")
-        if state[0]:
-            with self._lock:
-                self._items[key] = document
-                while len(self._items) > self.size:
-                    self._items.popitem(last=False)
-        return document
