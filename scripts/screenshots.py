@@ -1,4 +1,5 @@
-"""The README's screenshots: the national page and a TPS page, at desktop and phone widths.
+"""The README's screenshots: the national page and a TPS page, at desktop and phone widths, and
+the KPPS app and its receipt (screenshots_kpps.py).
 
 Builds a throw-away deployment with the real 2024 region tree, an election night half way
 through (synthetic forms for some provinces, one TPS with photos of its form and a correction),
@@ -101,6 +102,11 @@ def main() -> None:
                 target = OUT / f"{name}-{size}.png"
                 page.screenshot(path=str(target), full_page=False)
                 print(f"{target.relative_to(ROOT)}")
+        import screenshots_kpps  # the KPPS app offline and with a receipt, and the receipt check page
+
+        screenshots_kpps.add_officer(os.environ["SUARA_DATABASE_URL"])
+        for target in screenshots_kpps.photograph(browser, url):
+            print(f"{target.relative_to(ROOT)}")
         browser.close()
     print_national_weight(url)
     server.should_exit = True

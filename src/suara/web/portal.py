@@ -50,7 +50,7 @@ TPS = Path(pattern=r"^[0-9A-Z]{10}[0-9]{3}$")
 DAPIL = Path(pattern=r"^[0-9]{4,6}$")
 NUMBER = r"^PGD-[A-Z0-9]{8}$"
 HTML = "text/html; charset=utf-8"
-PAGE_PARAMETERS = ("urut", "arah", "q", "nomor", "baru")  # what the language switch carries over
+PAGE_PARAMETERS = ("urut", "arah", "q", "nomor", "baru", "r")  # what the language switch carries over
 
 
 def render(request: Request, name: str, context: dict[str, Any] | Callable[[], dict[str, Any]], status: int = 200,

@@ -25,7 +25,8 @@
 
   function showNet() {
     const online = navigator.onLine;
-    $("net").textContent = online ? "Daring" : "Luring: formulir disimpan di perangkat";
+    $("net").textContent = online ? "Daring" : "Luring";
+    $("net").title = online ? "Terhubung ke jaringan" : "Tanpa jaringan: formulir disimpan di perangkat";
     $("net").className = "net " + (online ? "online" : "offline");
   }
   window.addEventListener("online", showNet);
@@ -266,7 +267,8 @@
     const link = "/kwitansi?r=" + encodeURIComponent(answer.receipt_compact);
     const facts = F.el("dl", {class: "facts"});
     for (const [name, value] of [["Hash isi", receipt.content_hash], ["Posisi di rantai audit", "#" + receipt.chain_seq],
-                                 ["Hash peristiwa", receipt.chain_hash], ["Disimpan", receipt.stored_at],
+                                 ["Hash peristiwa", receipt.chain_hash],
+                                 ["Disimpan", new Date(receipt.stored_at).toLocaleString("id-ID")],
                                  ["Kunci", receipt.key_id]]) {
       facts.appendChild(F.el("dt", {text: name}));
       facts.appendChild(F.el("dd", {}, [F.el("code", {text: String(value)})]));
@@ -285,12 +287,19 @@
   async function renderOutbox() {
     const items = (await S.all("outbox")).sort(function (a, b) { return b.created - a.created; });
     $("outbox-empty").hidden = items.length > 0;
+    const waiting = items.filter(function (i) { return i.state !== "stored" && i.state !== "refused"; }).length;
+    $("queue-summary").hidden = waiting === 0;
+    $("queue-summary").textContent = waiting + " formulir menunggu";
     const list = $("outbox-items");
-    list.replaceChildren();
+    const shown = new Map([...list.children].map(function (li) { return [li.dataset.version, li]; }));
+    const kept = [];
     for (const item of items) {
+      const version = [item.key, item.state, item.attempts, item.note].join("|");
+      if (shown.has(version)) { kept.push(shown.get(version)); continue; }
       const when = new Date(item.created).toLocaleString("id-ID");
       const head = F.el("h3", {text: item.label + " · " + (STATES[item.state] || item.state)});
-      const li = F.el("li", {class: "item " + item.state, "data-key": item.key, "data-contest": item.contest},
+      const li = F.el("li", {class: "item " + item.state, "data-key": item.key, "data-contest": item.contest,
+                             "data-version": version},
                       [head, F.el("p", {class: "hint", text: "Diantrekan " + when + " · kunci " + item.key.slice(0, 8) +
                                                         " · percobaan " + (item.attempts || 0)})]);
       if (item.note) li.appendChild(F.el("p", {class: item.state === "refused" ? "error" : "note", text: item.note}));
@@ -303,8 +312,9 @@
                                                                    message: flag.message}));
         li.appendChild(ul);
       }
-      list.appendChild(li);
+      kept.push(li);
     }
+    list.replaceChildren(...kept);
   }
 
   async function refreshBallots(session) {
