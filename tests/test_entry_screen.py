@@ -12,6 +12,7 @@ from PIL import Image
 from suara.domain.access import Role
 from suara.domain.policy import Policy
 from suara.services.accounts import create_account
+from suara.store.schema import corrections
 
 PASSWORD = "rahasia-sekali-123"
 TPS = "3171011001001"
@@ -87,11 +88,12 @@ def test_sending_shows_the_outcome_of_the_policy(browser, engine):
     _, csrf, key = entry_page(browser)
     image = io.BytesIO()
     Image.new("RGB", (640, 480), (200, 10, 10)).save(image, "JPEG")
-    clean = browser.post("/ui/submit", data={"csrf": csrf, "contest": "ppwp", "tps": TPS, "key": key,
-                                             **fields_of(ppwp_form(TPS, (17, 100, 20)))},
-                         files={"page2": ("c1.jpg", image.getvalue(), "image/jpeg")})
-    assert clean.status_code == 200 and "<h1 class=\"stored\">Data Sudah Terkirim</h1>" in clean.text
-    assert count_rows(engine) == 2
+    resent = browser.post("/ui/submit", data={"csrf": csrf, "contest": "ppwp", "tps": TPS, "key": key,
+                                              **fields_of(ppwp_form(TPS, (17, 100, 20)))},
+                          files={"page2": ("c1.jpg", image.getvalue(), "image/jpeg")})
+    # other numbers for a TPS already published: a correction proposal, nothing published changes
+    assert resent.status_code == 200 and "usulan koreksi" in resent.text and "KPU RI" in resent.text
+    assert count_rows(engine) == 1 and count_rows(engine, corrections) == 1
 
 
 def test_bad_sends_change_nothing(browser, engine):

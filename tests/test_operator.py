@@ -96,7 +96,10 @@ def test_the_authorisation_matrix(client, engine, reference, tokens, action):
             scope = ACCOUNTS[who][1] if who in ACCOUNTS else None
             allowed = role_name in ALLOWED[action] and scope is not None and (scope == "0" or target.startswith(scope))
             if allowed:
-                assert response.status_code in (200, 201), (who, inside, response.text)
+                # both TPS were seeded with a version: other numbers from their KPPS wait as a proposal
+                resent = action == "submit"
+                assert response.status_code == (202 if resent else 201 if action in ("submit", "propose", "account")
+                                                else 200), (who, inside, response.text)
             else:
                 expected = 401 if who == "anonymous" else 403
                 assert response.status_code == expected, (who, inside, response.status_code, response.text)

@@ -22,6 +22,9 @@ class Settings:
     # the anomaly screens' thresholds: the defaults, overridden by SUARA_ANOMALY_THRESHOLDS='{"A3": 4.5}';
     # a bad value raises InvalidThresholds naming it, so a server refuses to start with it
     anomaly_thresholds: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    # seconds after a TPS's first send during which its KPPS may still replace the numbers; after
+    # that a re-send with other numbers is a correction proposal for KPU RI (services/resends.py)
+    resend_grace_seconds: float = 0.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -32,4 +35,16 @@ class Settings:
         base_url = os.environ.get("SUARA_PUBLIC_BASE_URL") or cls.public_base_url
         return cls(database_url=url, data_dir=data_dir, policy=policy, blobs_url=blobs,
                    public_base_url=base_url.rstrip("/"),
-                   anomaly_thresholds=parse_thresholds(os.environ.get("SUARA_ANOMALY_THRESHOLDS")))
+                   anomaly_thresholds=parse_thresholds(os.environ.get("SUARA_ANOMALY_THRESHOLDS")),
+                   resend_grace_seconds=_seconds(os.environ.get("SUARA_RESEND_GRACE_SECONDS", "0"),
+                                                 "SUARA_RESEND_GRACE_SECONDS"))
+
+
+def _seconds(text: str, name: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{name} harus angka detik >= 0, bukan {text!r}") from None
+    if not 0 <= value <= 86_400:
+        raise ValueError(f"{name} harus antara 0 dan 86400 detik, bukan {text!r}")
+    return value

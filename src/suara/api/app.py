@@ -84,6 +84,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
         app.state.writer = writer = make_engine(url)
         settings = Settings.from_env()
         app.state.policy = settings.policy
+        app.state.resend_grace = settings.resend_grace_seconds
         app.state.anomalies = AnomalyScreens(settings.anomaly_thresholds)
         app.state.blobs = blob_store_from_settings(settings.blobs_url)
         app.state.limiter = RateLimiter()

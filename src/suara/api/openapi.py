@@ -212,6 +212,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", "/wilayah/{contest}/{kode}"): Operation(PAGE, errors_as=HTML),
     ("get", "/tps/{contest}/{tps}"): Operation(PAGE, errors_as=HTML),
     ("get", "/dapil/{contest}/{kode_dapil}"): Operation(PAGE, errors_as=HTML),
+    ("get", "/anomali/{contest}/{kode}"): Operation(PAGE, errors_as=HTML),
     ("post", "/tps/{contest}/{tps}/pengaduan"): Operation(
         _answers({303: NO_BODY}, (403, 404, 422), HTML),
         _form_post({"uraian": {"type": "string", "minLength": 10, "maxLength": 2000}}, ["uraian"], extras=True), HTML),

@@ -143,13 +143,16 @@ async def submit(request: Request, who: Caller, key: Annotated[str, KEY]) -> Res
 
 def _submit(state: Any, who: Principal, key: str, form: Any, uploads: dict[int, tuple[bytes, str | None]]) -> Response:
     result = submit_with_photos(state.blobs, state.writer, state.reference,
-                                Submission(form, f"{who.username}:{key}", who.actor), uploads, state.policy)
+                                Submission(form, f"{who.username}:{key}", who.actor,
+                                           resend_grace=state.resend_grace), uploads, state.policy)
     if isinstance(result, IdempotencyConflict):
         raise ServiceError(409, "idempotency_conflict", "Idempotency-Key ini sudah dipakai untuk isi yang lain")
     if result.outcome is Outcome.REFUSED:
         code = result.error_code or "refused"
         raise ServiceError(REFUSAL_STATUS.get(code, 422), code, result.message or result.outcome.label,
                            result.as_dict())
+    if result.correction_id is not None:  # sent again after publication: waits for KPU RI (services/resends.py)
+        return _json(result.as_dict(), 202)
     # the signed receipt of the stored version; a replay gets the same one (Ed25519 is deterministic)
     return _json({**result.as_dict(), **receipts.for_submission(state, result.version_id)},
                  200 if result.replayed else 201)

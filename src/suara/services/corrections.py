@@ -17,6 +17,7 @@ from suara.services.accounts import Principal
 from suara.services.errors import ServiceError
 from suara.services.submission import (
     IdempotencyConflict,
+    PagePhoto,
     Submission,
     SubmissionResult,
     check,
@@ -25,7 +26,7 @@ from suara.services.submission import (
 from suara.store import audit
 from suara.store.dialect import within_code
 from suara.store.reference import Reference
-from suara.store.schema import corrections, form_versions
+from suara.store.schema import corrections, form_versions, version_photos
 
 PROPOSED, APPROVED, REJECTED = "proposed", "approved", "rejected"
 
@@ -113,6 +114,15 @@ def listing(engine: Engine, who: Principal, status: str | None) -> list[Correcti
         return [_row(r) for r in conn.execute(stmt)]
 
 
+def _current_photos(engine: Engine, contest: str, tps: str) -> tuple[PagePhoto, ...]:
+    with engine.connect() as conn:
+        latest = conn.execute(select(func.max(form_versions.c.id)).where(
+            form_versions.c.contest == contest, form_versions.c.tps == tps)).scalar()
+        rows = conn.execute(select(version_photos).where(version_photos.c.version_id == latest)
+                            .order_by(version_photos.c.page)).all() if latest is not None else []
+    return tuple(PagePhoto(r.page, r.sha256, r.public_sha256, r.media_type, r.width, r.height) for r in rows)
+
+
 def decide(engine: Engine, reference: Reference, who: Principal, correction_id: int, approve: bool,
            reason: str) -> Correction:
     """Authorise (apply as a new version, counted at once) or reject a proposed correction."""
@@ -124,8 +134,11 @@ def decide(engine: Engine, reference: Reference, who: Principal, correction_id: 
         raise ServiceError(409, "already_decided", f"koreksi #{correction_id} sudah {proposal.status}")
     version_id = None
     if approve:
+        # the numbers change; the photos of the form stay with the TPS's record (a correction has none)
+        photos = _current_photos(engine, proposal.contest, proposal.tps)
         [result] = submit_forms(engine, reference, [Submission(proposal.form, f"correction:{correction_id}",
-                                                               proposal.proposed_by, proposal.reason)],
+                                                               proposal.proposed_by, proposal.reason,
+                                                               photos=photos)],
                                 Policy.AS_IS, fold=True)
         if isinstance(result, IdempotencyConflict) or result.version_id is None:
             raise ServiceError(409, "not_applied", "koreksi tidak dapat diterapkan")

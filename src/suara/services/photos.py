@@ -79,6 +79,6 @@ def submit_with_photos(store: BlobStore, writer: Engine, reference: Any, submiss
     """Submit one form with its page photos; the photos reach the store only if the form is stored."""
     pages = check_pages(uploads, _pages_of(reference, submission.doc)) if uploads else CheckedPages()
     [result] = submit_forms(writer, reference, [replace(submission, photos=pages.photos)], policy)
-    if isinstance(result, SubmissionResult) and result.outcome is not Outcome.REFUSED:
+    if isinstance(result, SubmissionResult) and result.outcome is not Outcome.REFUSED and result.version_id:
         pages.keep(store)  # a replayed answer writes them again: the repair after a crash
     return result

@@ -19,6 +19,7 @@ from suara.domain.contests import UnknownContest
 from suara.domain.form import Form, MalformedForm, parse_form
 from suara.domain.policy import Outcome, Policy, decide
 from suara.domain.rules import Flag, Severity, check_form, conform_to_contest
+from suara.services import resends
 from suara.store import audit
 from suara.store.dialect import bulk_insert, chunks, keyed_chunks
 from suara.store.reference import Reference
@@ -36,6 +37,10 @@ class Submission:
     # content_hash(doc), when the caller has it already (a bulk ingest checks in another process
     # and sends back only this, not the decoded form)
     doc_hash: str | None = None
+    # a polling officer's send: once the TPS has a version, other numbers become a correction
+    # proposal after this many seconds from the first send (services/resends.py); None: a bulk
+    # ingest, a demo or an authorised correction, which store versions as they come
+    resend_grace: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +66,19 @@ class SubmissionResult:
     error_code: str | None = None
     message: str | None = None
     replayed: bool = False
+    correction_id: int | None = None  # the re-sent numbers wait as this correction proposal
+
+    @property
+    def status(self) -> str:
+        if self.correction_id is not None:
+            return PROPOSAL_STATUS
+        return self.outcome.label
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "outcome": self.outcome.value,
-            "status": self.outcome.label,
+            "outcome": "correction_proposed" if self.correction_id is not None else self.outcome.value,
+            "status": self.status,
+            "correction_id": self.correction_id,
             "tps": self.tps,
             "contest": self.contest,
             "version_id": self.version_id,
@@ -74,6 +87,10 @@ class SubmissionResult:
             "error": None if self.error_code is None else {"code": self.error_code, "message": self.message},
             "replayed": self.replayed,
         }
+
+
+PROPOSAL_STATUS = ("Dikirim sebagai usulan koreksi: angka yang dipublikasikan tetap sampai KPU RI "
+                   "mengesahkannya")
 
 
 class IdempotencyConflict(Exception):
@@ -219,6 +236,7 @@ def submit_forms(
                 if index in checked:
                     to_write.append((index, sub, checked[index]))
         to_write = _check_photo_reuse(conn, to_write, results, policy)
+        to_write = _guard_resends(conn, to_write, results, now, head)
         _store(conn, to_write, results, now, head)
         if fold and to_write:
             fold_pending(conn)
@@ -256,6 +274,38 @@ def _check_photo_reuse(conn: Any, items: list[tuple[int, Submission, _Checked]],
                                                   error_code="rules_failed", message="Data Tidak Terkirim: gagal R13")
                 continue
         kept.append((index, sub, checked))
+    return kept
+
+
+def _guard_resends(conn: Any, items: list[tuple[int, Submission, _Checked]], results: list[Any], now: datetime,
+                   head: audit.ChainHead) -> list[tuple[int, Submission, _Checked]]:
+    """An officer's send for a TPS that has a version: the same numbers store nothing, other numbers
+    after the grace period become a correction proposal (services/resends.py)."""
+    guarded = [(c.contest, c.tps) for _, sub, c in items if sub.resend_grace is not None]
+    if not guarded:
+        return items
+    stored = resends.stored_versions(conn, guarded)
+    kept = []
+    for index, sub, checked in items:
+        current = stored.get((checked.contest, checked.tps)) if sub.resend_grace is not None else None
+        if current is None or sub.resend_grace is None:
+            kept.append((index, sub, checked))
+            continue
+        photos = tuple(sorted((p.page, p.sha256) for p in sub.photos))
+        same_numbers = checked.content_hash == current.content_hash
+        if same_numbers and photos in ((), current.photos):  # Back, then send again: nothing new
+            flags = [Flag(f["rule"], Severity(f["severity"]), f["message"]) for f in orjson.loads(current.flags)]
+            results[index] = SubmissionResult(Outcome(current.outcome), flags, checked.tps, checked.contest,
+                                              current.version_id, current.version_no, replayed=True,
+                                              message="formulir dengan angka yang sama sudah tersimpan")
+        elif same_numbers or resends.within_grace(current, now, sub.resend_grace):
+            kept.append((index, sub, checked))
+        else:
+            correction_id = (resends.pending_proposal(conn, checked.contest, checked.tps, checked.payload, sub.actor)
+                             or resends.propose(conn, checked.contest, checked.tps, checked.payload, sub.actor,
+                                                now, head))
+            results[index] = SubmissionResult(checked.outcome, checked.flags, checked.tps, checked.contest,
+                                              correction_id=correction_id, message=PROPOSAL_STATUS)
     return kept
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from fastapi import Request
 
 from suara.domain.percent import format_id
+from suara.web.anomaly_i18n import ANOMALY_ENGLISH
 
 LANGS = ("id", "en")
 COOKIE = "suara_lang"
@@ -137,6 +138,7 @@ ENGLISH = {
     "ketik paling sedikit 2 huruf": "type at least 2 letters",
     "ketik paling banyak 64 huruf": "type at most 64 letters",
 }
+ENGLISH.update(ANOMALY_ENGLISH)
 # complaint states are stored as identifiers; each language shows its own words for them
 STATUS_WORDS = {"id": {"received": "diterima", "under_review": "sedang diperiksa", "corrected": "dikoreksi",
                        "rejected": "ditolak"},

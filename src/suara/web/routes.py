@@ -217,7 +217,8 @@ async def submit(request: Request) -> Response:
     uploads = {int(f.name[-1]): (f.data, f.content_type) for f in files
                if f.name in PAGE_FIELDS and f.filename}
     state = request.app.state
-    submission = Submission(doc, f"{who.username}:ui:{fields.get('key', '')}", who.actor)
+    submission = Submission(doc, f"{who.username}:ui:{fields.get('key', '')}", who.actor,
+                            resend_grace=state.resend_grace)
     try:
         result = await run_in_threadpool(submit_with_photos, state.blobs, state.writer, state.reference, submission,
                                          uploads, state.policy)
@@ -225,19 +226,28 @@ async def submit(request: Request) -> Response:
         return _outcome(request, who, doc, Outcome.REFUSED, [], exc.message, None, exc.status)
     if isinstance(result, IdempotencyConflict):
         return _outcome(request, who, doc, Outcome.REFUSED, [], "formulir ini sudah dikirim dengan isi lain", None, 409)
+    if result.correction_id is not None:  # sent again after publication: a proposal for KPU RI
+        return _outcome(request, who, doc, result.outcome, _flags(result.flags),
+                        f"Usulan koreksi #{result.correction_id}: angka yang dipublikasikan tidak berubah sampai "
+                        "KPU RI mengesahkannya.", None, 200, status_text=result.status)
     return _outcome(request, who, doc, result.outcome, _flags(result.flags), result.message, result.version_no,
                     422 if result.outcome is Outcome.REFUSED else 200)
 
 
 def _outcome(request: Request, who: Principal, doc: dict[str, Any], outcome: Outcome, flags: list[dict[str, str]],
-             message: str | None, version_no: int | None, status: int) -> HTMLResponse:
+             message: str | None, version_no: int | None, status: int, status_text: str | None = None) -> HTMLResponse:
     css = {Outcome.STORED: "stored", Outcome.STORED_WITH_NOTES: "notes", Outcome.REFUSED: "refused"}[outcome]
-    status_text = OUTCOME_LABELS[outcome]
-    if outcome is Outcome.STORED_WITH_NOTES:
-        status_text += " " + ", ".join(f["rule"] for f in flags)
+    proposal = status_text is not None  # a re-send after publication, waiting for KPU RI
+    if proposal:
+        css = "notes"
+    else:
+        status_text = OUTCOME_LABELS[outcome]
+        if outcome is Outcome.STORED_WITH_NOTES:  # each rule once, however many boxes break it
+            status_text += " " + ", ".join(dict.fromkeys(f["rule"] for f in flags))
     return _page(request, "outcome.html", {"who": who, "status": status_text, "css": css, "flags": flags,
                                            "refused": outcome is Outcome.REFUSED, "message": message,
-                                           "version_no": version_no, "tps": doc["tps"], "contest": doc["contest"]},
+                                           "version_no": version_no, "tps": doc["tps"], "contest": doc["contest"],
+                                           "proposal": proposal},
                  status)
 
 
