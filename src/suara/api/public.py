@@ -11,9 +11,9 @@ from suara.api.access import PUBLIC, access
 from suara.api.auth import client_address
 from suara.api.auth import limit as rate_limit
 from suara.api.limits import SEARCH_PER_ADDRESS
-from suara.api.responses import serve
+from suara.api.responses import DISCLAIMER_HEADER, serve
 from suara.blobs import BlobError
-from suara.publish import routes
+from suara.publish import recap_cache, routes
 from suara.publish.publisher import Publisher
 from suara.publish.routes import NotFound
 from suara.store.reference import Reference
@@ -106,7 +106,20 @@ def download_children(request: Request, contest: Annotated[str, CONTEST], kode: 
 @router.get("/downloads/{contest}/{kode}/nist.json", openapi_extra=access(PUBLIC),
             summary="NIST SP 1500-100 v2 election report (precinct-level) of a region")
 def download_nist(request: Request, contest: Annotated[str, CONTEST], kode: Annotated[str, KODE]) -> Response:
-    return _published(request, lambda reference: routes.nist_report(reference, contest, kode))
+    publisher = _publisher(request)
+    builder = routes.nist_report(publisher.reference, contest, kode)
+    # certification changes the report (status and counts) without moving the tally: kept by both
+    reports = recap_cache.documents_of(request.app.state, "nist_reports", NIST_REPORTS)
+    document, note = reports.document(publisher.engine, (request.url.path,), contest, builder, _nist_note,
+                                      with_tally=True)
+    return serve(request, document, note)
+
+
+NIST_REPORTS = 8  # up to about 30 MB each (routes.NIST_MAX_TPS)
+
+
+def _nist_note(report: dict[str, object]) -> str:
+    return recap_cache.CERTIFIED_DISCLAIMER if report.get("Status") == "certified" else DISCLAIMER_HEADER
 
 
 DIGEST = Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of a public photo copy")

@@ -14,7 +14,16 @@ Mapping of the Indonesian tree onto the schema's ReportingUnitType enum (the enu
 
 Region VoteCounts are the rollups, so a consumer summing every VoteCounts of a selection counts
 each vote once per level: sum only the GpUnits of one Type (e.g. precinct), or read the region's
-own entry. The schema checks shapes only; referential integrity (every ...Id names an @id) is
+own entry.
+
+Status: while the contest's result is not certified, `unofficial-partial` or `-complete` by the
+TPS forms, and every count is the preliminary publication's (C Hasil). Once the tiered
+recapitulation has certified it (its top tiers locked), Status is `certified` and every count is
+the recapitulation's instead (publish/recap_figures.py): each region as the tier above recorded
+it, the top as its own tier's total, stations abroad as their PPLN recorded them. A domestic TPS
+then carries no count, since the recapitulation starts from the desa, and units carry the voters
+the recapitulation recorded (VotersParticipated), not the forms'; progress (CountStatus,
+SubUnits...) stays that of the forms. The status never says certified over preliminary counts. The schema checks shapes only; referential integrity (every ...Id names an @id) is
 held by construction here and checked in the tests.
 """
 
@@ -33,15 +42,21 @@ from suara.domain.ballots import BallotBook
 from suara.domain.contests import Contest
 from suara.domain.elections import ContestScope
 from suara.domain.localtime import utc_text
+from suara.domain.recap import RowFigures
 from suara.domain.regions import NATIONAL, Region, RegionTree
-from suara.domain.tally import Totals, dapil_rollup_code, votes_of_doc
-from suara.publish import nist_legislative
+from suara.domain.tally import DAPIL_ROLLUP, Totals, dapil_rollup_code, votes_of_doc
+from suara.publish import nist_legislative, recap_docs
+from suara.publish.recap_figures import certified_figures
 from suara.store.reference import Reference
 from suara.tally.fold import tally_point
 from suara.tally.queries import current_versions, rollups_of
 
 DISCLAIMER = ("Publikasi awal formulir C Hasil, bukan hasil resmi; hasil resmi ditetapkan melalui "
               "rekapitulasi berjenjang.")
+CERTIFIED_NOTE = ("Hasil resmi: angka rekapitulasi berjenjang (D Hasil) yang telah ditetapkan. Angka tiap wilayah "
+                  "adalah yang dicatat rapat pleno tingkat di atasnya (wilayah teratas: jumlah tingkatnya sendiri); "
+                  "TPS dalam negeri tanpa angka karena rekapitulasi dimulai dari desa; TPS luar negeri sebagaimana "
+                  "dicatat PPLN.")
 # Election days are fixed by KPU regulation, not stored with the contest.
 ELECTION_DAY = {"ppwp": "2024-02-14", "pdpr": "2024-02-14", "pdpd": "2024-02-14", "pdprdp": "2024-02-14",
                 "pdprdk": "2024-02-14", "pkwkp": "2024-11-27", "pkwkk": "2024-11-27"}
@@ -130,11 +145,14 @@ def check_scope(contest: Contest, tree: RegionTree, scope_kode: str) -> Region:
 def election_report(contest: Contest, tree: RegionTree, scope_kode: str,
                     region_totals: Mapping[str, Totals], tps_versions: Mapping[str, VersionLike],
                     generated_at: datetime, sequence: int, status: str | None = None,
-                    contest_scope: ContestScope | None = None, book: BallotBook | None = None) -> dict[str, Any]:
+                    contest_scope: ContestScope | None = None, book: BallotBook | None = None,
+                    certified: Mapping[str, RowFigures] | None = None) -> dict[str, Any]:
     """The ElectionResults.ElectionReport of one contest over the subtree of scope_kode.
 
     contest_scope: the contest over its election's own TPS list (Pilkada has its own; DPRD kab/kota
-    leaves out DKI Jakarta and overseas); book: the party lists, for a party-list contest."""
+    leaves out DKI Jakarta and overseas); book: the party lists, for a party-list contest;
+    certified: the certified figures by region (recap_figures), when the result is certified:
+    the counts are then those, and the status `certified`."""
     if contest_scope is not None:
         tree = contest_scope.tree
     scope = check_scope(contest, tree, scope_kode)
@@ -178,7 +196,10 @@ def election_report(contest: Contest, tree: RegionTree, scope_kode: str,
         # SubUnits are the TPS of the region, as the progress bars count them.
         unit["SubUnitsReported"] = totals.tps_reported
         unit["TotalSubUnits"] = tps_total(region)
-        if totals.tps_turnout > 0:
+        official = certified.get(region.kode) if certified is not None else None
+        if official is not None:
+            unit["VotersParticipated"] = official.pengguna_total_j
+        elif certified is None and totals.tps_turnout > 0:
             # Only TPS that filled in the administrasi section add to these (Totals.tps_turnout).
             unit["VotersRegistered"] = totals.pemilih_dpt
             unit["VotersParticipated"] = totals.pengguna_total
@@ -186,7 +207,9 @@ def election_report(contest: Contest, tree: RegionTree, scope_kode: str,
             unit["ElectionAdministration"] = {"@type": "ElectionResults.ElectionAdministration",
                                               "Name": "Komisi Pemilihan Umum"}
         units.append(unit)
-        if totals.tps_reported > 0:
+        if official is not None:
+            add_counts(region.kode, official.votes)
+        elif certified is None and totals.tps_reported > 0:
             add_counts(region.kode, totals.votes)
         for tps in tps_codes:
             tps_seen += 1
@@ -194,8 +217,13 @@ def election_report(contest: Contest, tree: RegionTree, scope_kode: str,
             tps_unit["Number"] = tps[10:]
             version = tps_versions.get(tps)
             tps_unit["CountStatus"] = _count_status(int(version is not None), 1)
+            station = certified.get(tps) if certified is not None else None
+            if station is not None:  # abroad: as the PPLN recorded it
+                tps_unit["VotersParticipated"] = station.pengguna_total_j
+                add_counts(tps, station.votes)
             if version is not None:
                 tps_with_data += 1
+            if version is not None and certified is None:
                 # Read the stored form directly: building a Contribution per TPS re-serialises
                 # it, which costs seconds over the nation's 820k TPS.
                 adm = version.form.get("administrasi") or {}
@@ -206,8 +234,10 @@ def election_report(contest: Contest, tree: RegionTree, scope_kode: str,
                 add_counts(tps, version.form["suara"] if "suara" in version.form else votes_of_doc(version.form))
             units.append(tps_unit)
 
-    if status is None:
-        # Never "certified": only the tiered recapitulation certifies, not C Hasil forms.
+    if status is None and certified is not None:
+        status = "certified"
+    elif status is None:
+        # Never "certified" over the forms' counts: only the tiered recapitulation certifies.
         status = "unofficial-complete" if tps_with_data == tps_seen else "unofficial-partial"
     scope_totals = region_totals.get(scope.kode, empty)
     candidates = [{"@type": "ElectionResults.Candidate", "@id": candidate_id(contest, c.nomor_urut),
@@ -232,8 +262,12 @@ def election_report(contest: Contest, tree: RegionTree, scope_kode: str,
     contest_docs = [contest_doc]
     parties: list[dict[str, Any]] = []
     if party_list and book is not None:
+        if certified is not None:
+            dapil_votes = {code: figures.votes for code, figures in certified.items() if code.startswith(DAPIL_ROLLUP)}
+        else:
+            dapil_votes = {code: t.votes for code, t in region_totals.items() if code.startswith(DAPIL_ROLLUP) and t.tps_reported}
         contest_docs, candidates, dapil_units = nist_legislative.contests_and_units(
-            contest, book, scope.kode, counted, region_totals, precincts, unit_id(scope.kode),
+            contest, book, scope.kode, counted, dapil_votes, precincts, unit_id(scope.kode),
             scope_totals.tps_reported, tps_total(scope))
         units.extend(dapil_units)
         parties = nist_legislative.parties(contest, book)
@@ -257,7 +291,7 @@ def election_report(contest: Contest, tree: RegionTree, scope_kode: str,
         "VendorApplicationId": f"suara-{suara.__version__}",
         "SequenceStart": sequence, "SequenceEnd": sequence,
         "Status": status,
-        "Notes": DISCLAIMER,
+        "Notes": CERTIFIED_NOTE if certified is not None else DISCLAIMER,
         "Election": [election],
         "GpUnit": units,
     }
@@ -296,6 +330,8 @@ def build_report(conn: Connection, reference: Reference, contest_key: str, scope
         kodes += [dapil_rollup_code(d.kode) for d in book.dapil_map.dapils(contest.kind)]
     totals = rollups_of(conn, contest.key, kodes)
     versions = current_versions(conn, contest.key, scope.kode)
+    official = (certified_figures(conn, contest_scope, book) if recap_docs.certified(conn, contest_scope)
+                else None)
     with _no_cyclic_gc():
         return election_report(contest, contest_scope.tree, scope.kode, totals, versions, now, seq,
-                               contest_scope=contest_scope, book=book)
+                               contest_scope=contest_scope, book=book, certified=official)

@@ -73,12 +73,14 @@ def dapil_within(book: BallotBook, kind: str, dapil: Dapil, scope_kode: str) -> 
 
 
 def contests_and_units(contest: Contest, book: BallotBook, scope_kode: str,
-                       counted: Sequence[tuple[str, Mapping[str, int]]], region_totals: Mapping[str, Any],
+                       counted: Sequence[tuple[str, Mapping[str, int]]],
+                       dapil_votes: Mapping[str, Mapping[str, int]],
                        precincts: Sequence[str], scope_unit: str, scope_reported: int,
                        scope_total: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """The Contests, Candidates and dapil ReportingUnits of a party-list contest.
 
-    counted: (unit code, votes by rollup key) of every TPS and region of the scope with data.
+    counted: (unit code, votes by rollup key) of every TPS and region of the scope with data;
+    dapil_votes: the votes of each whole dapil with data, by its rollup code.
     precincts: every TPS code of the scope, to say which belong to which dapil.
     """
     kind = contest.kind
@@ -125,9 +127,9 @@ def contests_and_units(contest: Contest, book: BallotBook, scope_kode: str,
         if members[dapil.kode]:
             unit["ComposingGpUnitIds"] = members[dapil.kode]
         units.append(unit)
-        whole = region_totals.get(dapil_rollup_code(dapil.kode))
-        if dapil_within(book, kind, dapil, scope_kode) and whole is not None and whole.tps_reported:
-            add_dapil(dapil.kode, dapil_unit_id(dapil.kode), whole.votes)
+        whole = dapil_votes.get(dapil_rollup_code(dapil.kode))
+        if dapil_within(book, kind, dapil, scope_kode) and whole is not None:
+            add_dapil(dapil.kode, dapil_unit_id(dapil.kode), whole)
         selections: list[dict[str, Any]] = []
         for party, caleg in standing[dapil.kode].items():
             selections.append({"@type": "ElectionResults.PartySelection",
