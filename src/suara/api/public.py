@@ -126,7 +126,7 @@ DIGEST = Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of a public photo 
 
 
 @router.get("/photos/{digest}", openapi_extra=access(PUBLIC),
-            summary="A published photo of a form page (the public copy, without GPS)")
+            summary="A published photo: a form page, or the minutes of a recapitulation tier (the public copy, without GPS)")
 def photo(request: Request, digest: Annotated[str, DIGEST]) -> Response:
     publisher = _publisher(request)
     with publisher.engine.connect() as conn:
