@@ -14,6 +14,7 @@ from fastapi import Request
 
 from suara.domain.percent import format_id
 from suara.web.anomaly_i18n import ANOMALY_ENGLISH
+from suara.web.recap_i18n import RECAP_ENGLISH
 
 LANGS = ("id", "en")
 COOKIE = "suara_lang"
@@ -138,6 +139,7 @@ ENGLISH = {
     "ketik paling sedikit 2 huruf": "type at least 2 letters",
     "ketik paling banyak 64 huruf": "type at most 64 letters",
 }
+ENGLISH.update(RECAP_ENGLISH)
 ENGLISH.update(ANOMALY_ENGLISH)
 # complaint states are stored as identifiers; each language shows its own words for them
 STATUS_WORDS = {"id": {"received": "diterima", "under_review": "sedang diperiksa", "corrected": "dikoreksi",

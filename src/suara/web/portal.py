@@ -40,6 +40,8 @@ from suara.web.portal_views import (
     projection_view,
     station_label,
 )
+from suara.web.recap_views import STATUS_PHRASES
+from suara.web.recap_watch import region_recap
 from suara.web.routes import templates
 
 router = APIRouter(tags=["portal"])
@@ -50,7 +52,7 @@ TPS = Path(pattern=r"^[0-9A-Z]{10}[0-9]{3}$")
 DAPIL = Path(pattern=r"^[0-9]{4,6}$")
 NUMBER = r"^PGD-[A-Z0-9]{8}$"
 HTML = "text/html; charset=utf-8"
-PAGE_PARAMETERS = ("urut", "arah", "q", "nomor", "baru", "r")  # what the language switch carries over
+PAGE_PARAMETERS = ("urut", "arah", "q", "nomor", "baru", "hal", "r")  # what the language switch carries over
 
 
 def render(request: Request, name: str, context: dict[str, Any] | Callable[[], dict[str, Any]], status: int = 200,
@@ -109,6 +111,7 @@ async def region_page(request: Request, contest: Annotated[str, CONTEST], kode: 
     if document is None:
         document = await run_in_threadpool(_document, request, key, routes.results(reference, contest, kode))
     lang = i18n.language(request)
+    recap_box = await region_recap(request, contest, kode)  # the official count's state here
 
     def context() -> dict[str, Any]:
         doc = orjson.loads(document.body)
@@ -130,8 +133,10 @@ async def region_page(request: Request, contest: Annotated[str, CONTEST], kode: 
                        "flagged": i18n.number(totals["tps_flagged"], lang)},
             "flags": flags_view(doc, lang), "rows": children_view(doc, order, lang), "order": order,
             "child_heading": CHILD_HEADINGS[region["tingkat"]], "live": _live("/" + key, document),
-            "sirekap": _sirekap_path(doc["contest"], kode)}
-    return render(request, "region.html", context, version=document.etag)
+            "sirekap": _sirekap_path(doc["contest"], kode), "recap": recap_box,
+            "recap_count": i18n.number(recap_box.discrepancies, lang),
+            "recap_status": STATUS_PHRASES.get(recap_box.status or "", "")}
+    return render(request, "region.html", context, version=f"{document.etag}|{recap_box.version}")
 
 
 @router.get("/tps/{contest}/{tps}", openapi_extra=access(PUBLIC))
@@ -263,7 +268,7 @@ async def dapil_page(request: Request, contest: Annotated[str, CONTEST],
     return render(request, "dapil.html", context, version=document.etag)
 
 
-PORTAL_PATHS = ("/wilayah/", "/tps/", "/dapil/", "/pengaduan", "/cari")
+PORTAL_PATHS = ("/wilayah/", "/tps/", "/dapil/", "/pengaduan", "/cari", "/rekap/", "/selisih/")
 
 
 def is_portal(path: str) -> bool:
