@@ -93,6 +93,7 @@ RULES = (
     RouteRule("POST", re.compile(r"/api/v1/complaints"), "complaint"),
     RouteRule("POST", re.compile(r"/tps/[^/]+/[^/]+/pengaduan"), "complaint"),
     RouteRule("POST", re.compile(r"/api/v1/recap/[^/]+/[^/]+"), "recap"),
+    RouteRule("POST", re.compile(r"/ui/rekap/[^/]+/[^/]+"), "recap"),  # the officials' D Hasil screen
 )
 DEFAULT_RULE = RouteRule("*", re.compile(""), "json")
 
