@@ -42,7 +42,7 @@ from suara.services.errors import ServiceError
 from suara.store.engine import make_engine
 from suara.store.reference import load_reference
 from suara.tally.fold import fold_all, pending
-from suara.web import kpps_app, portal, recap_pages, recap_screens, receipt_page
+from suara.web import anomaly_page, kpps_app, portal, recap_pages, recap_screens, receipt_page
 from suara.web import routes as web_routes
 from suara.web.page_cache import PageCache
 
@@ -113,6 +113,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.include_router(recap.router)
     app.include_router(web_routes.router)
     app.include_router(portal.router)
+    app.include_router(anomaly_page.router)
     app.include_router(recap_pages.router)
     app.include_router(recap_screens.router)
     app.include_router(kpps_app.router)

@@ -52,7 +52,7 @@ TPS = Path(pattern=r"^[0-9A-Z]{10}[0-9]{3}$")
 DAPIL = Path(pattern=r"^[0-9]{4,6}$")
 NUMBER = r"^PGD-[A-Z0-9]{8}$"
 HTML = "text/html; charset=utf-8"
-PAGE_PARAMETERS = ("urut", "arah", "q", "nomor", "baru", "hal", "r")  # what the language switch carries over
+PAGE_PARAMETERS = ("urut", "arah", "q", "nomor", "baru", "hal", "r", "halaman", "layar")  # what the language switch carries over
 
 
 def render(request: Request, name: str, context: dict[str, Any] | Callable[[], dict[str, Any]], status: int = 200,
@@ -268,7 +268,7 @@ async def dapil_page(request: Request, contest: Annotated[str, CONTEST],
     return render(request, "dapil.html", context, version=document.etag)
 
 
-PORTAL_PATHS = ("/wilayah/", "/tps/", "/dapil/", "/pengaduan", "/cari", "/rekap/", "/selisih/")
+PORTAL_PATHS = ("/wilayah/", "/tps/", "/dapil/", "/pengaduan", "/cari", "/rekap/", "/selisih/", "/anomali/")
 
 
 def is_portal(path: str) -> bool:

@@ -64,8 +64,13 @@ def bootstrap_mean(histogram: np.ndarray) -> tuple[float, float, float]:
     frequencies = histogram / n
     rng = np.random.default_rng(BOOTSTRAP_SEED)
     means = rng.multinomial(n, frequencies, size=DIGIT_BOOTSTRAP) @ DIGITS / n
-    tail = (100 - DIGIT_CONFIDENCE) / 2
-    low, high = np.percentile(means, [tail, 100 - tail])
+    tail = (100 - DIGIT_CONFIDENCE) / 200
+    # numpy's percentile (linear interpolation) by partial sorting: several times faster, and a
+    # nation has thousands of regions to test
+    positions = [tail * (DIGIT_BOOTSTRAP - 1), (1 - tail) * (DIGIT_BOOTSTRAP - 1)]
+    below = [int(np.floor(p)) for p in positions]
+    ordered = np.partition(means, sorted({*below, *(b + 1 for b in below)}))
+    low, high = (ordered[b] + (p - b) * (ordered[b + 1] - ordered[b]) for b, p in zip(below, positions, strict=True))
     return float(frequencies @ DIGITS), float(low), float(high)
 
 

@@ -93,6 +93,7 @@ class UnitScreening:
     points: int
     turnout_bins: np.ndarray  # n, uint8
     share_bins: np.ndarray  # n x k, uint8
+    test: RegionTest  # the region screens of the kecamatan itself, bootstrapped once
 
     @property
     def weight(self) -> int:
@@ -122,8 +123,10 @@ def screen_unit(kode: str, tps: Sequence[TpsFigures], thresholds: Mapping[str, f
     last, second = digit_histograms(counts)
     turnout, shares = shares_of(ordered, k)
     corner, points = corner_counts(turnout, shares)
+    votes = np.sum([s.votes for s in desa_sums.values()], axis=0) if desa_sums else np.zeros(k, dtype=np.int64)
     return UnitScreening(kode, tuple(FlaggedTps(t, tuple(hits[t.tps])) for t in ordered if t.tps in hits),
-                         dict(desa_sums), desa_rows, last, second, corner, points, to_bins(turnout), to_bins(shares))
+                         dict(desa_sums), desa_rows, last, second, corner, points, to_bins(turnout), to_bins(shares),
+                         _test(kode, votes, last, second, corner, points, thresholds))
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,17 +156,28 @@ def _within(kode: str, region: str) -> bool:
     return region == NATIONAL or kode.startswith(region)
 
 
+def _test(kode: str, votes: np.ndarray, last: np.ndarray, second: np.ndarray, corner: np.ndarray, points: int,
+          thresholds: Mapping[str, float]) -> RegionTest:
+    leader = int(np.argmax(votes)) if votes.size and votes.sum() > 0 else None
+    in_corner = int(corner[leader]) if leader is not None else 0
+    return RegionTest(kode, leader, digit_tests(last, second, thresholds["A5"]),
+                      corner_test(in_corner, points, thresholds["A6"]))
+
+
 def region_tests(units: Sequence[UnitScreening], region: str, thresholds: Mapping[str, float]) -> list[RegionTest]:
-    """A5 and A6 on the region itself and on every kab/kota, province and kecamatan inside it
-    (kecamatan or larger only); the region first, then by code."""
+    """A5 and A6 on the region itself and on every province, kab/kota and kecamatan inside it
+    (kecamatan or larger only); the region first, then by code. A kecamatan's own tests were
+    made when it was screened; the larger regions pool their kecamatan's histograms and counts."""
     if region != NATIONAL and len(region) > 6:
         return []
+    kecamatan: dict[str, RegionTest] = {}
     pooled: dict[str, _Pooled] = {}
     for unit in units:
         if not _within(unit.kode, region):
             continue
+        kecamatan[unit.kode] = unit.test
         sums = unit.sums()
-        for code in {region, *(unit.kode[:n] for n in (2, 4, 6) if _within(unit.kode[:n], region))}:
+        for code in {region, *(unit.kode[:n] for n in (2, 4) if _within(unit.kode[:n], region))} - {unit.kode}:
             into = pooled.get(code)
             if into is None:
                 into = pooled[code] = _Pooled(np.zeros_like(sums.votes), corner=np.zeros_like(unit.corner))
@@ -173,14 +187,10 @@ def region_tests(units: Sequence[UnitScreening], region: str, thresholds: Mappin
             assert into.corner is not None
             into.corner += unit.corner
             into.points += unit.points
-    tests = []
-    for code in sorted(pooled, key=lambda c: (c != region, c)):
-        p = pooled[code]
-        leader = int(np.argmax(p.votes)) if p.votes.size and p.votes.sum() > 0 else None
-        corner = int(p.corner[leader]) if leader is not None and p.corner is not None else 0
-        tests.append(RegionTest(code, leader, digit_tests(p.last, p.second, thresholds["A5"]),
-                                corner_test(corner, p.points, thresholds["A6"])))
-    return tests
+    for code, p in pooled.items():
+        assert p.corner is not None
+        kecamatan[code] = _test(code, p.votes, p.last, p.second, p.corner, p.points, thresholds)
+    return [kecamatan[code] for code in sorted(kecamatan, key=lambda c: (c != region, c))]
 
 
 @dataclass(frozen=True, slots=True)
