@@ -68,13 +68,29 @@ def photo() -> bytes:
     return out.getvalue()
 
 
-def log_in(page: Page, server: str) -> None:
+def log_in(page: Page, server: str, username: str = "kpps-gambir") -> None:
     page.goto(server + "/app/")
-    page.get_by_label("Nama pengguna").fill("kpps-gambir")
+    page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(PASSWORD)
     page.get_by_role("button", name="Masuk").click()
     expect(page.locator("#where")).to_contain_text(TPS)
     expect(page.locator("#form-title")).to_contain_text("Presiden")
+
+
+# Every party block of the ballot on screen: party votes 2, each candidate 1, the block's total
+# as typed; returns the sum of the totals (the valid votes).
+FILL_PARTY_BLOCKS = """() => {
+  let sah = 0;
+  const put = (input, value) => { input.value = String(value); input.dispatchEvent(new Event("input", {bubbles: true})); };
+  for (const block of document.querySelectorAll("fieldset.partai")) {
+    const caleg = block.querySelectorAll("input[name^=caleg_]");
+    put(block.querySelector("input[name^=suara_partai_]"), 2);
+    caleg.forEach((input) => put(input, 1));
+    put(block.querySelector("input[name^=jumlah_]"), 2 + caleg.length);
+    sah += 2 + caleg.length;
+  }
+  return sah;
+}"""
 
 
 def fill_ppwp(page: Page) -> None:
@@ -177,6 +193,51 @@ def test_a_response_lost_on_the_way_is_sent_again_and_stored_once(browser: Brows
         assert count_rows(engine) == 1
     context.close()
     assert errors == ["Failed to load resource: net::ERR_CONNECTION_RESET"], errors  # the dropped answer, no other
+
+
+def test_a_party_list_ballot_is_typed_checked_and_stored(browser: Browser, pemilu_engine: Any, db_url: str,
+                                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The DPR form of a Jakarta TPS: its dapil's parties and candidates, R14 at the party while
+    typing, and the form the app builds is the one the server stores."""
+    import orjson
+    from axe_playwright_python.sync_playwright import Axe
+    from sqlalchemy import select
+
+    from suara.store.schema import form_versions
+
+    monkeypatch.setenv("SUARA_DATA_DIR", str(tmp_path))
+    create_account(pemilu_engine, "kpps-dpr", PASSWORD, Role.KPPS, TPS, "test")
+    with served(create_app(db_url)) as server, \
+            watched_page(browser, viewport=PHONE, is_mobile=True, locale="id-ID", service_workers="block") as page:
+        log_in(page, server, "kpps-dpr")
+        page.get_by_role("navigation", name="Surat suara").get_by_role("button", name="DPR", exact=True).click()
+        expect(page.locator("#form-title")).to_contain_text("DPR RI")
+        expect(page.locator("#fields")).to_contain_text("Dapil DKI JAKARTA II")
+        expect(page.locator("fieldset.partai")).to_have_count(4)
+        sah = page.evaluate(FILL_PARTY_BLOCKS)
+        page.get_by_label("Jumlah suara sah", exact=True).fill(str(sah))
+        page.get_by_label("Jumlah suara tidak sah").fill("1")
+        page.get_by_label("Jumlah seluruh suara sah dan tidak sah").fill(str(sah + 1))
+        expect(page.locator("#flags")).to_contain_text("Tidak ada aturan yang gagal")
+        block = page.locator("fieldset.partai").nth(1)
+        total = block.get_by_label("Jumlah suara partai dan calon")
+        right = total.input_value()
+        total.fill("99")
+        expect(block.locator(".block-flags")).to_contain_text("R14")
+        result = Axe().run(page, options=AXE_TAGS)
+        assert result.violations_count == 0, result.generate_report()
+        total.fill(right)
+        expect(block.locator(".block-flags li")).to_have_count(0)
+        assert fits(page)
+        page.get_by_role("button", name="Simpan & kirim").click()
+        expect(page.locator("#outbox-items li.item.stored")).to_contain_text("Data Sudah Terkirim · versi 1",
+                                                                             timeout=20_000)
+    with pemilu_engine.connect() as conn:
+        stored = conn.execute(select(form_versions.c.payload).where(form_versions.c.contest == "pdpr")).scalars().all()
+    assert len(stored) == 1
+    form = orjson.loads(stored[0])
+    assert form["suara_sah"] == sah and len(form["partai"]) == 4
+    assert all(p["jumlah"] == p["suara_partai"] + sum(p["caleg"].values()) for p in form["partai"].values())
 
 
 def test_the_apps_pages_pass_axe_and_fit(browser: Browser, deployment: dict[str, Any]) -> None:

@@ -31,7 +31,8 @@ from suara.web.routes import BALLOTS, GROUPS, templates
 router = APIRouter(tags=["kpps"])
 STATIC = Path(__file__).parent / "static" / "kpps"
 JAVASCRIPT = "text/javascript; charset=utf-8"
-MANIFEST = "application/manifest+json"
+# JSON: browsers read a manifest by its link, whatever its type, and the API description says JSON
+MANIFEST = "application/json"
 
 # The app's routes in the API description (merged into api/openapi.OPERATIONS, which every
 # route must be in before the app starts).

@@ -83,8 +83,8 @@ def qr_svg(text: str, title: str) -> str:
 
 @router.get("/kwitansi", openapi_extra=access("public, rate limited"))
 async def receipt_page(request: Request,
-                       r: Annotated[str, Query(max_length=MAX_TEXT, description="a receipt, as on /api/v1/receipts/check")]
-                       = "") -> Response:
+                       r: Annotated[str, Query(description="a receipt, as on /api/v1/receipts/check (a longer text "
+                                                           "than a receipt is refused on the page)")] = "") -> Response:
     context: dict[str, Any] = {"text": r, "result": None, "error": None, "public_key": None}
     status = 200
     if r.strip():

@@ -14,6 +14,7 @@
     sending: "Sedang dikirim…",
     stored: "Tersimpan di server",
     refused: "Ditolak",
+    review: "Diterima, menunggu pengesahan",
   };
   let ballots = null;
   let contest = null;
@@ -287,7 +288,7 @@
   async function renderOutbox() {
     const items = (await S.all("outbox")).sort(function (a, b) { return b.created - a.created; });
     $("outbox-empty").hidden = items.length > 0;
-    const waiting = items.filter(function (i) { return i.state !== "stored" && i.state !== "refused"; }).length;
+    const waiting = items.filter(function (i) { return ["queued", "retry", "sending"].includes(i.state); }).length;
     $("queue-summary").hidden = waiting === 0;
     $("queue-summary").textContent = waiting + " formulir menunggu";
     const list = $("outbox-items");

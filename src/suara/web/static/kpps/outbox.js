@@ -58,6 +58,12 @@
       }
       return true;
     }
+    if (status === 202) {  // sent again after publication: kept as a proposal for KPU RI to decide
+      item.state = "review";
+      item.result = answer;
+      item.note = (answer && answer.status) || "Diterima; menunggu pengesahan KPU RI.";
+      return true;
+    }
     if (status === 401) {
       item.state = "queued";
       item.note = "Sesi berakhir: masuk lagi, lalu formulir terkirim otomatis.";
