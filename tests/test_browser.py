@@ -162,7 +162,7 @@ def test_keyboard_and_phone(browser: Browser, seeded: Any, live_server: str) -> 
     expect(phone).to_have_url(re.compile(r"#isi$"))
     # nothing wider than the phone but the children table, which scrolls in its own box
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    for path in ("/wilayah/ppwp/0", "/tps/ppwp/3171011001003"):
+    for path in ("/wilayah/ppwp/0", "/tps/ppwp/3171011001003", "/anomali/ppwp/0"):
         phone.goto(live_server + path)
         assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
     context.close()
@@ -179,7 +179,7 @@ def test_english_switch(page: Page, seeded: Any, live_server: str) -> None:
 
 
 @pytest.mark.parametrize("path", ["/wilayah/ppwp/0", "/wilayah/ppwp/3171011001", "/tps/ppwp/3171011001003",
-                                  "/pengaduan", "/cari?q=gambir", "/wilayah/ppwp/0?lang=en"])
+                                  "/pengaduan", "/cari?q=gambir", "/wilayah/ppwp/0?lang=en", "/anomali/ppwp/0"])
 def test_pages_pass_axe(page: Page, seeded: Any, live_server: str, path: str) -> None:
     """Labels, names, contrast, landmarks and language as axe-core checks them (WCAG 2 A/AA)."""
     from axe_playwright_python.sync_playwright import Axe
