@@ -22,6 +22,7 @@ TPS = "3171011001001"
 @pytest.fixture
 def server(engine, monkeypatch, request):
     monkeypatch.setenv("SUARA_MAX_WRITES_IN_FLIGHT", "2")  # read when the app takes its first request
+    monkeypatch.setenv("SUARA_RESEND_GRACE_SECONDS", "3600")  # one TPS sent three times: three versions
     create_account(engine, "kpps-gambir", PASSWORD, Role.KPPS, TPS, "test")
     token = login(engine, "kpps-gambir", PASSWORD, "hp")[0]
     return request.getfixturevalue("live_server"), {"Authorization": f"Bearer {token}"}

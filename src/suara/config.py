@@ -25,6 +25,10 @@ class Settings:
     # seconds after a TPS's first send during which its KPPS may still replace the numbers; after
     # that a re-send with other numbers is a correction proposal for KPU RI (services/resends.py)
     resend_grace_seconds: float = 0.0
+    # group commit (services/group_commit.py): how long the writer waits after a batch's first
+    # submission for others, and how many one transaction takes at most
+    group_commit_wait_ms: float = 2.0
+    group_commit_max_batch: int = 256
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -37,7 +41,11 @@ class Settings:
                    public_base_url=base_url.rstrip("/"),
                    anomaly_thresholds=parse_thresholds(os.environ.get("SUARA_ANOMALY_THRESHOLDS")),
                    resend_grace_seconds=_seconds(os.environ.get("SUARA_RESEND_GRACE_SECONDS", "0"),
-                                                 "SUARA_RESEND_GRACE_SECONDS"))
+                                                 "SUARA_RESEND_GRACE_SECONDS"),
+                   group_commit_wait_ms=_seconds(os.environ.get("SUARA_GROUP_COMMIT_WAIT_MS", "2"),
+                                                 "SUARA_GROUP_COMMIT_WAIT_MS"),
+                   group_commit_max_batch=int(_seconds(os.environ.get("SUARA_GROUP_COMMIT_MAX_BATCH", "256"),
+                                                       "SUARA_GROUP_COMMIT_MAX_BATCH")) or 1)
 
 
 def _seconds(text: str, name: str) -> float:

@@ -39,6 +39,7 @@ from suara.publish.publisher import Publisher
 from suara.publish.routes import NotFound
 from suara.services.anomalies import AnomalyScreens
 from suara.services.errors import ServiceError
+from suara.services.group_commit import GroupCommitter
 from suara.store.engine import make_engine
 from suara.store.reference import load_reference
 from suara.tally.fold import fold_all, pending
@@ -85,6 +86,9 @@ def create_app(database_url: str | None = None) -> FastAPI:
         settings = Settings.from_env()
         app.state.policy = settings.policy
         app.state.resend_grace = settings.resend_grace_seconds
+        # submissions arriving together are stored in one transaction (services/group_commit.py)
+        app.state.committer = committer = GroupCommitter(writer, reference, settings.group_commit_max_batch,
+                                                         settings.group_commit_wait_ms / 1000)
         app.state.anomalies = AnomalyScreens(settings.anomaly_thresholds)
         app.state.blobs = blob_store_from_settings(settings.blobs_url)
         app.state.limiter = RateLimiter()
@@ -96,6 +100,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
             yield
         finally:
             stop.set()
+            committer.stop(STOP_JOIN_SECONDS)  # what is queued is stored and answered first
             thread.join(timeout=STOP_JOIN_SECONDS)  # a round stuck on the database is left behind (daemon)
             engine.dispose()
             app.state.writer.dispose()

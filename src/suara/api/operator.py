@@ -144,7 +144,8 @@ async def submit(request: Request, who: Caller, key: Annotated[str, KEY]) -> Res
 def _submit(state: Any, who: Principal, key: str, form: Any, uploads: dict[int, tuple[bytes, str | None]]) -> Response:
     result = submit_with_photos(state.blobs, state.writer, state.reference,
                                 Submission(form, f"{who.username}:{key}", who.actor,
-                                           resend_grace=state.resend_grace), uploads, state.policy)
+                                           resend_grace=state.resend_grace), uploads, state.policy,
+                                state.committer)
     if isinstance(result, IdempotencyConflict):
         raise ServiceError(409, "idempotency_conflict", "Idempotency-Key ini sudah dipakai untuk isi yang lain")
     if result.outcome is Outcome.REFUSED:

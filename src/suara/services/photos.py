@@ -22,6 +22,7 @@ from suara.blobs.storage import sha256_hex
 from suara.domain.contests import KIND_LIST
 from suara.domain.policy import Outcome, Policy
 from suara.services.errors import ServiceError
+from suara.services.group_commit import GroupCommitter
 from suara.services.submission import (
     IdempotencyConflict,
     PagePhoto,
@@ -75,10 +76,17 @@ def _pages_of(reference: Any, doc: Any) -> int:
 
 def submit_with_photos(store: BlobStore, writer: Engine, reference: Any, submission: Submission,
                        uploads: Mapping[int, tuple[bytes, str | None]],
-                       policy: Policy) -> SubmissionResult | IdempotencyConflict:
-    """Submit one form with its page photos; the photos reach the store only if the form is stored."""
+                       policy: Policy, committer: GroupCommitter | None = None) -> SubmissionResult | IdempotencyConflict:
+    """Submit one form with its page photos; the photos reach the store only if the form is stored.
+
+    Decoding and hashing the photos, and writing them, happen here, outside the database's lock;
+    with a committer the form is stored in a batch with others arriving at the same moment."""
     pages = check_pages(uploads, _pages_of(reference, submission.doc)) if uploads else CheckedPages()
-    [result] = submit_forms(writer, reference, [replace(submission, photos=pages.photos)], policy)
+    checked = replace(submission, photos=pages.photos)
+    if committer is not None:
+        result = committer.submit(checked, policy)
+    else:
+        [result] = submit_forms(writer, reference, [checked], policy)
     if isinstance(result, SubmissionResult) and result.outcome is not Outcome.REFUSED and result.version_id:
         pages.keep(store)  # a replayed answer writes them again: the repair after a crash
     return result
