@@ -195,6 +195,34 @@ def test_a_response_lost_on_the_way_is_sent_again_and_stored_once(browser: Brows
     assert errors == ["Failed to load resource: net::ERR_CONNECTION_RESET"], errors  # the dropped answer, no other
 
 
+def test_a_session_that_ends_keeps_the_queue_until_the_officer_logs_in_again(browser: Browser,
+                                                                             deployment: dict[str, Any]) -> None:
+    from suara.services.accounts import revoke_token
+
+    engine = deployment["engine"]
+    context = browser.new_context(viewport=PHONE, is_mobile=True, locale="id-ID", service_workers="block")
+    page = context.new_page()
+    errors = watch(page)
+    with serve(deployment) as server:
+        log_in(page, server)
+        context.set_offline(True)
+        fill_ppwp(page)
+        page.get_by_label("Jumlah seluruh suara sah dan tidak sah").fill("249")
+        page.get_by_role("button", name="Simpan & kirim").click()
+        expect(page.locator("#outbox-items li.item")).to_contain_text("Di antrean")
+        revoke_token(engine, page.evaluate("SuaraStore.get('kv', 'session').then((s) => s.token)"))
+        context.set_offline(False)
+        expect(page.locator("#login-error")).to_contain_text("Sesi berakhir")
+        assert count_rows(engine) == 0
+        page.get_by_label("Nama pengguna").fill("kpps-gambir")
+        page.get_by_label("Kata sandi").fill(PASSWORD)
+        page.get_by_role("button", name="Masuk").click()
+        expect(page.locator("#outbox-items li.item.stored")).to_contain_text("Tersimpan di server", timeout=20_000)
+        assert count_rows(engine) == 1
+    context.close()
+    assert [e for e in errors if "401" not in e] == [], errors  # the refused send is logged by the browser
+
+
 def test_a_party_list_ballot_is_typed_checked_and_stored(browser: Browser, pemilu_engine: Any, db_url: str,
                                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The DPR form of a Jakarta TPS: its dapil's parties and candidates, R14 at the party while

@@ -101,8 +101,19 @@
     return values;
   }
 
+  // A draft belongs to one TPS's ballot: another officer logging in on this phone starts afresh.
+  function draftId(key) { return ballots.tps + "/" + key; }
+
   async function draftOf(key) {
-    return (await S.get("drafts", key)) || {contest: key, fields: {}, photos: {}, sent_key: null, saved_at: null};
+    return (await S.get("drafts", draftId(key))) ||
+      {contest: draftId(key), fields: {}, photos: {}, sent_key: null, saved_at: null};
+  }
+
+  function newKey() {  // an idempotency key; randomUUID needs a secure context (HTTPS, localhost)
+    if (crypto.randomUUID) return crypto.randomUUID();
+    return Array.from(crypto.getRandomValues(new Uint8Array(16)), function (b) {
+      return b.toString(16).padStart(2, "0");
+    }).join("");
   }
 
   async function renderNav() {
@@ -115,9 +126,9 @@
       for (const key of election.contests) {
         const c = ballots.contests.find(function (x) { return x.key === key; });
         if (!c) continue;
-        const mine = outbox.filter(function (i) { return i.contest === key; });
+        const mine = outbox.filter(function (i) { return i.contest === key && i.tps === ballots.tps; });
         const last = mine.sort(function (a, b) { return b.created - a.created; })[0];
-        const draft = drafts.find(function (d) { return d.contest === key; });
+        const draft = drafts.find(function (d) { return d.contest === draftId(key); });
         const badge = last ? (last.state === "stored" ? "✓" : last.state === "refused" ? "✗" : "…")
                            : draft && Object.keys(draft.fields).length ? "✎" : "";
         const button = F.el("button", {type: "button", class: "tab kind-" + c.kind, "data-contest": key,
@@ -247,7 +258,7 @@
       $("form-state").textContent = "Formulir ini sudah di antrean atau terkirim; ubah angkanya untuk mengirim versi baru.";
       return;
     }
-    const key = crypto.randomUUID();  // kept with the item: every retry of this form is the same request
+    const key = newKey();  // kept with the item: every retry of this form is the same request
     const item = {key: key, contest: contest.key, label: contest.label, tps: ballots.tps,
                   form: F.formDoc(ballots, contest, draft.fields), photos: draft.photos, state: "queued",
                   attempts: 0, next_at: 0, created: Date.now(), note: navigator.onLine ? "" : "Menunggu jaringan."};
@@ -342,7 +353,17 @@
   $("logout").addEventListener("click", logOut);
   $("fields").addEventListener("input", typed);
   $("form").addEventListener("submit", queue);
-  O.subscribe(function () { renderOutbox(); renderNav(); if (contest) draftOf(contest.key).then(describeState); });
+  O.subscribe(async function () {
+    if (!ballots) return;
+    renderOutbox();
+    renderNav();
+    if (contest) draftOf(contest.key).then(describeState);
+    if (!(await S.get("kv", "session"))) {  // the token expired: the queue waits for a new log-in
+      show("login");
+      $("login-error").textContent = "Sesi berakhir. Masuk lagi; formulir di antrean terkirim sesudahnya.";
+      $("login-error").hidden = false;
+    }
+  });
   showNet();
   start().then(function () { O.pump(); });
 })();
