@@ -79,8 +79,8 @@ async def _writer(client: httpx.AsyncClient, base: str, devices: list[tuple[str,
     n = 0
     while time.monotonic() < until:
         tps, token = devices[n % len(devices)]
-        form = ppwp_form(tps, (60, 122, 64))
         n += 1
+        form = ppwp_form(tps, (60 + n % 200, 122, 64))  # numbers not sent before: each send a new version
         started = time.perf_counter()
         try:
             response = await client.post(f"{base}/api/v1/submissions", json=form, timeout=CLIENT_TIMEOUT,
@@ -146,7 +146,10 @@ def main() -> None:
         console.print("preparing a national database and one KPPS account per writer ...")
         devices = _accounts(url, args.writers)
         env = {k: v for k, v in os.environ.items() if k != "SUARA_MAX_WRITES_IN_FLIGHT"}
-        env.update(SUARA_DATABASE_URL=url, SUARA_DATA_DIR=str(work), SUARA_WRITES_PER_ADDRESS_MINUTE="100000000")
+        # every send a new version of the device's TPS (a re-send after publication would otherwise wait
+        # as a correction proposal, services/resends.py), so each 2xx is a stored version
+        env.update(SUARA_DATABASE_URL=url, SUARA_DATA_DIR=str(work), SUARA_WRITES_PER_ADDRESS_MINUTE="100000000",
+                   SUARA_RESEND_GRACE_SECONDS="86400")
         for n, bound in enumerate(bounds):
             server, base = _serve(env, bound)
             try:

@@ -1,0 +1,323 @@
+"""Election day against a running deployment, from other processes: KPPS devices submit every
+ballot of their TPS (a share with a photo), retrying refusals with the same Idempotency-Key,
+while readers poll the public documents. Prints throughput, latency and answers by status for
+writes and reads, the tally lag, and a last line of JSON with those figures; then checks that
+every acknowledged write is stored exactly once.
+
+    .venv/bin/python bench/election_day.py --url http://127.0.0.1:8000 --database-url sqlite:///data/suara.db \\
+        --duration 60 --write-rate 500 --read-rate 2000 [--photo-share 0.1] [--devices 2000]
+
+The devices need KPPS accounts: the harness makes them (and their tokens) in the deployment's
+database (`--database-url`), which is also where it checks the stored versions afterwards.
+Loopback only: it sends traffic to `--url` and nowhere else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import multiprocessing
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("SUARA_ARGON2_PROFILE", "CHEAPEST")  # thousands of bench accounts, made and logged in here
+
+from suara.domain.access import Role
+from suara.services.accounts import create_account, login
+from suara.store.engine import make_engine
+from suara.store.reference import load_reference
+from suara.synth import Synthesizer, SynthOptions
+
+PASSWORD = "rahasia-sekali-123"
+RETRIES = 20
+READ_PATHS = ("/api/v1/results/ppwp/0", "/api/v1/results/pdpr/0", "/api/v1/results/ppwp/31",
+              "/sirekap/pemilu/hhcw/ppwp.json", "/wilayah/ppwp/0", "/api/v1/results/ppwp/3171")
+MAX_IN_FLIGHT = 512  # per process: past this the harness, not the server, would be the bottleneck
+
+
+@dataclass
+class Device:
+    tps: str
+    token: str
+    forms: list[dict[str, Any]]
+
+
+@dataclass
+class Tally:
+    """What one process saw: each attempt's status and latency, and the acknowledged keys."""
+
+    attempts: list[tuple[int, float]] = field(default_factory=list)
+    acknowledged: dict[str, int] = field(default_factory=dict)  # idempotency key -> version id
+    given_up: int = 0
+    late: int = 0  # requests sent more than a second after their slot (the harness fell behind)
+    ppwp_acked_at: list[float] = field(default_factory=list)  # time.monotonic() of each PPWP acknowledgement
+
+
+def photo_bytes(size: int = 1_000_000) -> bytes:
+    """A JPEG of about `size` bytes (noise does not compress)."""
+    from PIL import Image
+
+    side = int((size / 3) ** 0.5 * 1.1)
+    image = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def prepare(database_url: str, devices: int, provinces: str, seed: int) -> list[Device]:
+    """KPPS accounts and tokens for `devices` TPS, each with every ballot of its TPS."""
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        reference = load_reference(conn)
+    options = SynthOptions(seed=seed, provinces=tuple(provinces.split(",")), contests=("pemilu",), error_rate=0.0)
+    by_tps: dict[str, list[dict[str, Any]]] = {}
+    for form in Synthesizer(reference, options).forms():
+        if form["tps"] not in by_tps and len(by_tps) >= devices:
+            continue
+        by_tps.setdefault(form["tps"], []).append(form)
+    found = []
+    tag = f"{seed}-{int(time.time())}"
+    for n, (tps, forms) in enumerate(sorted(by_tps.items())):
+        name = f"ed-{tag}-{n}"
+        create_account(engine, name, PASSWORD, Role.KPPS, tps, "election-day")
+        found.append(Device(tps, login(engine, name, PASSWORD, "election-day")[0], forms))
+    engine.dispose()
+    return found
+
+
+async def _send(client: httpx.AsyncClient, device: Device, form: dict[str, Any], key: str, photo: bytes | None,
+                tally: Tally) -> None:
+    headers = {"Authorization": f"Bearer {device.token}", "Idempotency-Key": key}
+    for _ in range(RETRIES):
+        started = time.perf_counter()
+        try:
+            if photo is None:
+                response = await client.post("/api/v1/submissions", content=orjson.dumps(form),
+                                             headers={**headers, "Content-Type": "application/json"})
+            else:
+                response = await client.post("/api/v1/submissions", data={"form": orjson.dumps(form).decode()},
+                                             files={"page1": ("c1.jpg", photo, "image/jpeg")}, headers=headers)
+            status = response.status_code
+        except httpx.HTTPError:
+            status, response = 0, None
+        tally.attempts.append((status, time.perf_counter() - started))
+        if status in (200, 201) and response is not None:
+            tally.acknowledged[key] = response.json()["version_id"]
+            if form["contest"] == "ppwp":
+                tally.ppwp_acked_at.append(time.monotonic())  # one clock for every process (CLOCK_MONOTONIC)
+            return
+        if 400 <= status < 500 and status != 429:
+            return  # refused for good: retrying the same body cannot help
+        wait = float(response.headers.get("retry-after", "0.5")) if response is not None else 0.5
+        await asyncio.sleep(min(wait, 2.0))
+    tally.given_up += 1
+
+
+async def _writes(url: str, work: list[tuple[Device, dict[str, Any], str, bool]], rate: float, photo: bytes,
+                  out: Tally) -> None:
+    limits = httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT)
+    gate = asyncio.Semaphore(MAX_IN_FLIGHT)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+        start = time.monotonic()
+        tasks = []
+
+        async def one(item: tuple[Device, dict[str, Any], str, bool]) -> None:
+            async with gate:
+                device, form, key, with_photo = item
+                await _send(client, device, form, key, photo if with_photo else None, out)
+
+        for n, item in enumerate(work):
+            slot = start + n / rate
+            delay = slot - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            elif delay < -1:
+                out.late += 1
+            tasks.append(asyncio.create_task(one(item)))
+        await asyncio.gather(*tasks)
+
+
+async def _reads(url: str, rate: float, seconds: float, out: Tally) -> None:
+    limits = httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT)
+    gate = asyncio.Semaphore(MAX_IN_FLIGHT)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30,
+                                 headers={"Accept-Encoding": "gzip"}) as client:
+        async def one(path: str) -> None:
+            async with gate:
+                started = time.perf_counter()
+                try:
+                    status = (await client.get(path)).status_code
+                except httpx.HTTPError:
+                    status = 0
+                out.attempts.append((status, time.perf_counter() - started))
+
+        start, tasks, n = time.monotonic(), [], 0
+        while (now := time.monotonic()) - start < seconds:
+            slot = start + n / rate
+            if slot > now:
+                await asyncio.sleep(slot - now)
+            elif now - slot > 1:
+                out.late += 1
+            tasks.append(asyncio.create_task(one(READ_PATHS[n % len(READ_PATHS)])))
+            n += 1
+        await asyncio.gather(*tasks)
+
+
+def _child(kind: str, url: str, payload: Any, rate: float, seconds: float, photo: bytes, results: Any) -> None:
+    tally = Tally()
+    if kind == "write":
+        asyncio.run(_writes(url, payload, rate, photo, tally))
+    else:
+        asyncio.run(_reads(url, rate, seconds, tally))
+    results.put((kind, tally))
+
+
+def _percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
+
+
+def _summary(tallies: list[Tally], seconds: float) -> dict[str, Any]:
+    attempts = [a for t in tallies for a in t.attempts]
+    statuses = Counter(str(s) if s else "error" for s, _ in attempts)
+    ok = [d for s, d in attempts if 200 <= s < 300]
+    return {"attempts": len(attempts), "ok_per_s": round(len(ok) / seconds, 1),
+            "p50_ms": round(_percentile([d for _, d in attempts], 0.5) * 1000, 1),
+            "p99_ms": round(_percentile([d for _, d in attempts], 0.99) * 1000, 1),
+            "by_status": dict(sorted(statuses.items())), "given_up": sum(t.given_up for t in tallies),
+            "harness_late": sum(t.late for t in tallies)}
+
+
+def _national_count(client: httpx.Client) -> int | None:
+    try:
+        return int(client.get("/api/v1/results/ppwp/0").json()["totals"]["tps_reported"])
+    except (httpx.HTTPError, KeyError, ValueError):
+        return None
+
+
+def _sample(url: str, samples: list[tuple[float, int]], stop: threading.Event) -> None:
+    """The national PPWP count as the public sees it, twice a second."""
+    with httpx.Client(base_url=url, timeout=10) as client:
+        while not stop.is_set():
+            count = _national_count(client)
+            if count is not None:
+                samples.append((time.monotonic(), count))
+            stop.wait(0.5)
+
+
+def tally_lags(acked_at: list[float], samples: list[tuple[float, int]], before: int) -> list[float]:
+    """For each acknowledged PPWP form (the k-th at time t), the seconds until the public national
+    count first showed k more than before the run."""
+    lags = []
+    for k, at in enumerate(sorted(acked_at), 1):
+        seen = next((t for t, observed in samples if t >= at and observed - before >= k), None)
+        if seen is not None:
+            lags.append(seen - at)
+    return lags
+
+
+def check_stored(database_url: str, acknowledged: dict[str, int]) -> dict[str, int]:
+    """Every acknowledged key stored once, as the version it was answered with."""
+    from sqlalchemy import select
+
+    from suara.store.schema import form_versions
+
+    engine = make_engine(database_url, read_only=True)
+    stored: dict[str, list[int]] = {}
+    with engine.connect() as conn:
+        for key, version_id in conn.execute(select(form_versions.c.idempotency_key, form_versions.c.id)
+                                            .where(form_versions.c.idempotency_key.like("ed-%"))):
+            stored.setdefault(key.split(":", 1)[1], []).append(version_id)
+    engine.dispose()
+    wrong = sum(1 for key, vid in acknowledged.items() if stored.get(key) != [vid])
+    return {"acknowledged": len(acknowledged), "stored_once_as_answered": len(acknowledged) - wrong, "wrong": wrong}
+
+
+def run(url: str, database_url: str, seconds: float, write_rate: float, read_rate: float, photo_share: float,
+        devices: int, provinces: str, seed: int, processes: int = 2) -> dict[str, Any]:
+    needed = int(seconds * write_rate / 5) + 1  # five ballots per Pemilu TPS
+    prepared = prepare(database_url, min(devices, needed) if devices else needed, provinces, seed)
+    work = [(d, form, f"ed-{seed}-{d.tps}-{form['contest']}", (hash((d.tps, form["contest"])) % 1000) < photo_share * 1000)
+            for d in prepared for form in d.forms]
+    work = work[: int(seconds * write_rate)]
+    photo = photo_bytes() if photo_share > 0 else b""
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    children = [context.Process(target=_child, args=("write", url, work[i::processes], write_rate / processes,
+                                                     seconds, photo, results)) for i in range(processes)]
+    if read_rate > 0:
+        children += [context.Process(target=_child, args=("read", url, None, read_rate / processes, seconds, photo,
+                                                          results)) for _ in range(processes)]
+    with httpx.Client(base_url=url, timeout=10) as client:
+        before = _national_count(client) or 0
+    samples: list[tuple[float, int]] = []
+    stop = threading.Event()
+    sampler = threading.Thread(target=_sample, args=(url, samples, stop), daemon=True)
+    started = time.monotonic()
+    sampler.start()
+    for child in children:
+        child.start()
+    gathered = [results.get() for _ in children]
+    for child in children:
+        child.join()
+    elapsed = time.monotonic() - started
+    acked_at = [t for kind, tally in gathered for t in tally.ppwp_acked_at]
+    deadline = time.monotonic() + 30  # let the public count catch up with the last acknowledgement
+    while time.monotonic() < deadline and (not samples or samples[-1][1] - before < len(acked_at)):
+        time.sleep(0.5)
+    stop.set()
+    sampler.join()
+    lags = tally_lags(acked_at, samples, before)
+    writes = [t for kind, t in gathered if kind == "write"]
+    reads = [t for kind, t in gathered if kind == "read"]
+    acknowledged = {k: v for t in writes for k, v in t.acknowledged.items()}
+    figures = {"seconds": seconds, "write_rate_target": write_rate, "read_rate_target": read_rate,
+               "photo_share": photo_share, "writes": _summary(writes, seconds), "reads": _summary(reads, seconds),
+               "tally_lag_p50_s": round(_percentile(lags, 0.5), 3), "tally_lag_p99_s": round(_percentile(lags, 0.99), 3),
+               "tally_lag_unseen": len(acked_at) - len(lags),
+               "elapsed_s": round(elapsed, 1), "check": check_stored(database_url, acknowledged)}
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--database-url", required=True, help="the deployment's database (accounts, final check)")
+    parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--write-rate", type=float, default=500, help="submissions per second")
+    parser.add_argument("--read-rate", type=float, default=2000, help="document reads per second")
+    parser.add_argument("--photo-share", type=float, default=0.0, help="share of submissions with a 1 MB photo")
+    parser.add_argument("--devices", type=int, default=0, help="KPPS devices (0: as many as the duration needs)")
+    parser.add_argument("--provinces", default="31,32,33,35", help="provinces whose TPS the devices are")
+    parser.add_argument("--seed", type=int, default=int(time.time()) % 100_000)
+    args = parser.parse_args()
+    if not args.url.startswith(("http://127.", "http://localhost", "http://[::1]")):
+        sys.exit("election_day.py sends load to loopback addresses only")
+    figures = run(args.url, args.database_url, args.duration, args.write_rate, args.read_rate, args.photo_share,
+                  args.devices, args.provinces, args.seed)
+    for kind in ("writes", "reads"):
+        f = figures[kind]
+        print(f"{kind}: {f['ok_per_s']}/s ok, p50 {f['p50_ms']} ms, p99 {f['p99_ms']} ms, "
+              f"by status {f['by_status']}, given up {f['given_up']}, harness late {f['harness_late']}")
+    print(f"tally lag p50 {figures['tally_lag_p50_s']} s, p99 {figures['tally_lag_p99_s']} s; "
+          f"check: {figures['check']}")
+    print(orjson.dumps(figures).decode())
+    if figures["check"]["wrong"]:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
