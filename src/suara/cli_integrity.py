@@ -3,6 +3,7 @@ lets anyone check that what is published is what was filed."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -11,6 +12,14 @@ from typing import Annotated
 
 import orjson
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from suara.blobs import blob_store_from_settings
 from suara.cli_common import _engine, _progress, _reference, console, err
@@ -21,6 +30,7 @@ from suara.domain.regions import NATIONAL
 from suara.publish import nist, snapshot, tree
 from suara.publish.own import DISCLAIMER
 from suara.publish.snapshot_keys import load_or_create_signing_key
+from suara.publish.snapshot_plan import plan_snapshot
 from suara.publish.snapshot_verify import verify_snapshot as check_snapshot
 from suara.services import witness as chain_witness
 from suara.services.verify import verify as verify_database
@@ -29,6 +39,8 @@ from suara.synth import select_contests
 from suara.tally.fold import tally_point
 
 integrity = typer.Typer()
+SKIPPED_SHOWN = 12  # contests named when skipped; the rest are counted
+PROGRESS_EVERY = 250  # documents between two progress updates
 
 
 def _witness_file(path: Path) -> dict[int, str]:
@@ -79,7 +91,11 @@ def publish(
     out: Annotated[Path, typer.Option(help="Directory to write the static public tree into")],
     contests: Annotated[str, typer.Option(help="ppwp, pkwkp, pkwkk or exact keys, comma-separated")] = "ppwp",
 ) -> None:
-    """Write the public tree as static files with a manifest signed by the deployment's Ed25519 key."""
+    """Write the public tree as static files with a manifest signed by the deployment's Ed25519 key.
+
+    Contests with no form stored yet are left out (and named); the files and bytes are estimated
+    first, with a warning for a large snapshot or too little disk space, and a progress bar runs
+    over the documents as they are written."""
     settings = Settings.from_env()
     engine = _engine(read_only=True)
     reference = _reference(engine)
@@ -92,21 +108,83 @@ def publish(
     with engine.connect() as conn:
         seq, cursor, moment = tally_point(conn)
         chain_head = audit.head(conn)  # the same read transaction as the tally point
+    plan = plan_snapshot(engine, reference, chosen, settings.public_base_url)
+    if plan.skipped:
+        names = [c.key for c in plan.skipped]
+        shown = ", ".join(names[:SKIPPED_SHOWN]) + (f" dan {len(names) - SKIPPED_SHOWN} lainnya"
+                                                    if len(names) > SKIPPED_SHOWN else "")
+        err.print(f"[yellow]Dilewati, belum ada formulir: {shown}[/yellow]")
+    if not plan.contests:
+        err.print("[red]Tidak ada pemilihan terpilih yang sudah punya data; tidak ada yang ditulis.[/red]")
+        raise typer.Exit(1)
+    console.print(f"{len(plan.contests)} pemilihan; perkiraan {format_id(plan.files)} berkas, "
+                  f"{bytes_text(plan.bytes)}")
+    if plan.large:
+        err.print(f"[yellow]Peringatan: snapshot besar (sekitar {bytes_text(plan.bytes)}); menulisnya makan waktu "
+                  "lama. Pilih lebih sedikit pemilihan dengan --contests bila tidak semuanya perlu.[/yellow]")
+    free = shutil.disk_usage(_existing_parent(out)).free
+    if plan.bytes > free:
+        err.print(f"[yellow]Peringatan: ruang disk tersisa {bytes_text(free)}, kurang dari perkiraan "
+                  f"{bytes_text(plan.bytes)}.[/yellow]")
     meta = {"tally_seq": seq, "last_version_id": cursor, "tally_time": moment.isoformat(),
-            "contests": [c.key for c in chosen], "disclaimer": DISCLAIMER["id"]}
-    with _progress() as progress:
-        task = progress.add_task("publish", total=None)
+            "contests": [p.contest.key for p in plan.contests], "disclaimer": DISCLAIMER["id"]}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[size]}"),
+                  TimeElapsedColumn(), TimeRemainingColumn(), console=err) as progress:
+        counter = _Counted(progress, plan.files)
         try:
-            summary = snapshot.write_snapshot(out, tree.documents(engine, reference, chosen), key, meta,
-                                              progress=lambda n: progress.update(task, completed=n),
-                                              chain_head=chain_head)
+            summary = snapshot.write_snapshot(
+                out, counter.over(tree.documents(engine, reference, [p.contest for p in plan.contests],
+                                                 settings.public_base_url)),
+                key, meta, chain_head=chain_head)
         except (ValueError, FileExistsError) as exc:
             err.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from None
-    console.print(f"{format_id(summary.files)} berkas ({format_id(summary.bytes)} bita) ditulis ke {out}; "
-                  f"manifest SHA-256 {summary.manifest_sha256}")
+        progress.update(counter.task, completed=summary.files, total=summary.files, size=bytes_text(summary.bytes))
+    console.print(f"{format_id(summary.files)} berkas ({bytes_text(summary.bytes)}, {format_id(summary.bytes)} bita) "
+                  f"ditulis ke {out}; manifest SHA-256 {summary.manifest_sha256}")
     console.print(f"kunci publik penandatangan (Ed25519): {summary.public_key}")
     console.print(f"kepala rantai audit: {chain_head[0]}:{chain_head[1]}")
+
+
+class _Counted:
+    """Documents and bytes as they pass to the writer, on the progress bar; into a log (no
+    terminal, where a bar does not draw) a line every 5 per cent of the estimate instead."""
+
+    def __init__(self, progress: Progress, estimate: int) -> None:
+        self.progress, self.estimate = progress, estimate
+        self.task = progress.add_task("publish", total=estimate, size="")
+        self.files = self.bytes = 0
+        self.line_every = 0 if progress.console.is_terminal else max(1, estimate // 20)
+        self.next_line = self.line_every
+
+    def over(self, documents: Iterator[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
+        for path, body in documents:
+            self.files += 1
+            self.bytes += len(body)
+            if self.files % PROGRESS_EVERY == 0:
+                self.progress.update(self.task, completed=self.files, size=bytes_text(self.bytes),
+                                     total=max(self.estimate, self.files))
+            if self.line_every and self.files >= self.next_line:
+                self.next_line += self.line_every
+                self.progress.console.print(f"publish: {format_id(self.files)} dari sekitar "
+                                            f"{format_id(self.estimate)} berkas, {bytes_text(self.bytes)}",
+                                            highlight=False)
+            yield path, body
+
+
+def bytes_text(n: int) -> str:
+    """1234567 -> '1,2 MB' (decimal units, Indonesian decimal comma)."""
+    for unit, size in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}".replace(".", ",")
+    return f"{n} B"
+
+
+def _existing_parent(path: Path) -> Path:
+    path = path.absolute()
+    while not path.exists():
+        path = path.parent
+    return path
 
 
 @integrity.command("export-nist")
