@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import signal
+import threading
 import time
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +12,7 @@ from typing import Annotated
 import orjson
 import typer
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from suara.cli_common import _engine, _progress, _reference, console, err
 from suara.cli_elections import elections
@@ -132,9 +135,32 @@ def ingest(
 
 
 @app.command()
-def tally() -> None:
-    """Fold every queued form version into the rollups."""
-    console.print(f"{format_id(fold_all(_engine()))} versi dijumlahkan")
+def tally(
+    watch: Annotated[bool, typer.Option("--watch", help="Keep folding as versions arrive, until SIGTERM")] = False,
+    interval: Annotated[float, typer.Option(min=0.01, max=60, help="Seconds between looks when idle")] = 0.25,
+) -> None:
+    """Fold every queued form version into the rollups; with --watch, the deployment's long-lived
+    tally worker (run the API with SUARA_SERVE_TALLY=0). Any number may run: each version is folded
+    exactly once, under the tally's lock, whichever process gets it."""
+    engine = _engine()
+    if not watch:
+        console.print(f"{format_id(fold_all(engine))} versi dijumlahkan")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    console.print("Pekerja tally berjalan (SIGTERM untuk berhenti)")
+    folded = 0
+    while not stop.is_set():
+        try:
+            done = fold_all(engine)
+        except SQLAlchemyError as exc:  # the database away for a moment: try again, do not die
+            err.print(f"tally: {exc.__class__.__name__}; mencoba lagi")
+            done = 0
+        folded += done
+        if not done:
+            stop.wait(interval)
+    console.print(f"Pekerja tally berhenti; {format_id(folded)} versi dijumlahkan")
 
 
 app.command()(results)

@@ -7,13 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from suara.domain.anomalies.screens import DEFAULT_THRESHOLDS, parse_thresholds
 from suara.domain.policy import Policy
 
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str
+    database_url: str  # the primary: every write, and the reads that must see this deployment's own writes
     data_dir: Path
     policy: Policy = Policy.AS_IS
     blobs_url: str = "data/blobs"
@@ -29,6 +31,12 @@ class Settings:
     # submission for others, and how many one transaction takes at most
     group_commit_wait_ms: float = 2.0
     group_commit_max_batch: int = 256
+    # a PostgreSQL streaming replica of database_url (SUARA_REPLICA_URL): public documents and pages
+    # are rendered from it; writes, the tally and what must see them stay on the primary (store/replica.py)
+    replica_url: str | None = None
+    # whether API processes fold the tally themselves (the embedded default) or leave it to a
+    # long-lived `suara tally --watch` (SUARA_SERVE_TALLY=0: one process with one job)
+    serve_tally: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -39,13 +47,34 @@ class Settings:
         base_url = os.environ.get("SUARA_PUBLIC_BASE_URL") or cls.public_base_url
         return cls(database_url=url, data_dir=data_dir, policy=policy, blobs_url=blobs,
                    public_base_url=base_url.rstrip("/"),
+                   replica_url=_replica_url(os.environ.get("SUARA_REPLICA_URL"), url),
                    anomaly_thresholds=parse_thresholds(os.environ.get("SUARA_ANOMALY_THRESHOLDS")),
                    resend_grace_seconds=_seconds(os.environ.get("SUARA_RESEND_GRACE_SECONDS", "0"),
                                                  "SUARA_RESEND_GRACE_SECONDS"),
                    group_commit_wait_ms=_seconds(os.environ.get("SUARA_GROUP_COMMIT_WAIT_MS", "2"),
                                                  "SUARA_GROUP_COMMIT_WAIT_MS"),
                    group_commit_max_batch=int(_seconds(os.environ.get("SUARA_GROUP_COMMIT_MAX_BATCH", "256"),
-                                                       "SUARA_GROUP_COMMIT_MAX_BATCH")) or 1)
+                                                       "SUARA_GROUP_COMMIT_MAX_BATCH")) or 1,
+                   serve_tally=_flag(os.environ.get("SUARA_SERVE_TALLY", "1"), "SUARA_SERVE_TALLY"))
+
+
+def _flag(text: str, name: str) -> bool:
+    if text.strip().lower() in ("1", "true", "yes"):
+        return True
+    if text.strip().lower() in ("0", "false", "no"):
+        return False
+    raise ValueError(f"{name} harus 1 atau 0, bukan {text!r}")
+
+
+def _replica_url(text: str | None, primary: str) -> str | None:
+    """A replica needs a PostgreSQL primary to stream from; anything else is refused at start."""
+    if not text:
+        return None
+    backends = {make_url(u).get_backend_name() for u in (text, primary)}
+    if backends != {"postgresql"}:
+        raise ValueError("SUARA_REPLICA_URL harus replika PostgreSQL (streaming replication) dari "
+                         "SUARA_DATABASE_URL yang juga PostgreSQL")
+    return text
 
 
 def _seconds(text: str, name: str) -> float:

@@ -51,26 +51,32 @@ log = logging.getLogger("suara.api")
 REFRESH_SECONDS = 0.25
 
 
-def _background(publisher: Publisher, writer: Engine, stop: threading.Event) -> None:
+def _background(publisher: Publisher, writer: Engine, stop: threading.Event, fold: bool = True) -> None:
     """The tally worker and the publisher's refresher: fold new versions, then drop stale documents.
 
     Every API process runs one; folds are serialised by the tally's own lock and each version is
-    folded exactly once whichever process gets to it.
+    folded exactly once whichever process gets to it. With SUARA_SERVE_TALLY=0 the API processes
+    only refresh, and a `suara tally --watch` process of its own does the folding.
     """
     while not stop.wait(REFRESH_SECONDS):
         try:
             with publisher.engine.connect() as conn:
-                waiting = pending(conn)  # a read: only take the write lock when there is work
-            if waiting:
+                # a read on the primary (a replica's view lags): take the write lock only when there is work
+                waiting = pending(conn)
+            if waiting and fold:
                 fold_all(writer)
             publisher.refresh()
         except Exception:  # a failed round must not stop the next one
             log.exception("tally or refresh failed")
 
 
-def create_app(database_url: str | None = None) -> FastAPI:
+def create_app(database_url: str | None = None, replica_url: str | None = None) -> FastAPI:
+    """The app on database_url (the primary; default SUARA_DATABASE_URL) and, if given, a streaming
+    replica of it that public documents and pages are read from (default SUARA_REPLICA_URL, taken
+    only with the primary from the environment too)."""
     at_start = Settings.from_env()  # bad settings (SUARA_ANOMALY_THRESHOLDS) refuse to build the app
     url = database_url or at_start.database_url
+    replica_url = replica_url or (at_start.replica_url if database_url is None else None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -79,7 +85,9 @@ def create_app(database_url: str | None = None) -> FastAPI:
             reference = load_reference(conn)
         gc.collect()
         gc.freeze()  # the region tree lives as long as the process; keep the collector off it
-        app.state.publisher = Publisher(engine, reference)
+        # the primary's reader stays publisher.engine, for what must see this deployment's own writes
+        replica = make_engine(replica_url, read_only=True) if replica_url else None
+        app.state.publisher = Publisher(engine, reference, replica)
         app.state.reference = reference
         app.state.pages = PageCache()
         app.state.writer = writer = make_engine(url)
@@ -94,7 +102,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
         app.state.limiter = RateLimiter()
         app.state.login_throttle = LoginThrottle()
         stop = threading.Event()
-        thread = threading.Thread(target=_background, args=(app.state.publisher, writer, stop), daemon=True)
+        thread = threading.Thread(target=_background, args=(app.state.publisher, writer, stop, settings.serve_tally),
+                                  daemon=True)
         thread.start()
         try:
             yield
@@ -103,6 +112,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
             committer.stop(STOP_JOIN_SECONDS)  # what is queued is stored and answered first
             thread.join(timeout=STOP_JOIN_SECONDS)  # a round stuck on the database is left behind (daemon)
             engine.dispose()
+            if replica is not None:
+                replica.dispose()
             app.state.writer.dispose()
 
     # docs_url=None: FastAPI's page loads Swagger UI from a CDN, which the CSP blocks; see api/docs.py
