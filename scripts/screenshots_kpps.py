@@ -60,7 +60,7 @@ def photograph(browser: Any, url: str, out: Path = OUT) -> list[Path]:
         page.get_by_label("Kata sandi").fill(PASSWORD)
         page.get_by_role("button", name="Masuk").click()
         expect(page.locator("#where")).to_contain_text(TPS)
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
         context.set_offline(True)
         for nomor, votes in VOTES.items():
             page.locator(f"#f-suara_{nomor}").fill(votes)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 from browser_support import DESKTOP, PHONE
 from helpers import count_rows, free_port, served, watched_page
@@ -112,7 +113,7 @@ def test_filled_offline_closed_reopened_and_stored_once_when_the_network_returns
     errors = watch(first)
     with serve(deployment) as server:
         log_in(first, server)
-        first.wait_for_function("navigator.serviceWorker.controller !== null")  # the shell is kept on the device
+        first.wait_for_function("() => navigator.serviceWorker.controller !== null")  # the shell is kept on the device
     # the server is gone and the phone is offline: nothing below can reach anything
     phone.set_offline(True)
     expect(first.locator("#net")).to_contain_text("Luring")
@@ -163,6 +164,20 @@ def test_filled_offline_closed_reopened_and_stored_once_when_the_network_returns
         expect(again.locator("#verdict")).to_contain_text("Kwitansi sah")
         assert fits(again)
     assert errors == [], errors
+
+
+def test_the_app_is_installable(browser: Browser, deployment: dict[str, Any]) -> None:
+    """The manifest is read (the page's CSP lets it and the service worker load) and the service
+    worker controls /app/."""
+    with serve(deployment) as server, watched_page(browser, viewport=PHONE, service_workers="allow") as page:
+        page.goto(server + "/app/")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+        manifest = page.context.new_cdp_session(page).send("Page.getAppManifest")
+        assert manifest["errors"] == [] and manifest["url"].endswith("/app/manifest.webmanifest")
+        parsed = orjson.loads(manifest["data"])
+        assert parsed["name"] == "Suara KPPS" and parsed["display"] == "standalone"
+        assert {icon["sizes"] for icon in parsed["icons"]} >= {"192x192", "512x512"}
+        assert page.evaluate("navigator.serviceWorker.getRegistration().then((r) => r.scope)") == server + "/app/"
 
 
 def test_a_response_lost_on_the_way_is_sent_again_and_stored_once(browser: Browser,
@@ -227,7 +242,6 @@ def test_a_party_list_ballot_is_typed_checked_and_stored(browser: Browser, pemil
                                                          tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The DPR form of a Jakarta TPS: its dapil's parties and candidates, R14 at the party while
     typing, and the form the app builds is the one the server stores."""
-    import orjson
     from axe_playwright_python.sync_playwright import Axe
     from sqlalchemy import select
 

@@ -68,9 +68,11 @@ SECURITY_HEADERS = [
     (b"strict-transport-security", b"max-age=31536000"),
 ]
 DATA_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
-# Pages load only their own scripts, styles and images, and post only to themselves.
+# Pages load only their own scripts, styles and images, and post only to themselves; the KPPS
+# app also needs its own web app manifest and service worker.
 PAGE_CSP = (b"content-security-policy", (b"default-src 'none'; script-src 'self'; style-src 'self'; "
-                                        b"img-src 'self'; connect-src 'self'; form-action 'self'; "
+                                        b"img-src 'self'; connect-src 'self'; manifest-src 'self'; "
+                                        b"worker-src 'self'; form-action 'self'; "
                                         b"frame-ancestors 'none'; base-uri 'none'"))
 # The API docs page (Swagger UI, served from here) is the same, except that its stylesheet draws
 # its icons as data: SVG images; an image cannot run script, so scripts stay 'self' only.
