@@ -158,7 +158,7 @@ def test_a_tier_beside_the_publication_and_the_tier_below(site, counted):  # noq
     assert sent.status_code == 201, sent.text
     page = site.get("/rekap/ppwp/317101")
     words = text_of(page.text)
-    assert "Rekapitulasi berjenjang resmi sebagaimana dicatat rapat pleno" in words
+    assert "Rekapitulasi resmi sebagaimana dicatat, bukan publikasi awal" in words
     assert "bukan hasil resmi" in words  # the portal's disclaimer is still there
     assert "Status: dicatat" in words and "Dicatat (revisi 1) oleh PPK:ppk-317101" in words
     cideng = text_of(page.text.split('id="baris-3171011002"')[1].split("</details>")[0])
@@ -194,7 +194,7 @@ def test_a_tier_beside_the_publication_and_the_tier_below(site, counted):  # noq
     reopened = text_of(site.get("/rekap/ppwp/3171").text)
     assert "Dibuka kembali oleh KPU_RI:kpu-ri" in reopened and "salah tulis suara tidak sah" in reopened
     english = text_of(site.get("/rekap/ppwp/3171?lang=en").text)
-    assert "The official tiered recapitulation, as recorded by the plenary" in english
+    assert "The official recapitulation as recorded, not the preliminary publication" in english
     assert "Difference from the tier below" in english and "Reason of the latest reopening" in english
     site.cookies.clear()
 

@@ -73,9 +73,11 @@ def test_a_ppk_records_its_kecamatan_through_the_screen_and_closes_it(site, coun
     sign_in(site, engine, Role.PPK, "317101")
     listing = site.get("/ui/rekap")
     assert listing.status_code == 200
-    tiers = text_of(listing.text.split('id="tiers"')[1].split("</table>")[0])
-    assert "Pemilihan Presiden dan Wakil Presiden 2024 D Hasil Kecamatan GAMBIR belum dicatat" in tiers
-    assert "Pemilihan Anggota DPR RI 2024" in tiers and "tidak ada (dicatat dari formulir C Hasil)" in tiers
+    assert "D Hasil Kecamatan GAMBIR" in text_of(listing.text.split('id="own-heading"')[1].split("</h2>")[0])
+    tiers = text_of(listing.text.split('id="tiers"')[1].split("</ul>")[0])
+    assert "Pemilihan Presiden dan Wakil Presiden 2024 Status: belum dicatat · tingkat bawah: tidak ada " \
+           "(dicatat dari formulir C Hasil)" in tiers
+    assert "Pemilihan Anggota DPR RI 2024" in tiers
     assert 'href="/ui/rekap/ppwp/317101"' in listing.text
 
     form = site.get("/ui/rekap/ppwp/317101")
@@ -160,7 +162,7 @@ def test_outside_its_region_and_before_the_tiers_below_close(site, counted):  # 
     record_as_published(engine, reference, "ppwp", "317101", official(Role.PPK, "317101"), lock=False)
     sign_in(site, engine, Role.KPU_KABKOTA, "3171")
     listing = text_of(site.get("/ui/rekap").text)
-    assert "D Hasil Kabupaten/Kota KOTA JAKARTA PUSAT belum dicatat 1 belum ditetapkan" in listing
+    assert "Status: belum dicatat · tingkat bawah: 1 belum ditetapkan" in listing
     form = site.get("/ui/rekap/ppwp/3171")
     waiting = text_of(form.text.split('id="waiting"')[1].split("</div>")[0])
     assert "belum ditetapkan untuk 1 wilayah" in waiting and "GAMBIR (317101): dicatat" in waiting
@@ -187,8 +189,9 @@ def test_kpu_ri_closes_the_nation_and_reopens_a_tier_with_a_reason(site, counted
         record_as_published(engine, reference, "ppwp", kode, who, change=plant if kode == "317101" else None)
     sign_in(site, engine, Role.KPU_RI, "0")
     listing = site.get("/ui/rekap")
-    tiers = text_of(listing.text.split('id="tiers"')[1].split("</table>")[0])
-    assert "D Hasil Nasional INDONESIA belum dicatat semua ditetapkan" in tiers
+    tiers = text_of(listing.text.split('id="tiers"')[1].split("</ul>")[0])
+    assert "D Hasil Nasional INDONESIA" in listing.text
+    assert "Pemilihan Presiden dan Wakil Presiden 2024 Status: belum dicatat · tingkat bawah: semua ditetapkan" in tiers
     queue = text_of(listing.text.split('id="queue"')[1].split("</table>")[0])
     assert "D Hasil Kecamatan GAMBIR" in queue and 'href="/ui/rekap/ppwp/317101"' in listing.text
     nation = site.get("/ui/rekap/ppwp/0")
@@ -248,7 +251,7 @@ def test_party_list_and_overseas_tiers_through_the_screen(site, counted):  # noq
 
     sign_in(site, engine, Role.PPLN, "99AG")
     listing = text_of(site.get("/ui/rekap").text)
-    assert "D Hasil PPLN Kuala Lumpur, Malaysia belum dicatat" in listing
+    assert "D Hasil PPLN Kuala Lumpur, Malaysia" in listing and "Status: belum dicatat" in listing
     stations = site.get("/ui/rekap/ppwp/99AG")
     fields = boxes_of(stations.text)
     assert {name.split(".")[1] for name in fields} == {"99AG010001001", "99AG010001002"}

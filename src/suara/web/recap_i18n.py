@@ -18,8 +18,8 @@ RECAP_ENGLISH = {
     "Rekapitulasi {formulir} beserta perbandingannya": "The {formulir} recapitulation and its comparisons",
     "Laporan selisih ({n})": "Discrepancy report ({n})",
     # a tier
-    "Rekapitulasi berjenjang resmi sebagaimana dicatat rapat pleno.":
-        "The official tiered recapitulation, as recorded by the plenary.",
+    "Rekapitulasi resmi sebagaimana dicatat, bukan publikasi awal.":
+        "The official recapitulation as recorded, not the preliminary publication.",
     "Dicatat (revisi {n}) oleh {who}, {time}": "Recorded (revision {n}) by {who}, {time}",
     "Ditetapkan oleh {who}, {time}": "Closed by {who}, {time}",
     "Dibuka kembali oleh {who}, {time}": "Reopened by {who}, {time}",

@@ -137,6 +137,7 @@ def recap_list(request: Request, contest: Annotated[str | None, Query(pattern=r"
             shown.append({"contest": chosen.key, "nama": chosen.nama, "kode": code, "wilayah": _name(scope, code),
                           "formulir": TIER_NAMES[tier_of(code)],
                           "status": _words(statuses.get(code, recap_docs.NOT_RECORDED)),
+                          "status_key": statuses.get(code, recap_docs.NOT_RECORDED),
                           "children": None if not has_children else not waiting, "waiting": len(waiting),
                           "href": f"/ui/rekap/{chosen.key}/{code}"})
     queue = reopen_queue(engine, reference) if who.role is Role.KPU_RI else None

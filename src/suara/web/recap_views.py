@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from suara.domain.localtime import wib_text
+from suara.domain.recap import TIER_NAMES, Tingkat
 from suara.domain.tally import PARTY_ONLY, split_candidate_key, vote_key_order
 from suara.web.i18n import number
 
@@ -163,7 +164,7 @@ def discrepancy_view(doc: Mapping[str, Any], contest: str, parties: Mapping[str,
         details = [{"label": _(TOTAL_LABELS[k]) if k in TOTAL_LABELS else _vote_label(k, labels, _),
                     "value": signed(v, lang)} for k, v in item["selisih"].items()]
         shown.append({"tier_href": f"/rekap/{contest}/{item['kode']}#baris-{item['baris']}",
-                      "tingkat": item["tingkat"], "nama": item["nama"], "kode": item["kode"],
+                      "formulir": TIER_NAMES[Tingkat(item["tingkat"])], "nama": item["nama"], "kode": item["kode"],
                       "baris": item["baris"], "nama_baris": item["nama_baris"],
                       "against": _(AGAINST_PHRASES.get(item["terhadap"], item["terhadap"])),
                       "size": number(item["besar"], lang), "details": details})
