@@ -20,6 +20,7 @@ from suara.domain.anomalies.screens import (
     DIGIT_CONFIDENCE,
     DIGIT_MIN_COUNT,
     DIGIT_MIN_COUNTS,
+    DIGIT_MIN_SHARE,
     LAST_DIGIT_MEAN,
     SECOND_DIGIT_MEAN,
 )
@@ -44,7 +45,8 @@ def digit_histograms(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class DigitTest:
     name: str  # "digit_terakhir" or "digit_kedua"
     expected: float
-    n: int
+    n: int  # counts used (DIGIT_MIN_COUNT and more)
+    nonzero: int  # every count above zero: the digits are tested only where most counts are used
     mean: float | None
     low: float | None
     high: float | None
@@ -53,7 +55,8 @@ class DigitTest:
     def as_dict(self) -> dict[str, object]:
         def rounded(value: float | None) -> float | None:
             return None if value is None else round(value, 4)
-        return {"uji": self.name, "harapan": self.expected, "n": self.n, "rata_rata": rounded(self.mean),
+        return {"uji": self.name, "harapan": self.expected, "n": self.n, "n_bukan_nol": self.nonzero,
+                "diuji": self.mean is not None, "rata_rata": rounded(self.mean),
                 "selang": [rounded(self.low), rounded(self.high)] if self.low is not None else None,
                 "ditandai": self.flagged}
 
@@ -74,17 +77,20 @@ def bootstrap_mean(histogram: np.ndarray) -> tuple[float, float, float]:
     return float(frequencies @ DIGITS), float(low), float(high)
 
 
-def digit_test(name: str, histogram: np.ndarray, expected: float, tolerance: float) -> DigitTest:
+def digit_test(name: str, histogram: np.ndarray, expected: float, tolerance: float, nonzero: int) -> DigitTest:
     """Flagged when the whole bootstrap interval lies more than `tolerance` from the expected
     mean: the departure is neither chance (the interval) nor the small bias of small counts
-    (the tolerance)."""
+    (the tolerance). Not tested with fewer than DIGIT_MIN_COUNTS counts, or where most counts
+    are too small to have the digits (a DPD race's fifty candidates share a TPS's votes): there
+    the digits follow the counts' size, not how they were made."""
     n = int(histogram.sum())
-    if n < DIGIT_MIN_COUNTS:
-        return DigitTest(name, expected, n, None, None, None, False)
+    if n < DIGIT_MIN_COUNTS or n < DIGIT_MIN_SHARE * nonzero:
+        return DigitTest(name, expected, n, nonzero, None, None, None, False)
     mean, low, high = bootstrap_mean(histogram)
-    return DigitTest(name, expected, n, mean, low, high, low > expected + tolerance or high < expected - tolerance)
+    return DigitTest(name, expected, n, nonzero, mean, low, high,
+                     low > expected + tolerance or high < expected - tolerance)
 
 
-def digit_tests(last: np.ndarray, second: np.ndarray, tolerance: float) -> tuple[DigitTest, DigitTest]:
-    return (digit_test("digit_terakhir", last, LAST_DIGIT_MEAN, tolerance),
-            digit_test("digit_kedua", second, SECOND_DIGIT_MEAN, tolerance))
+def digit_tests(last: np.ndarray, second: np.ndarray, tolerance: float, nonzero: int) -> tuple[DigitTest, DigitTest]:
+    return (digit_test("digit_terakhir", last, LAST_DIGIT_MEAN, tolerance, nonzero),
+            digit_test("digit_kedua", second, SECOND_DIGIT_MEAN, tolerance, nonzero))

@@ -91,6 +91,7 @@ class UnitScreening:
     second_digits: np.ndarray
     corner: np.ndarray  # per ballot number
     points: int
+    nonzero: int  # vote counts above zero, beside the digit histograms
     turnout_bins: np.ndarray  # n, uint8
     share_bins: np.ndarray  # n x k, uint8
     test: RegionTest  # the region screens of the kecamatan itself, bootstrapped once
@@ -124,9 +125,10 @@ def screen_unit(kode: str, tps: Sequence[TpsFigures], thresholds: Mapping[str, f
     turnout, shares = shares_of(ordered, k)
     corner, points = corner_counts(turnout, shares)
     votes = np.sum([s.votes for s in desa_sums.values()], axis=0) if desa_sums else np.zeros(k, dtype=np.int64)
+    nonzero = int((counts > 0).sum())
     return UnitScreening(kode, tuple(FlaggedTps(t, tuple(hits[t.tps])) for t in ordered if t.tps in hits),
-                         dict(desa_sums), desa_rows, last, second, corner, points, to_bins(turnout), to_bins(shares),
-                         _test(kode, votes, last, second, corner, points, thresholds))
+                         dict(desa_sums), desa_rows, last, second, corner, points, nonzero, to_bins(turnout),
+                         to_bins(shares), _test(kode, votes, last, second, nonzero, corner, points, thresholds))
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,17 +152,18 @@ class _Pooled:
     second: np.ndarray = field(default_factory=lambda: np.zeros(10, dtype=np.int64))
     corner: np.ndarray | None = None
     points: int = 0
+    nonzero: int = 0
 
 
 def _within(kode: str, region: str) -> bool:
     return region == NATIONAL or kode.startswith(region)
 
 
-def _test(kode: str, votes: np.ndarray, last: np.ndarray, second: np.ndarray, corner: np.ndarray, points: int,
-          thresholds: Mapping[str, float]) -> RegionTest:
+def _test(kode: str, votes: np.ndarray, last: np.ndarray, second: np.ndarray, nonzero: int, corner: np.ndarray,
+          points: int, thresholds: Mapping[str, float]) -> RegionTest:
     leader = int(np.argmax(votes)) if votes.size and votes.sum() > 0 else None
     in_corner = int(corner[leader]) if leader is not None else 0
-    return RegionTest(kode, leader, digit_tests(last, second, thresholds["A5"]),
+    return RegionTest(kode, leader, digit_tests(last, second, thresholds["A5"], nonzero),
                       corner_test(in_corner, points, thresholds["A6"]))
 
 
@@ -187,9 +190,10 @@ def region_tests(units: Sequence[UnitScreening], region: str, thresholds: Mappin
             assert into.corner is not None
             into.corner += unit.corner
             into.points += unit.points
+            into.nonzero += unit.nonzero
     for code, p in pooled.items():
         assert p.corner is not None
-        kecamatan[code] = _test(code, p.votes, p.last, p.second, p.corner, p.points, thresholds)
+        kecamatan[code] = _test(code, p.votes, p.last, p.second, p.nonzero, p.corner, p.points, thresholds)
     return [kecamatan[code] for code in sorted(kecamatan, key=lambda c: (c != region, c))]
 
 

@@ -51,6 +51,7 @@ OUTLIER_SCALE_FLOOR = 0.02  # 2 percentage points: a spread of zero would make e
 SIMILAR_MIN_VOTES = 30  # small counts repeat by chance
 DIGIT_MIN_COUNT = 10  # a count needs two digits for a second digit, and a last digit that is not its first
 DIGIT_MIN_COUNTS = 50  # counts in a region before its digits are tested
+DIGIT_MIN_SHARE = 0.5  # ... and at least this share of its counts above zero must be that large
 DIGIT_CONFIDENCE = 99.0  # percent; thousands of kecamatan are tested at once
 DIGIT_BOOTSTRAP = 1000  # resamples
 LAST_DIGIT_MEAN = 4.5
@@ -112,15 +113,17 @@ SCREENS: dict[str, Screen] = {s.id: s for s in (
            "Kecamatan atau wilayah lebih besar yang rata-rata digit terakhir atau digit kedua (2BL) perolehan "
            f"suaranya menyimpang dari nilai harapan ({LAST_DIGIT_MEAN} dan {SECOND_DIGIT_MEAN}) lebih dari "
            "{threshold}, dengan selang bootstrap " f"{format_threshold(DIGIT_CONFIDENCE)}% ({DIGIT_BOOTSTRAP} kali "
-           f"ambil ulang) seluruhnya di luar batas itu. Hanya angka {DIGIT_MIN_COUNT} ke atas yang dihitung, dan "
-           f"wilayah dengan kurang dari {DIGIT_MIN_COUNTS} angka tidak diuji. Angka TPS yang kecil (paling banyak "
-           "300 pemilih) tidak selalu mengikuti hukum digit, maka selisih kecil tidak dianggap.",
+           f"ambil ulang) seluruhnya di luar batas itu. Hanya angka {DIGIT_MIN_COUNT} ke atas yang dihitung; wilayah "
+           f"dengan kurang dari {DIGIT_MIN_COUNTS} angka itu, atau yang kurang dari separuh angka bukan-nolnya "
+           "sebesar itu (misalnya DPD, dengan puluhan calon), tidak diuji. Angka TPS yang kecil (paling banyak 300 "
+           "pemilih) tidak selalu mengikuti hukum digit, maka selisih kecil tidak dianggap.",
            "A kecamatan or larger region whose mean last digit or mean second digit (2BL) of the vote counts "
            f"departs from the expected value ({LAST_DIGIT_MEAN} and {SECOND_DIGIT_MEAN}) by more than "
            "{threshold}, with its " f"{format_threshold(DIGIT_CONFIDENCE)}% bootstrap interval ({DIGIT_BOOTSTRAP} "
-           f"resamples) wholly beyond that margin. Only counts of {DIGIT_MIN_COUNT} and more are used, and a "
-           f"region with fewer than {DIGIT_MIN_COUNTS} of them is not tested. Small TPS counts (at most 300 "
-           "voters) need not follow the digit laws, so small departures are not counted.",
+           f"resamples) wholly beyond that margin. Only counts of {DIGIT_MIN_COUNT} and more are used; a region "
+           f"with fewer than {DIGIT_MIN_COUNTS} of them, or where fewer than half of its counts above zero are that "
+           "large (a DPD race, with dozens of candidates), is not tested. Small TPS counts (at most 300 voters) "
+           "need not follow the digit laws, so small departures are not counted.",
            0.5, 0.05, 3.0, "selisih rata-rata digit", "difference of the digit mean",
            (MEBANE_2006, MEBANE_2008, BEBER_SCACCO, HICKEN_MEBANE)),
     Screen("A6", Target.WILAYAH, "Sidik jari partisipasi", "Turnout fingerprint",
