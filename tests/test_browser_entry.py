@@ -42,7 +42,9 @@ def test_the_dpr_form_fits_a_phone_and_shows_r14_at_the_party(phone: Page, pemil
     phone.get_by_label("Nama pengguna").fill("kpps-gambir")
     phone.get_by_label("Kata sandi").fill(PASSWORD)
     phone.get_by_role("button", name="Masuk").click()
-    expect(phone).to_have_url(pemilu_server + "/ui/entry")
+    expect(phone).to_have_url(pemilu_server + "/ui")  # the KPPS's home: its ballots, then the form
+    phone.get_by_role("link", name="Isi formulir PPWP").click()
+    expect(phone).to_have_url(pemilu_server + f"/ui/entry?contest=ppwp&tps={JAKARTA}")
     phone.get_by_role("navigation", name="Surat suara").get_by_role("link", name="DPR", exact=True).click()
     expect(phone.locator("#dapil")).to_have_text("Dapil DKI JAKARTA II")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390

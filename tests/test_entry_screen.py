@@ -25,7 +25,7 @@ def browser(client, engine):
     assert page.status_code == 200 and "Kata sandi" in page.text
     response = client.post("/ui/login", data={"csrf": csrf_of(page.text), "username": "kpps-gambir",
                                               "password": PASSWORD}, follow_redirects=False)
-    assert response.status_code == 303 and response.headers["location"] == "/ui/entry"
+    assert response.status_code == 303 and response.headers["location"] == "/ui"  # the KPPS's home
     return client
 
 

@@ -57,7 +57,9 @@ def test_correction_and_complaint_through_the_screens(client, engine, reference)
 
     sign_in(client, "kpu-ri")
     listing = client.get("/ui/corrections")
-    assert "angka 117 terbaca 617" in listing.text and "Sahkan" in listing.text
+    assert "angka 117 terbaca 617" in listing.text and 'href="/ui/corrections/1"' in listing.text
+    proposal = client.get("/ui/corrections/1")  # KPU RI decides on the page of the proposal
+    assert "Sahkan" in proposal.text
     forged = client.post("/ui/corrections/1/decision", data={"csrf": "forged", "approve": "1", "reason": "sesuai foto"})
     assert forged.status_code == 403
     as_file = client.post("/ui/corrections/1/decision", data={"csrf": csrf_of(listing.text), "approve": "1"},
@@ -66,7 +68,7 @@ def test_correction_and_complaint_through_the_screens(client, engine, reference)
     assert national_votes(client, engine) != 117  # refused: nothing authorised
     decided = client.post("/ui/corrections/1/decision",
                           data={"csrf": csrf_of(listing.text), "approve": "1", "reason": "sesuai foto C Hasil"})
-    assert decided.status_code == 200 and "Koreksi #1: approved" in decided.text
+    assert decided.status_code == 200 and "Koreksi #1 disahkan" in decided.text
     assert national_votes(client, engine) == 117
     record = client.get(f"/api/v1/tps/ppwp/{TPS}").json()["current"]
     assert (record["actor"], record["authorised_by"]) == ("PPK:ppk-gambir", "KPU_RI:kpu-ri")

@@ -221,6 +221,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("get", "/cari"): Operation(_answers({200: HTML, 304: NO_BODY}, (422, 429), HTML), errors_as=HTML,
                                 parameters={"q": {"required": True, "schema": {"pattern": TYPED_QUERY}}}),
     # --- the officials' and KPPS screens (HTML; refusals outside a page are JSON) --------------
+    ("get", "/ui"): Operation(_answers({200: HTML, 303: NO_BODY}, ())),
     ("get", "/ui/login"): Operation(_answers({200: HTML}, ())),
     ("post", "/ui/login"): Operation(
         _answers({303: NO_BODY}, (401, 403, 422, 429), s401=HTML),
@@ -241,6 +242,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                                            _form_post({**ENTRY_FIELDS, "reason": TEXT}, ["csrf"],
                                                       patterns=ENTRY_BOXES)),
     ("get", "/ui/corrections"): Operation(_answers({200: HTML, 303: NO_BODY}, (403,))),
+    ("get", "/ui/corrections/{correction_id}"): Operation(_answers({200: HTML, 303: NO_BODY}, (403, 404, 422))),
     ("post", "/ui/corrections/{correction_id}/decision"): Operation(
         _answers({200: HTML}, (401, 403, 404, 409, 422)),
         _form_post({"csrf": TEXT, "approve": {"type": "string", "enum": ["0", "1"]}, "reason": TEXT}, ["csrf"])),

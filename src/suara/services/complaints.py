@@ -7,7 +7,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 
 from suara.domain.access import Action, may
 from suara.domain.audit import text_hash
@@ -79,6 +79,16 @@ def queue(engine: Engine, who: Principal, state: str | None) -> list[dict[str, A
         stmt = stmt.where(within_code(complaints.c.tps, who.scope))
     with engine.connect() as conn:
         return [{**_public(r), "text": r.text, "handled_by": r.handled_by} for r in conn.execute(stmt)]
+
+
+def open_by_contest(engine: Engine, region: str) -> dict[str, int]:
+    """How many complaints about the TPS of a region are still open (received or under review), per contest."""
+    stmt = (select(complaints.c.contest, func.count().label("open"))
+            .where(complaints.c.status.in_((RECEIVED, UNDER_REVIEW))).group_by(complaints.c.contest))
+    if region != "0":
+        stmt = stmt.where(within_code(complaints.c.tps, region))
+    with engine.connect() as conn:
+        return {r.contest: int(r.open) for r in conn.execute(stmt)}
 
 
 def move(engine: Engine, who: Principal, number: str, new_status: str, reason: str | None,

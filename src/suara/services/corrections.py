@@ -114,6 +114,16 @@ def listing(engine: Engine, who: Principal, status: str | None) -> list[Correcti
         return [_row(r) for r in conn.execute(stmt)]
 
 
+def waiting_by_contest(engine: Engine, region: str) -> dict[str, int]:
+    """How many proposals wait for KPU RI, per contest, at the TPS of a region (or at one TPS)."""
+    stmt = (select(corrections.c.contest, func.count().label("waiting")).where(corrections.c.status == PROPOSED)
+            .group_by(corrections.c.contest))
+    if region != "0":
+        stmt = stmt.where(within_code(corrections.c.tps, region))
+    with engine.connect() as conn:
+        return {r.contest: int(r.waiting) for r in conn.execute(stmt)}
+
+
 def _current_photos(engine: Engine, contest: str, tps: str) -> tuple[PagePhoto, ...]:
     with engine.connect() as conn:
         latest = conn.execute(select(func.max(form_versions.c.id)).where(

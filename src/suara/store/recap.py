@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,6 +14,7 @@ from suara.domain.contests import Contest, UnknownContest
 from suara.domain.elections import ContestScope
 from suara.domain.recap import RecapRefused, RowFigures, has_tier, tier_of
 from suara.domain.regions import NATIONAL
+from suara.store.dialect import chunks
 from suara.store.reference import Reference
 from suara.store.schema import recap_records, recap_status
 
@@ -129,9 +130,15 @@ def history(conn: Connection, contest: str, kode: str) -> list[dict[str, Any]]:
              "content_hash": r.content_hash, "foto_berita_acara": r.minutes_public_sha256} for r in conn.execute(stmt)]
 
 
-def statuses(conn: Connection, contest: str) -> dict[str, str]:
-    """kode -> status of every tier of a contest that has been recorded."""
-    return {r.kode: r.status for r in conn.execute(select(recap_status.c.kode, recap_status.c.status)
-                                                    .where(recap_status.c.contest == contest))}
+def statuses(conn: Connection, contest: str, kodes: Collection[str] | None = None) -> dict[str, str]:
+    """kode -> status of every tier of a contest that has been recorded (of those tiers only, when
+    kodes are given: an official's home page asks about its own tier and the ones below it)."""
+    stmt = select(recap_status.c.kode, recap_status.c.status).where(recap_status.c.contest == contest)
+    if kodes is None:
+        return {r.kode: r.status for r in conn.execute(stmt)}
+    found: dict[str, str] = {}
+    for part in chunks(sorted(set(kodes))):
+        found.update({r.kode: r.status for r in conn.execute(stmt.where(recap_status.c.kode.in_(part)))})
+    return found
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, tuple_
 
 from suara.domain.regions import NATIONAL
 from suara.domain.tally import Contribution, Totals
@@ -37,6 +37,16 @@ def rollups_of(conn: Connection, contest: str, kodes: Sequence[str]) -> dict[str
         stmt = select(rollups).where(rollups.c.contest == contest, rollups.c.kode.in_(part))
         found.update({row.kode: totals_of_row(row) for row in conn.execute(stmt)})
     return {k: found.get(k, Totals()) for k in kodes}
+
+
+def rollups_at(conn: Connection, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Totals]:
+    """Rollups of many (contest, region) pairs at once (an official's home page: every race of its
+    region, each at its own area); a pair with no data yet gets empty Totals."""
+    found: dict[tuple[str, str], Totals] = {}
+    for part in chunks(sorted(set(pairs)), 500):
+        stmt = select(rollups).where(tuple_(rollups.c.contest, rollups.c.kode).in_(part))
+        found.update({(row.contest, row.kode): totals_of_row(row) for row in conn.execute(stmt)})
+    return {pair: found.get(pair, Totals()) for pair in pairs}
 
 
 def flag_examples(conn: Connection, contest: str, kode: str, rules: Iterable[str]) -> dict[str, str]:

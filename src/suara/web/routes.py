@@ -4,27 +4,24 @@ device token; every POST carries a CSRF token matching a second cookie (double s
 
 from __future__ import annotations
 
-import secrets
 import uuid
-from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
-from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from suara.api.access import access
 from suara.api.auth import log_in
-from suara.api.body_limits import MAX_ROW_ID, read_upload, row_id
+from suara.api.body_limits import read_upload, row_id
 from suara.domain.access import Action, may
 from suara.domain.contests import Contest, UnknownContest
 from suara.domain.policy import OUTCOME_LABELS, Outcome
 from suara.domain.rules import Flag
 from suara.publish.own import flag_docs
-from suara.services import accounts, complaints, corrections
+from suara.publish.routes import photo_url
+from suara.services import accounts, complaints
 from suara.services.accounts import Principal
 from suara.services.errors import ServiceError
 from suara.services.photos import PAGE_FIELDS, submit_with_photos
@@ -35,13 +32,12 @@ from suara.services.submission import (
     check,
     flag_dict,
 )
-from suara.tally.queries import versions_of
+from suara.tally.queries import StoredVersion, photos_of, versions_of
+from suara.web import correction_pages, forms, home, session
 from suara.web import entry as entry_screen
-from suara.web import forms
 
 router = APIRouter(prefix="/ui", tags=["ui"])
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-SESSION, CSRF = "suara_session", "suara_csrf"
+templates, SESSION, CSRF = session.templates, session.SESSION, session.CSRF
 TPS_CODE = r"^[0-9A-Z]{13}$"  # codes are text: overseas stations carry letters (99AG010001061)
 # A party-list form has a box per candidate: up to 24 parties (Aceh's DPRD) of up to 12 each, beside
 # about 30 others. The body's size is capped before it is read (api/body_limits.py).
@@ -54,27 +50,8 @@ BALLOTS = [("surat_suara_diterima", "Diterima (termasuk cadangan 2%)"),
            ("surat_suara_tidak_digunakan", "Tidak digunakan"), ("surat_suara_digunakan", "Digunakan")]
 
 
-def _csrf(request: Request) -> str:
-    return request.cookies.get(CSRF) or secrets.token_urlsafe(24)
-
-
-def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
-    token = _csrf(request)
-    response = templates.TemplateResponse(request, name, {**context, "csrf": token}, status_code=status)
-    response.set_cookie(CSRF, token, httponly=True, samesite="strict", secure=request.url.scheme == "https")
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _check_csrf(request: Request, sent: str | None) -> None:
-    cookie = request.cookies.get(CSRF)
-    if not cookie or not sent or not secrets.compare_digest(cookie, sent):
-        raise ServiceError(403, "csrf", "token CSRF tidak ada atau tidak cocok; muat ulang halaman")
-
-
-def _who(request: Request) -> Principal | None:
-    token = request.cookies.get(SESSION)
-    return accounts.authenticate(request.app.state.publisher.engine, token) if token else None
+# The session's helpers under the names the other screens import them by (web/recap_screens.py).
+_page, _check_csrf, _who = session.page, session.check_csrf, session.who
 
 
 def _flags(flags: list[Flag]) -> list[dict[str, str]]:
@@ -95,7 +72,7 @@ async def login(request: Request) -> Response:
                                            "browser")
     except accounts.AccountError as exc:
         return _page(request, "login.html", {"who": None, "error": exc.message}, 401)
-    response = RedirectResponse("/ui/entry", status_code=303)
+    response = RedirectResponse("/ui", status_code=303)  # each role's home (web/home.py)
     response.set_cookie(SESSION, token, httponly=True, samesite="strict", secure=request.url.scheme == "https")
     return response
 
@@ -135,18 +112,30 @@ def _entry_page(request: Request, who: Principal, chosen: Contest, tps: str, cor
     if chosen.is_party_list and shown is None:
         raise ServiceError(404, "no_dapil", f"TPS {tps} tidak berada di daerah pemilihan {chosen.key} mana pun")
     values: dict[str, str] = {}
+    current: StoredVersion | None = None
+    photos: list[tuple[int, str | None]] = []
     if correction:  # an official corrects the form as it stands: the current version, box by box
-        with request.app.state.publisher.engine.connect() as conn:
-            versions = versions_of(conn, chosen.key, tps)
-        if versions:
-            values = entry_screen.fields_of(versions[-1].form)
+        current, photos = current_with_photos(request, chosen, tps)
+        if current is not None:
+            values = entry_screen.fields_of(current.form)
     return _page(request, "entry.html", {
+        "current": current, "photos": photos,
         "who": who, "contest": chosen, "tps": tps, "key": "" if correction else uuid.uuid4().hex,
         "desa": reference.tree.get(tps[:10]).nama, "station": entry_screen.station_label(reference, chosen, tps),
         "ballots": entry_screen.ballots_of(reference, tps), "party_form": shown, "values": values,
         "groups": GROUPS, "surat_suara": BALLOTS, "correction": correction,
         "action": "/ui/corrections" if correction else "/ui/submit",
         "switch_path": "/ui/correct" if correction else "/ui/entry"})
+
+
+def current_with_photos(request: Request, contest: Contest, tps: str
+                        ) -> tuple[StoredVersion | None, list[tuple[int, str | None]]]:
+    """The published version of a TPS's form and the link to each page's photo (None: no photo)."""
+    with request.app.state.publisher.engine.connect() as conn:
+        versions = versions_of(conn, contest.key, tps)
+        current = versions[-1] if versions else None
+        digests = photos_of(conn, [current.version_id]).get(current.version_id, {}) if current else {}
+    return current, [(n, photo_url(digests[n]) if n in digests else None) for n in range(1, contest.info.pages + 1)]
 
 
 @router.get("/entry", openapi_extra=access("role:KPPS, own TPS"))
@@ -221,7 +210,7 @@ async def submit(request: Request) -> Response:
                             resend_grace=state.resend_grace)
     try:
         result = await run_in_threadpool(submit_with_photos, state.blobs, state.writer, state.reference, submission,
-                                         uploads, state.policy)
+                                         uploads, state.policy, state.committer)
     except ServiceError as exc:  # a photo refused: the form is not stored either
         return _outcome(request, who, doc, Outcome.REFUSED, [], exc.message, None, exc.status)
     if isinstance(result, IdempotencyConflict):
@@ -254,11 +243,7 @@ def _outcome(request: Request, who: Principal, doc: dict[str, Any], outcome: Out
 # --- officials: corrections and complaints ------------------------------------------------------
 
 
-def _official(request: Request) -> Principal:
-    who = _who(request)
-    if who is None:
-        raise ServiceError(401, "unauthenticated", "masuk dulu di /ui/login")
-    return who
+_official = session.signed_in
 
 
 @router.get("/correct", openapi_extra=access("role:PPK|KPU_KABKOTA|KPU_PROVINSI, in scope"))
@@ -269,45 +254,6 @@ def correction_form(request: Request, tps: Annotated[str, Query(pattern=TPS_CODE
     if not may(who.role, who.scope, Action.PROPOSE_CORRECTION, tps):
         raise ServiceError(403, "forbidden", f"{who.actor} tidak boleh mengusulkan koreksi untuk TPS {tps}")
     return _entry_page(request, who, chosen, tps, correction=True)
-
-
-@router.post("/corrections", openapi_extra=access("role:PPK|KPU_KABKOTA|KPU_PROVINSI, in scope"))
-async def propose_correction(request: Request) -> Response:
-    form = await request.form(max_fields=ENTRY_MAX_FIELDS)
-    _check_csrf(request, forms.text(form, "csrf"))
-    who = _official(request)
-    fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    doc = entry_screen.form_doc(request.app.state.reference, fields)
-    proposal = await run_in_threadpool(corrections.propose, request.app.state.writer, request.app.state.reference,
-                                       who, doc, fields.get("reason", ""))
-    return _corrections_page(request, who, f"Koreksi #{proposal.id} diusulkan; menunggu pengesahan KPU RI.")
-
-
-@router.get("/corrections", openapi_extra=access("role:officials and KPU_RI, in scope"))
-def corrections_page(request: Request) -> Response:
-    who = _who(request)
-    if who is None:
-        return RedirectResponse("/ui/login", status_code=303)
-    return _corrections_page(request, who, None)
-
-
-def _corrections_page(request: Request, who: Principal, notice: str | None) -> HTMLResponse:
-    items = corrections.listing(request.app.state.writer, who, None)
-    return _page(request, "corrections.html", {
-        "who": who, "items": items, "notice": notice,
-        "can_propose": may(who.role, who.scope, Action.PROPOSE_CORRECTION, who.scope),
-        "can_decide": may(who.role, who.scope, Action.DECIDE_CORRECTION, who.scope)})
-
-
-@router.post("/corrections/{correction_id}/decision", openapi_extra=access("role:KPU_RI"))
-async def decide_correction(request: Request, correction_id: Annotated[int, PathParam(ge=1, le=MAX_ROW_ID)]) -> Response:
-    form = await request.form(max_fields=5)
-    _check_csrf(request, forms.text(form, "csrf"))
-    who = _official(request)
-    approve = forms.text(form, "approve") == "1"
-    decided = await run_in_threadpool(corrections.decide, request.app.state.writer, request.app.state.reference,
-                                      who, correction_id, approve, forms.text(form, "reason"))
-    return _corrections_page(request, who, f"Koreksi #{decided.id}: {decided.status}.")
 
 
 @router.get("/complaints", openapi_extra=access("role:officials and KPU_RI, in scope"))
@@ -333,3 +279,8 @@ async def move_complaint(request: Request, number: str) -> Response:
                                     forms.text(form, "status"), forms.text(form, "reason") or None,
                                     correction)
     return _complaints_page(request, who, f"Pengaduan {moved['number']}: {moved['status']}.")
+
+
+# the officials' home pages and corrections, in modules of their own
+router.add_api_route("", home.home, methods=["GET"], openapi_extra=home.ACCESS)
+router.include_router(correction_pages.router)
