@@ -29,7 +29,7 @@ def _json(value: object, head: tuple[int, str], cache_control: str) -> Response:
 
 @router.get("/head", openapi_extra=access(PUBLIC), summary="The end of the audit chain: sequence number and hash")
 def head(request: Request) -> Response:
-    with request.app.state.publisher.engine.connect() as conn:
+    with request.app.state.publisher.public_engine.connect() as conn:
         seq, digest = audit.head(conn)
     return _json({"seq": seq, "hash": digest}, (seq, digest), "no-cache")
 
@@ -39,7 +39,7 @@ def head(request: Request) -> Response:
 def events(request: Request,
            after: Annotated[int, Query(ge=0, le=MAX_SEQ, description="last seq already read (0 from the start)")] = 0,
            limit: Annotated[int, Query(ge=1, le=MAX_EVENTS, description="events per page")] = 500) -> Response:
-    with request.app.state.publisher.engine.connect() as conn:
+    with request.app.state.publisher.public_engine.connect() as conn:
         rows = audit.events_after(conn, after, limit)
         seq, digest = audit.head(conn)  # same read transaction: the page never runs past this head
     page = [published_event(*row) for row in rows]

@@ -110,7 +110,7 @@ def download_nist(request: Request, contest: Annotated[str, CONTEST], kode: Anno
     builder = routes.nist_report(publisher.reference, contest, kode)
     # certification changes the report (status and counts) without moving the tally: kept by both
     reports = recap_cache.documents_of(request.app.state, "nist_reports", NIST_REPORTS)
-    document, note = reports.document(publisher.engine, (request.url.path,), contest, builder, _nist_note,
+    document, note = reports.document(publisher.public_engine, (request.url.path,), contest, builder, _nist_note,
                                       with_tally=True)
     return serve(request, document, note)
 
@@ -128,9 +128,7 @@ DIGEST = Path(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of a public photo 
 @router.get("/photos/{digest}", openapi_extra=access(PUBLIC),
             summary="A published photo: a form page, or the minutes of a recapitulation tier (the public copy, without GPS)")
 def photo(request: Request, digest: Annotated[str, DIGEST]) -> Response:
-    publisher = _publisher(request)
-    with publisher.engine.connect() as conn:
-        media_type = public_photo_type(conn, digest)
+    media_type = _publisher(request).published(lambda conn: public_photo_type(conn, digest))
     if media_type is None:
         raise NotFound("unknown_photo", f"foto {digest} tidak dipublikasikan")
     try:

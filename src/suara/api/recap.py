@@ -87,7 +87,7 @@ def _cached(request: Request, contest: str, build: Callable[[Connection], Any], 
     publisher = request.app.state.publisher
 
     def run() -> Any:
-        with publisher.engine.connect() as conn:
+        with publisher.public_engine.connect() as conn:  # the stamp and the document: one snapshot
             key = (request.url.path, str(request.query_params), *_stamp(conn, contest))
             return _cache.get(key, lambda: _service(lambda: build(conn)))
 

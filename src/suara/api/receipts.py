@@ -52,6 +52,7 @@ def for_submission(state: Any, version_id: int | None) -> dict[str, Any]:
     if version_id is None:
         return {}
     try:
+        # on the primary: the version was stored a moment ago, a replica may not have it yet
         receipt = receipts.issue(state.publisher.engine, keys(state).private(), version_id)
     except Exception:
         log.exception("receipt for version %s could not be issued", version_id)

@@ -25,8 +25,7 @@ HR_DOCUMENTS = 1024  # the hr documents of a whole Pemilu's PPWP number about 70
 def form_photo(request: Request, image: Annotated[str, Path(max_length=200)]) -> Response:
     publisher: Publisher = request.app.state.publisher
     kinds = {c.key: (c.info.election_kind, c.kind) for c in publisher.reference.contests.values()}
-    with publisher.engine.connect() as conn:
-        found = sirekap_paths.find_photo(conn, kinds, f"{sirekap_paths.PHOTO_PREFIX}/{image}")
+    found = publisher.published(lambda conn: sirekap_paths.find_photo(conn, kinds, f"{sirekap_paths.PHOTO_PREFIX}/{image}"))
     if found is None:
         raise NotFound("unknown_photo", f"foto {image!r} tidak dipublikasikan")
     digest, media_type = found
@@ -47,7 +46,7 @@ def document(request: Request, path: Annotated[str, Path(max_length=200)]) -> Re
     if isinstance(builder, sirekap_recap.RecapBuilder):
         # they change with the recapitulation, not the tally: kept apart from the publisher's
         documents = recap_cache.documents_of(request.app.state, "sirekap_hr_documents", HR_DOCUMENTS)
-        document, note = documents.document(publisher.engine, (request.url.path, base_url), builder.contest, builder,
+        document, note = documents.document(publisher.public_engine, (request.url.path, base_url), builder.contest, builder,
                                             lambda _: recap_cache.RECAP_DISCLAIMER)
         return serve(request, document, note)
     return serve(request, publisher.document(request.url.path[1:], builder))

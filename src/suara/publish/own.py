@@ -27,12 +27,16 @@ def as_of(tally_seq: int, moment: datetime) -> dict[str, Any]:
     return {"tally_seq": tally_seq, "time": utc_text(moment), "time_wib": wib_text(moment)}
 
 
-def with_chain_head(value: Any, seq: int, digest: str) -> Any:
+def with_chain_head(value: Any, seq: int, digest: str, replica_lag: float | None = None) -> Any:
     """A document of Suara's own API gets the audit chain's head beside its tally point (in
     as_of), so a witness can hold the deployment to it; other documents (Sirekap shapes, CSV,
-    NIST) keep their shapes and carry it in the X-Suara-Chain-Head header only."""
+    NIST) keep their shapes and carry it in the X-Suara-Chain-Head header only.
+
+    replica_lag_seconds says how far behind the primary the replica it was read from was when it
+    was rendered (store/replica.py); null when it was read from the primary (no replica)."""
     if isinstance(value, dict) and isinstance(value.get("as_of"), dict):
-        return {**value, "as_of": {**value["as_of"], "chain_head": {"seq": seq, "hash": digest}}}
+        return {**value, "as_of": {**value["as_of"], "chain_head": {"seq": seq, "hash": digest},
+                                   "replica_lag_seconds": replica_lag}}
     return value
 
 

@@ -3,6 +3,9 @@
 The publisher keeps every document it has rendered as bytes with its ETag (and a gzip copy made
 on first demand). A refresher asks the database a few times a second how far the tally has got;
 documents of regions and TPS that changed since are dropped and rendered again on next request.
+
+With a streaming replica the documents, and the tally point they are kept by, are read from the
+replica: they follow the primary by the replica's lag, which each document states in its as_of.
 """
 
 from __future__ import annotations
@@ -11,21 +14,25 @@ import gzip
 import hashlib
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 import orjson
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from suara.domain.search import RegionSearch
 from suara.publish import own, routes
 from suara.store import audit
 from suara.store.reference import Reference
+from suara.store.replica import replica_lag_seconds
 from suara.tally.fold import tally_point
 from suara.tally.queries import changed_since, tps_changed_between
 
 GZIP_MIN_BYTES = 512
 FULL_INVALIDATION = 20_000  # past this many changed regions, dropping everything is cheaper
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -55,13 +62,19 @@ class Document:
 
 
 class Publisher:
-    def __init__(self, engine: Engine, reference: Reference) -> None:
+    """engine: a read-only engine on the primary, for reads that must see this deployment's own
+    latest writes (sessions, receipts, officials' screens, the tally's pending work). replica:
+    where public documents and pages are read from, when there is one (else the same engine)."""
+
+    def __init__(self, engine: Engine, reference: Reference, replica: Engine | None = None) -> None:
         self.engine = engine
+        self.public_engine = engine if replica is None else replica
+        self.has_replica = replica is not None
         self.reference = reference
         self._documents: dict[str, Document] = {}
         self._by_dependency: dict[tuple[str, str], set[str]] = defaultdict(set)
         self._lock = threading.Lock()
-        with engine.connect() as conn:
+        with self.public_engine.connect() as conn:
             self.tally_seq, self.cursor, self.updated_at = tally_point(conn)
         self.renders = 0
         self._search = RegionSearch(reference.tree)
@@ -75,13 +88,7 @@ class Publisher:
         if cached is not None:
             return cached
         seq_before = self.tally_seq
-        with self.engine.connect() as conn:
-            built = builder(conn)
-            # same read transaction (a snapshot: the engine is read-only) as the builder's tally
-            # point, so every version the document counts has its event at or before this head
-            chain = audit.head(conn)
-        document = Document.of(own.with_chain_head(built.value, *chain), built.cache_control, built.tally_seq,
-                               built.media_type, f"{chain[0]}:{chain[1]}")
+        built, document = self._render(builder)
         self.renders += 1
         with self._lock:
             # A refresh that ran while this was rendering may have dropped what it read; keep
@@ -96,7 +103,7 @@ class Publisher:
 
     def refresh(self) -> int:
         """Drop documents whose regions or TPS changed since the last refresh; returns how many."""
-        with self.engine.connect() as conn:
+        with self.public_engine.connect() as conn:
             seq, cursor, updated_at = tally_point(conn)
             if seq == self.tally_seq:
                 return 0
@@ -121,11 +128,28 @@ class Publisher:
     def uncached(self, builder: routes.Builder) -> Document:
         """A document built for one request and not kept: one page of a long list, of which a
         crawler could ask for endless variants."""
-        with self.engine.connect() as conn:
+        return self._render(builder)[1]
+
+    def _render(self, builder: routes.Builder) -> tuple[routes.Built, Document]:
+        with self.public_engine.connect() as conn:
             built = builder(conn)
+            # same read transaction (a snapshot: the engine is read-only) as the builder's tally
+            # point, so every version the document counts has its event at or before this head
             chain = audit.head(conn)
-        return Document.of(own.with_chain_head(built.value, *chain), built.cache_control, built.tally_seq,
-                           built.media_type, f"{chain[0]}:{chain[1]}")
+            lag = replica_lag_seconds(conn) if self.has_replica else None
+        return built, Document.of(own.with_chain_head(built.value, *chain, replica_lag=lag), built.cache_control,
+                                  built.tally_seq, built.media_type, f"{chain[0]}:{chain[1]}")
+
+    def published(self, read: Callable[[Connection], T | None]) -> T | None:
+        """A public fact that stays true once it is (a photo is published): read on the replica,
+        and on the primary when the replica has not got there yet, so an official's screen
+        that links a photo just stored does not meet a 404."""
+        with self.public_engine.connect() as conn:
+            found = read(conn)
+        if found is None and self.has_replica:
+            with self.engine.connect() as conn:
+                found = read(conn)
+        return found
 
     def transient(self, value: object, cache_control: str) -> Document:
         """A document rendered for one request (search answers), not kept."""

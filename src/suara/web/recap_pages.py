@@ -62,7 +62,7 @@ def _child_href(scope: ContestScope, contest: str) -> Any:
 def _version(request: Request) -> str:
     """The recapitulation's stamp and the tally point: what a recap page's figures depend on."""
     publisher = request.app.state.publisher
-    return f"{watch_of(request).stamp(publisher.engine)}:{publisher.as_of[0]}"
+    return f"{watch_of(request).stamp(publisher.public_engine)}:{publisher.as_of[0]}"
 
 
 def _races(reference: Reference, page: str, kode: str, wanted: Any) -> list[dict[str, str]]:
@@ -84,7 +84,7 @@ def recap_page(request: Request, contest: Annotated[str, CONTEST], kode: Annotat
     translate = i18n.translator(lang)
 
     def context() -> dict[str, Any]:
-        with request.app.state.publisher.engine.connect() as conn:
+        with request.app.state.publisher.public_engine.connect() as conn:
             doc = recap_docs.recap_document(conn, reference, chosen.key, kode)
         parent = parent_tier(scope, kode)
         return {
@@ -105,10 +105,10 @@ def minutes_photo(request: Request, contest: Annotated[str, CONTEST], kode: Anno
                   revision: Annotated[int, REVISION]) -> Response:
     """The photo of a tier's minutes (berita acara) as recorded with that revision (its public
     copy, without GPS): the same revision shows the same photo forever."""
-    with request.app.state.publisher.engine.connect() as conn:
-        row = conn.execute(select(recap_records.c.minutes_public_sha256, recap_records.c.minutes_media_type)
-                           .where(recap_records.c.contest == contest, recap_records.c.kode == kode,
-                                  recap_records.c.revision == revision)).first()
+    row = request.app.state.publisher.published(lambda conn: conn.execute(
+        select(recap_records.c.minutes_public_sha256, recap_records.c.minutes_media_type)
+        .where(recap_records.c.contest == contest, recap_records.c.kode == kode,
+               recap_records.c.revision == revision)).first())
     if row is None or row.minutes_public_sha256 is None:
         raise NotFound("unknown_photo", f"tidak ada foto berita acara untuk {contest} {kode} revisi {revision}")
     try:
@@ -134,7 +134,7 @@ def discrepancy_page(request: Request, contest: Annotated[str, CONTEST], kode: A
     translate = i18n.translator(lang)
 
     def context() -> dict[str, Any]:
-        with request.app.state.publisher.engine.connect() as conn:
+        with request.app.state.publisher.public_engine.connect() as conn:
             doc = recap_docs.discrepancy_document(conn, reference, chosen.key, kode, PER_PAGE, (hal - 1) * PER_PAGE)
         pages = max(1, -(-doc["jumlah"] // PER_PAGE))
         return {

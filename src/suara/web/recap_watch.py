@@ -5,7 +5,8 @@ shows (the tier there, its status, the discrepancies inside), kept per stamp and
 lie in or around the region, per tally point (the discrepancies compare with the publication).
 
 Writes through this process's own screens drop the stamp at once; another process's writes are
-seen within `ttl` seconds, within the pages' own max-age.
+seen within `ttl` seconds, within the pages' own max-age. The stamp and the boxes are read from the
+same engine (the replica when there is one), so no box is ever kept under a newer stamp than its own.
 """
 
 from __future__ import annotations
@@ -122,12 +123,12 @@ async def region_recap(request: Request, contest: str, kode: str) -> RegionRecap
     publisher = request.app.state.publisher
     stamp = watch.fresh_stamp()
     if stamp is None:
-        stamp = await run_in_threadpool(watch.read_stamp, publisher.engine)
+        stamp = await run_in_threadpool(watch.read_stamp, publisher.public_engine)
     seq = publisher.as_of[0]
     kept = watch.cached_box(contest, kode, stamp, seq)
     if kept is not None:
         return kept
-    box, depends_on = await run_in_threadpool(region_recap_now, publisher.engine, request.app.state.reference,
+    box, depends_on = await run_in_threadpool(region_recap_now, publisher.public_engine, request.app.state.reference,
                                               contest, kode, stamp, seq)
     watch.keep_box(contest, kode, box, stamp, depends_on)
     return box
