@@ -175,6 +175,31 @@ def test_public_documents_come_from_the_replica_and_state_its_lag(databases: tup
         until(lambda: replica_lag(publisher.public_engine) == 0.0, "the replica's lag back to 0")
 
 
+@pytest.mark.postgres
+def test_a_replica_cut_off_from_its_primary_does_not_say_it_is_current(databases: tuple[str, str]) -> None:
+    from pg_replica import _execute
+
+    primary, replica = databases
+    engine = make_engine(replica, read_only=True)
+    until(lambda: replica_lag(engine) == 0.0, "the replica caught up")
+    conninfo = read(replica, lambda c: c.exec_driver_sql("SHOW primary_conninfo").scalar_one())
+    quoted = conninfo.replace("'", "''")
+    _execute(replica, "ALTER SYSTEM SET primary_conninfo = ''", "SELECT pg_reload_conf()")
+    try:
+        until(lambda: not read(replica, lambda c: c.exec_driver_sql("SELECT count(*) FROM pg_stat_wal_receiver")
+                               .scalar_one()), "the WAL receiver stopped")
+        primary_engine = make_engine(primary)
+        create_account(primary_engine, "kpps-c", PASSWORD, Role.KPPS, "3171011001003", "test")
+        primary_engine.dispose()
+        # nothing arrives, so all it received is replayed: without a WAL receiver that is no proof
+        lag = replica_lag(engine)
+        assert lag is not None and lag > 0
+    finally:
+        _execute(replica, f"ALTER SYSTEM SET primary_conninfo = '{quoted}'", "SELECT pg_reload_conf()")
+    until(lambda: replica_lag(engine) == 0.0, "the replica streaming and caught up again")
+    engine.dispose()
+
+
 def test_the_lag_is_null_without_a_replica(client: TestClient, engine: sa.Engine) -> None:
     assert nation(client)["as_of"]["replica_lag_seconds"] is None
     assert replica_lag(engine) is None  # SQLite, or a PostgreSQL primary
