@@ -134,6 +134,18 @@ def test_thresholds_come_from_the_environment_and_bad_ones_stop_the_app(db_url, 
     assert a2["threshold"] == 102.0 and a2["default_threshold"] == 100 and "102% DPT" in a2["penjelasan"]["id"]
 
 
+def test_suara_serve_refuses_bad_thresholds_with_a_message(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from suara.cli import app
+
+    monkeypatch.setenv("SUARA_DATABASE_URL", f"sqlite:///{tmp_path}/none.db")
+    monkeypatch.setenv("SUARA_ANOMALY_THRESHOLDS", '{"A3": 99}')
+    result = CliRunner().invoke(app, ["serve", "--port", "1"])
+    assert result.exit_code == 2
+    assert "ambang A3 harus antara 2 dan 20" in " ".join(result.output.split())
+
+
 def test_party_list_and_overseas_forms_are_screened_on_party_totals(pemilu_client, pemilu_engine, pemilu_reference):
     ref = pemilu_reference
     abroad = weighted_form(ref, "pdpr", "99AG010001002", {"2": 20, "4": 5})

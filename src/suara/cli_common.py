@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from suara.config import Settings
+from suara.domain.anomalies import InvalidThresholds
 from suara.store.engine import make_engine
 from suara.store.reference import Reference, load_reference, region_count
 
@@ -25,8 +26,17 @@ console = Console()
 err = Console(stderr=True)
 
 
+def _settings() -> Settings:
+    """The settings, or a clear refusal of a bad one (not a stack trace) before any work starts."""
+    try:
+        return Settings.from_env()
+    except InvalidThresholds as exc:
+        err.print(f"[red]Pengaturan tidak sah: {exc}[/red]")
+        raise typer.Exit(2) from None
+
+
 def _engine(read_only: bool = False) -> Engine:
-    return make_engine(Settings.from_env().database_url, read_only=read_only)
+    return make_engine(_settings().database_url, read_only=read_only)
 
 
 def _reference(engine: Engine) -> Reference:
