@@ -237,3 +237,24 @@ def test_refusals_are_pages_in_words(site, path, status):
     page = site.get(path)
     assert page.status_code == status, path
     assert page.headers["content-type"].startswith("text/html") and 'href="/wilayah/ppwp/0"' in page.text
+
+
+def test_a_box_being_rebuilt_is_served_as_it_was_and_statuses_are_read_once_per_stamp(counted):  # noqa: F811
+    from suara.web.recap_watch import RegionRecap
+
+    engine, reference = counted
+    watch = RecapWatch()
+    old = RegionRecap("D Hasil Nasional", "recorded", False, False, 3, "r1")
+    assert watch.stale_box("ppwp", "0") is None  # nothing kept: this request builds it
+    watch.keep_box("ppwp", "0", old, "1:a:1", 7)
+    assert watch.cached_box("ppwp", "0", "1:a:1", 7) is old and watch.cached_box("ppwp", "0", "2:b:2", 7) is None
+    assert watch.stale_box("ppwp", "0") is None  # the stamp moved: the first reader rebuilds it...
+    assert watch.stale_box("ppwp", "0") is old  # ...and the others meanwhile get the box as it was
+    watch.gave_up("ppwp", "0")
+    assert watch.stale_box("ppwp", "0") is None  # a failed rebuild leaves it to the next reader
+    with engine.connect() as conn:
+        assert watch.statuses(conn, "ppwp", "s1") == {}
+    record_as_published(engine, reference, "ppwp", "317101", official(Role.PPK, "317101"), lock=False)
+    with engine.connect() as conn:
+        assert watch.statuses(conn, "ppwp", "s1") == {}  # the same stamp: what was read
+        assert watch.statuses(conn, "ppwp", "s2") == {"317101": "recorded"}

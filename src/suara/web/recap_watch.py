@@ -18,7 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from fastapi import Request
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 from starlette.concurrency import run_in_threadpool
 
 from suara.domain.recap import TIER_NAMES, has_tier, tier_of, top_tiers
@@ -50,6 +50,8 @@ class RecapWatch:
         self._stamp = ""
         self._read_at = -math.inf
         self._boxes: OrderedDict[tuple[str, str], tuple[RegionRecap, str, int | None]] = OrderedDict()
+        self._statuses: dict[str, tuple[str, dict[str, str]]] = {}  # contest -> (stamp, kode -> status)
+        self._computing: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 
     def fresh_stamp(self) -> str | None:
@@ -84,6 +86,32 @@ class RecapWatch:
             self._boxes.move_to_end((contest, kode))
             while len(self._boxes) > self.capacity:
                 self._boxes.popitem(last=False)
+            self._computing.discard((contest, kode))
+
+    def stale_box(self, contest: str, kode: str) -> RegionRecap | None:
+        """The box kept for an older stamp or tally point, while another request builds the new one:
+        the national box compares every tier of a contest, and readers should not each wait for it."""
+        with self._lock:
+            found = self._boxes.get((contest, kode))
+            if found is None or (contest, kode) not in self._computing:
+                self._computing.add((contest, kode))
+                return None
+        return found[0]
+
+    def gave_up(self, contest: str, kode: str) -> None:
+        with self._lock:
+            self._computing.discard((contest, kode))
+
+    def statuses(self, conn: Connection, contest: str, stamp: str) -> dict[str, str]:
+        """Every recorded tier's status of a contest, read once per stamp for all its region pages."""
+        with self._lock:
+            found = self._statuses.get(contest)
+        if found is not None and found[0] == stamp:
+            return found[1]
+        statuses = recap.statuses(conn, contest)
+        with self._lock:
+            self._statuses[contest] = (stamp, statuses)
+        return statuses
 
 
 def watch_of(request: Request) -> RecapWatch:
@@ -94,15 +122,15 @@ def watch_of(request: Request) -> RecapWatch:
     return watch
 
 
-def region_recap_now(engine: Engine, reference: Reference, contest_key: str, kode: str, stamp: str,
-                     seq: int) -> tuple[RegionRecap, int | None]:
+def region_recap_now(watch: RecapWatch, engine: Engine, reference: Reference, contest_key: str, kode: str,
+                     stamp: str, seq: int) -> tuple[RegionRecap, int | None]:
     """The box of a region, and the tally point it depends on (None: on the stamp alone)."""
     contest = reference.contest(contest_key)
     scope = reference.scope(contest)
     here = has_tier(scope, kode)
     tops = top_tiers(scope)
     with engine.connect() as conn:
-        statuses = recap.statuses(conn, contest.key)
+        statuses = watch.statuses(conn, contest.key, stamp)
         # rows about this region lie in its own tier and those inside it, or in a tier above a
         # region no plenary sits at: with none of those recorded there is nothing to compare
         relevant = any(kode == NATIONAL or k == NATIONAL or k.startswith(kode) or kode.startswith(k)
@@ -125,10 +153,14 @@ async def region_recap(request: Request, contest: str, kode: str) -> RegionRecap
     if stamp is None:
         stamp = await run_in_threadpool(watch.read_stamp, publisher.public_engine)
     seq = publisher.as_of[0]
-    kept = watch.cached_box(contest, kode, stamp, seq)
+    kept = watch.cached_box(contest, kode, stamp, seq) or watch.stale_box(contest, kode)
     if kept is not None:
         return kept
-    box, depends_on = await run_in_threadpool(region_recap_now, publisher.public_engine, request.app.state.reference,
-                                              contest, kode, stamp, seq)
+    try:
+        box, depends_on = await run_in_threadpool(region_recap_now, watch, publisher.public_engine,
+                                                  request.app.state.reference, contest, kode, stamp, seq)
+    except BaseException:
+        watch.gave_up(contest, kode)
+        raise
     watch.keep_box(contest, kode, box, stamp, depends_on)
     return box
