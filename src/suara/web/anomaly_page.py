@@ -42,9 +42,9 @@ async def anomaly_page(request: Request, contest: Annotated[str, CONTEST], kode:
                   version=document.etag)
 
 
-def _number(value: float | int, lang: str, places: int = 1) -> str:
+def _number(value: float, lang: str, places: int = 1) -> str:
     shown = format_id(value) if isinstance(value, int) else f"{value:.{places}f}".replace(".", ",")
-    return shown.translate(str.maketrans({".": ",", ",": "."})) if lang == "en" else shown
+    return shown.translate(str.maketrans(".,", ",.")) if lang == "en" else shown
 
 
 def _percent(fraction: float, lang: str) -> str:
