@@ -242,7 +242,7 @@ def test_a_prefilled_correction_read_side_by_side_and_approved(night):
     decided = client.post("/ui/corrections/2/decision",
                           data={"csrf": csrf_of(page), "approve": "1", "reason": "sesuai foto halaman 2"})
     assert decided.status_code == 200 and "Koreksi #2 disahkan; angka barunya kini dipublikasikan." in decided.text
-    assert 'id="status" class="state-stored">disahkan</strong> oleh KPU_RI:kpu-ri' in decided.text
+    assert 'class="state-stored">disahkan</strong> oleh KPU RI kpu-ri: <q>sesuai foto halaman 2</q>' in decided.text
     assert "Sahkan" not in decided.text and "Dibandingkan dengan versi 1" in decided.text
     again = client.post("/ui/corrections/2/decision", data={"csrf": csrf_of(page), "approve": "0",
                                                             "reason": "berubah pikiran"})

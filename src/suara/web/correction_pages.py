@@ -50,7 +50,7 @@ def summary(reference: Reference, item: Correction) -> dict[str, Any]:
     return {"id": item.id, "contest": item.contest, "contest_nama": contest.nama if contest else item.contest,
             "tps": item.tps, "where": where, "proposer": views.proposer(item), "reason": item.reason,
             "proposed_at": wib_text(item.proposed_at), "status": item.status,
-            "status_words": views.STATUS_WORDS.get(item.status, item.status), "decided_by": item.decided_by,
+            "status_words": views.STATUS_WORDS.get(item.status, item.status), "decided_by": views.actor_words(item.decided_by) if item.decided_by else None,
             "decision_reason": item.decision_reason, "href": f"/ui/corrections/{item.id}"}
 
 

@@ -27,6 +27,7 @@ BALLOTS = (("surat_suara_diterima", "Surat suara diterima (termasuk cadangan 2%)
            ("surat_suara_digunakan", "Surat suara digunakan"))
 TOTAL_LABELS = {"suara_sah": "Jumlah suara sah", "suara_tidak_sah": "Jumlah suara tidak sah",
                 "suara_total": "Jumlah seluruh suara sah dan tidak sah"}
+ROLE_WORDS = {role.value: name for role, name in ROLE_NAMES.items()}
 STATUS_WORDS = {"proposed": "menunggu pengesahan KPU RI", "approved": "disahkan", "rejected": "ditolak"}
 
 
@@ -152,10 +153,14 @@ def flag_changes(old: Sequence[Mapping[str, str]], new: Sequence[Mapping[str, st
     return shown
 
 
+def actor_words(actor: str) -> str:
+    """An account as officials say it: "PPK ppk-gambir" for the actor "PPK:ppk-gambir"."""
+    role, _, username = actor.partition(":")
+    return f"{ROLE_WORDS.get(role, role)} {username}".strip()
+
+
 def proposer(correction: Correction) -> str:
-    """Who proposed, as officials say it; a KPPS's re-send after publication says so."""
-    role, _, username = correction.proposed_by.partition(":")
-    named = {r.value: name for r, name in ROLE_NAMES.items()}.get(role, role)
-    if role == "KPPS" and correction.reason == RESEND_REASON:
-        return f"{named} {username} (dikirim ulang dari TPS)"
-    return f"{named} {username}"
+    """Who proposed; a KPPS's re-send after publication says so."""
+    if correction.proposed_by.startswith("KPPS:") and correction.reason == RESEND_REASON:
+        return f"{actor_words(correction.proposed_by)} (dikirim ulang dari TPS)"
+    return actor_words(correction.proposed_by)
