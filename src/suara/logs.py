@@ -38,22 +38,30 @@ class RequestIdFilter(logging.Filter):
 class JsonFormatter(logging.Formatter):
     """{"ts", "level", "logger", "msg", "request_id", ...the record's extra fields, "exc"}."""
 
+    _second = -1
+    _stamp = ""
+
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "msg": record.getMessage(),
-        }
+        line: dict[str, Any] = {"ts": self._timestamp(record.created), "level": record.levelname.lower(),
+                                "logger": record.name, "msg": record.getMessage()}
         rid = getattr(record, "request_id", None)
         if rid is not None:
             line["request_id"] = rid
-        for key, value in record.__dict__.items():
-            if key not in _STANDARD and not key.startswith("_"):
-                line[key] = value
+        fields = record.__dict__
+        for key in fields.keys() - _STANDARD:  # the extra= fields (a set difference: one C loop)
+            if not key.startswith("_"):
+                line[key] = fields[key]
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
         return orjson.dumps(line, default=str).decode()
+
+    def _timestamp(self, created: float) -> str:
+        """ISO 8601 in UTC to the millisecond; the part up to the second is made once a second."""
+        second = int(created)
+        if second != self._second:
+            self._stamp = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            self._second = second
+        return f"{self._stamp}.{int((created - second) * 1000):03d}Z"
 
 
 class TextFormatter(logging.Formatter):
@@ -84,6 +92,10 @@ def configure(chosen: str | None = None, stream: Any = None) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(os.environ.get(LEVEL_ENV, "INFO").upper())
+    # every record would otherwise look up its thread's and process's names: time on every
+    # request's access line for fields these formats never show
+    logging.logThreads = False
+    logging.logMultiprocessing = False
 
 
 def granian_config(chosen: str) -> dict[str, Any]:

@@ -68,8 +68,10 @@ class WriteAdmission:
     preemption between the check and the increment, so no lock is needed.
     """
 
-    def __init__(self, app: ASGIApp, bound: int | None = None, shed_after: float | None = None) -> None:
+    def __init__(self, app: ASGIApp, bound: int | None = None, shed_after: float | None = None,
+                 on_shed: Callable[[], None] | None = None) -> None:
         self.app = app
+        self.on_shed = on_shed  # counts for /metrics
         self.bound = bound if bound is not None else max_writes_in_flight()
         self.shed_after = shed_after if shed_after is not None else shed_after_seconds()
         self.started: dict[int, float] = {}  # in-flight writes: at most `bound`, so min() is cheap
@@ -90,6 +92,8 @@ class WriteAdmission:
         now = time.monotonic()
         if self.in_flight >= self.bound or self.behind(now):
             self.shed += 1
+            if self.on_shed is not None:
+                self.on_shed()
             await _refuse(send, OVERLOADED, OVERLOAD_RETRY_SECONDS)
             return
         key = id(scope)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -18,8 +18,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from suara import __version__
-from suara.api import anomalies, chain, docs, operator, public, recap, receipts, sirekap
-from suara.api.access import PUBLIC, access, check_declared
+from suara.api import anomalies, chain, docs, health, operator, public, recap, receipts, sirekap
+from suara.api.access import check_declared
 from suara.api.admission import (
     OUTAGE_RETRY_SECONDS,
     UNAVAILABLE,
@@ -28,7 +28,10 @@ from suara.api.admission import (
 )
 from suara.api.body_limits import BodyCaps, BodyLimits
 from suara.api.fast_path import RenderedDocuments, SecurityHeaders
+from suara.api.health import ReadinessLimits
 from suara.api.limits import LoginThrottle, RateLimiter
+from suara.api.metrics import LiveState, Metrics
+from suara.api.observe import Observed
 from suara.api.openapi import allowed_methods
 from suara.api.openapi import install as install_openapi
 from suara.api.responses import error
@@ -51,7 +54,8 @@ log = logging.getLogger("suara.api")
 REFRESH_SECONDS = 0.25
 
 
-def _background(publisher: Publisher, writer: Engine, stop: threading.Event, fold: bool = True) -> None:
+def _background(publisher: Publisher, writer: Engine, stop: threading.Event, fold: bool = True,
+                caught_up: Callable[[], None] = lambda: None) -> None:
     """The tally worker and the publisher's refresher: fold new versions, then drop stale documents.
 
     Every API process runs one; folds are serialised by the tally's own lock and each version is
@@ -66,6 +70,7 @@ def _background(publisher: Publisher, writer: Engine, stop: threading.Event, fol
             if waiting and fold:
                 fold_all(writer)
             publisher.refresh()
+            caught_up()  # the documents show the tally as it was at the start of this refresh
         except Exception:  # a failed round must not stop the next one
             log.exception("tally or refresh failed")
 
@@ -76,6 +81,8 @@ def create_app(database_url: str | None = None, replica_url: str | None = None) 
     only with the primary from the environment too)."""
     at_start = Settings.from_env()  # bad settings (SUARA_ANOMALY_THRESHOLDS) refuse to build the app
     url = database_url or at_start.database_url
+    readiness = ReadinessLimits.from_env()  # bad limits refuse to build the app too
+    metrics = Metrics()
     replica_url = replica_url or (at_start.replica_url if database_url is None else None)
 
     @asynccontextmanager
@@ -96,14 +103,17 @@ def create_app(database_url: str | None = None, replica_url: str | None = None) 
         app.state.resend_grace = settings.resend_grace_seconds
         # submissions arriving together are stored in one transaction (services/group_commit.py)
         app.state.committer = committer = GroupCommitter(writer, reference, settings.group_commit_max_batch,
-                                                         settings.group_commit_wait_ms / 1000)
+                                                         settings.group_commit_wait_ms / 1000,
+                                                         on_answers=metrics.batch_stored)
+        # a scrape reads the tally's lag on the primary, the replica's own lag on the replica
+        metrics.live = LiveState(engine, lambda: app.state.publisher.tally_seq, lambda: replica)
         app.state.anomalies = AnomalyScreens(settings.anomaly_thresholds)
         app.state.blobs = blob_store_from_settings(settings.blobs_url)
         app.state.limiter = RateLimiter()
         app.state.login_throttle = LoginThrottle()
         stop = threading.Event()
-        thread = threading.Thread(target=_background, args=(app.state.publisher, writer, stop, settings.serve_tally),
-                                  daemon=True)
+        thread = threading.Thread(target=_background, args=(app.state.publisher, writer, stop, settings.serve_tally,
+                                                            metrics.publisher_caught_up), daemon=True)
         thread.start()
         try:
             yield
@@ -135,12 +145,10 @@ def create_app(database_url: str | None = None, replica_url: str | None = None) 
     app.include_router(kpps_app.router)
     app.include_router(receipt_page.router)
     app.include_router(docs.router)
+    app.include_router(health.router)
+    app.state.metrics = metrics
+    app.state.readiness = readiness
     app.mount("/static", StaticFiles(directory=str(Path(web_routes.__file__).parent / "static")), name="static")
-
-    @app.get("/healthz", openapi_extra=access(PUBLIC), include_in_schema=False)
-    def healthz(request: Request) -> dict[str, object]:
-        seq, moment = request.app.state.publisher.as_of
-        return {"ok": True, "tally_seq": seq, "time": moment.isoformat()}
 
     def refusal(request: Request, status: int, code: str, message: str, details: object = None) -> Response:
         if portal.is_portal(request.url.path):
@@ -190,7 +198,8 @@ def create_app(database_url: str | None = None, replica_url: str | None = None) 
     app.state.body_caps = BodyCaps()
     app.add_middleware(BodyLimits, refuse=refusal)  # caps and write budgets before any body is read
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(WriteAdmission)  # outermost: an overloaded process sheds a write before any work
+    app.add_middleware(WriteAdmission, on_shed=metrics.writes_shed.inc)  # an overloaded process sheds a write before any work
+    app.add_middleware(Observed, metrics=metrics, routed_app=lambda: app)  # outermost: sees every answer
     check_declared(app)
     install_openapi(app)
     return app

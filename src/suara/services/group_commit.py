@@ -71,12 +71,14 @@ class GroupCommitter:
 
     def __init__(self, engine: Engine, reference: Any, max_batch: int = DEFAULT_MAX_BATCH,
                  max_wait: float = DEFAULT_MAX_WAIT,
-                 on_batch: Callable[[int], None] | None = None) -> None:
+                 on_batch: Callable[[int], None] | None = None,
+                 on_answers: Callable[[list[Answer]], None] | None = None) -> None:
         self.engine = engine
         self.reference = reference
         self.max_batch = max_batch
         self.max_wait = max_wait
         self.on_batch = on_batch
+        self.on_answers = on_answers  # a stored batch's answers, in order (the metrics count outcomes)
         self.stats = BatchStats()
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._held: list[_Pending] = []  # submissions put off to the next batch (same TPS twice)
@@ -157,5 +159,7 @@ class GroupCommitter:
             self.stats.record(len(group))
             if self.on_batch is not None:
                 self.on_batch(len(group))
+            if self.on_answers is not None:
+                self.on_answers(answers)
             for pending, answer in zip(group, answers, strict=True):
                 pending.future.set_result(answer)
