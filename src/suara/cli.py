@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 import threading
 import time
@@ -171,19 +172,31 @@ app.add_typer(recaps, name="recap")
 app.add_typer(users, name="user")
 
 
-def _serve(host: str, port: int, workers: int) -> None:
+def _serve(host: str, port: int, workers: int, log_format: str = "json") -> None:
     # Granian: a Rust HTTP server driving the ASGI app; on this 2-core machine it answers the
     # national document about 1.7 times as fast as uvicorn (bench/serve_load.py).
     from granian import Granian
     from granian.constants import Interfaces
 
+    from suara import logs
+    from suara.api.metrics import serving_multiprocess_dir
+
     # worker_app and the kill timeout: SIGTERM stops the server within seconds, even while a
     # worker is still starting (see api/shutdown.py)
     from suara.api.shutdown import WORKER_KILL_TIMEOUT_SECONDS
 
-    Granian("suara.api.shutdown:worker_app", address=host, port=port, interface=Interfaces.ASGI, workers=workers,
-            factory=True, websockets=False, log_access=False, respawn_failed_workers=True,
-            workers_kill_timeout=WORKER_KILL_TIMEOUT_SECONDS).serve()
+    try:
+        chosen = logs.log_format(os.environ.get(logs.FORMAT_ENV, log_format))
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    os.environ[logs.FORMAT_ENV] = chosen  # the workers configure their logging from it (worker_app)
+    logs.configure(chosen)
+    # the workers' metrics meet in one directory, so that any worker answers a scrape for all
+    with serving_multiprocess_dir():
+        Granian("suara.api.shutdown:worker_app", address=host, port=port, interface=Interfaces.ASGI,
+                workers=workers, factory=True, websockets=False, log_access=False, respawn_failed_workers=True,
+                workers_kill_timeout=WORKER_KILL_TIMEOUT_SECONDS, log_dictconfig=logs.granian_config(chosen)).serve()
 
 
 @app.command()
@@ -192,7 +205,10 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
 ) -> None:
-    """Serve the public API and the Sirekap-compatible tree of this deployment's database."""
+    """Serve the public API and the Sirekap-compatible tree of this deployment's database.
+
+    Logs one JSON line per request on stderr (SUARA_LOG_FORMAT=text for plain lines); /metrics
+    for Prometheus, /healthz and /readyz for the load balancer (README, Observability)."""
     _reference(_engine(read_only=True))  # a clear message, not a stack trace, when there is no database
     console.print(f"Suara melayani di http://{host}:{port}/  (portal: /, API: /api/v1, Sirekap: /sirekap, "
                   "dokumen: /docs)")
@@ -264,7 +280,7 @@ def demo(
                   f"http://{host}:{port}/api/v1/results/pdpr/0, Sirekap: "
                   f"http://{host}:{port}/sirekap/pemilu/hhcw/ppwp.json, dokumen: http://{host}:{port}/docs")
     try:
-        _serve(host, port, 1)
+        _serve(host, port, 1, log_format="text")  # a person watches the demo's terminal
     finally:
         feeder.terminate()
 

@@ -29,7 +29,10 @@ WORKER_KILL_TIMEOUT_SECONDS = 5  # after SIGTERM, Granian kills a worker that ha
 def worker_app() -> Any:
     """The ASGI app for a Granian worker process (factory=True)."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    from suara import logs
     from suara.api.app import create_app
+
+    logs.configure()  # after Granian's own set-up in this worker: SUARA_LOG_FORMAT, as `suara serve` chose
 
     return create_app()
 
