@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import shutil
 import signal
 import threading
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 import typer
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
+from suara.blobs import blob_store_from_settings
 from suara.cli_common import _engine, _progress, _reference, console, err
 from suara.cli_elections import elections
 from suara.cli_integrity import integrity
@@ -23,7 +25,7 @@ from suara.cli_receipts import receipts
 from suara.cli_results import results
 from suara.cli_users import users
 from suara.config import Settings
-from suara.domain.percent import format_id
+from suara.domain.percent import format_id, percent
 from suara.domain.policy import Policy
 from suara.services import election_night, recap_night
 from suara.services.election_night import NightOptions
@@ -216,21 +218,36 @@ def serve(
 
 
 RECAP_AFTER_SECONDS = 60.0
+PHOTO_SHARE = 0.001  # about 1,260 TPS with every ballot photographed: ~21,000 pages, ~1.6 GB in a night
+PHOTO_EXAMPLES = 3  # links printed to the first photographed forms
 RECAP_SECONDS_PER_TIER = 0.02
 
 
-def _election_night(url: str, options: NightOptions) -> None:
+def _election_night(url: str, options: NightOptions, portal: str) -> None:
     engine = make_engine(url)
     with engine.connect() as conn:
         reference = load_reference(conn)
     step = {"next": 0.0}
+    photos: list[str] = []
+
+    def started(found: election_night.NightStart) -> None:
+        print(night_start_text(found, options.duration_seconds), flush=True)
+        step["next"] = (found.stored * 10 // max(found.total, 1) + 1) / 10
 
     def report(sent: int, total: int) -> None:
         if sent / total >= step["next"]:
             print(f"malam pemilu: {format_id(sent)} dari {format_id(total)} formulir masuk", flush=True)
-            step["next"] += 0.1
+            step["next"] = (sent * 10 // total + 1) / 10
 
-    election_night.run(engine, reference, options, report)
+    def photo(form: dict[str, Any]) -> None:
+        if len(photos) < PHOTO_EXAMPLES and form["tps"] not in photos:
+            photos.append(form["tps"])
+            print(f"foto formulir C Hasil masuk: {portal}/tps/{form['contest']}/{form['tps']}", flush=True)
+
+    blobs = blob_store_from_settings(Settings.from_env().blobs_url)
+    election_night.run(engine, reference, options, report, blobs=blobs, started=started, photo=photo)
+    if election_night.stored_forms(engine, options.seed)[1]:
+        return  # another seed's night: nothing was sent, and its recapitulation is not this one's
     print("malam pemilu selesai: semua TPS sudah melapor", flush=True)
     # the plenaries meet a while after the count: D Hasil tier by tier, a few discrepancies planted
     time.sleep(RECAP_AFTER_SECONDS)
@@ -248,11 +265,13 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the synthetic election")] = 1,
     contests: Annotated[str, typer.Option(help="pemilu, pilkada, all, kinds or exact keys, comma-separated")] = "all",
     fresh: Annotated[bool, typer.Option("--fresh", help="Start over: delete the embedded database first")] = False,
+    photo_share: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of TPS whose forms arrive with "
+                                               "photos of their pages (every ballot of the TPS)")] = PHOTO_SHARE,
 ) -> None:
     """Serve at once and play an election night: results arrive live over `duration` seconds.
 
     Run again, it resumes the same night where it stopped (every form carries an idempotency
-    key); --fresh starts a new one."""
+    key) and says how far it had got, or that it is complete; --fresh starts a new one."""
     settings = Settings.from_env()
     url = settings.database_url
     if fresh:
@@ -271,11 +290,13 @@ def demo(
     with engine.connect() as conn:
         resumed = tally_point(conn)[1] > 0
     engine.dispose()
-    options = NightOptions(seed=seed, contests=wanted, duration_seconds=duration)
-    feeder = multiprocessing.get_context("spawn").Process(target=_election_night, args=(url, options), daemon=True)
+    options = NightOptions(seed=seed, contests=wanted, duration_seconds=duration, photo_share=photo_share)
+    feeder = multiprocessing.get_context("spawn").Process(target=_election_night, daemon=True,
+                                                          args=(url, options, f"http://{host}:{port}"))
     feeder.start()
     if resumed:
-        console.print("Melanjutkan malam pemilihan yang tersimpan (--fresh untuk mulai dari awal).")
+        console.print(f"Basis data demo sudah berisi malam pemilihan ({url}): dilanjutkan, bukan dimulai ulang; "
+                      "`make demo DEMO_ARGS=--fresh` (suara demo --fresh) menghapusnya dan memulai malam baru.")
     console.print(f"Suara demo: buka http://{host}:{port}/ (portal, hasil masuk langsung); API: "
                   f"http://{host}:{port}/api/v1/results/pdpr/0, Sirekap: "
                   f"http://{host}:{port}/sirekap/pemilu/hhcw/ppwp.json, dokumen: http://{host}:{port}/docs")
@@ -293,6 +314,32 @@ def _forget_embedded(url: str) -> None:
     path = Path(url.removeprefix("sqlite:///"))
     for suffix in ("", "-wal", "-shm"):
         path.with_name(path.name + suffix).unlink(missing_ok=True)
+    settings = Settings.from_env()
+    photos = Path(settings.blobs_url)
+    # the photo directory inside the data directory (not object storage, not a directory of its
+    # own elsewhere): its photos belonged to that night
+    if "://" not in settings.blobs_url and photos.resolve().is_relative_to(settings.data_dir.resolve()):
+        shutil.rmtree(photos, ignore_errors=True)
+
+
+def night_start_text(found: election_night.NightStart, duration: float) -> str:
+    """What a (re)started night says first: new, resumed from where, complete, or not this seed's."""
+    if found.other_seed:
+        return ("malam pemilu: basis data ini berisi malam dengan --seed lain; tidak ada yang dikirim. Jalankan "
+                "dengan --seed yang sama, atau --fresh untuk malam baru.")
+    if found.stored == 0:
+        return f"malam pemilu dimulai: {format_id(found.total)} formulir dalam sekitar {_minutes(duration)}"
+    if found.complete:
+        return (f"malam pemilu ini sudah selesai: {format_id(found.stored)} formulir tersimpan (100%), tidak ada "
+                "yang dikirim lagi; portal menampilkan hasil akhirnya. --fresh memulai malam baru.")
+    remaining = (found.total - found.stored) / found.total * duration
+    return (f"malam pemilu dilanjutkan: {format_id(found.stored)} dari {format_id(found.total)} formulir sudah "
+            f"tersimpan ({format_id(percent(found.stored, found.total, 1))}%); sisanya masuk dalam sekitar "
+            f"{_minutes(remaining)}. --fresh memulai malam baru.")
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:.0f} menit" if seconds >= 90 else f"{seconds:.0f} detik"
 
 
 if __name__ == "__main__":

@@ -82,6 +82,23 @@ class Synthesizer:
             if codes:
                 yield from self._contest_forms(contest, kab, codes, drawn)
 
+    def contest_streams(self, kab: str) -> list[tuple[Contest, int, Iterator[dict[str, Any]]]]:
+        """The forms of forms_of_kab, one stream per contest (with how many TPS it counts in the
+        kab/kota), so a caller can interleave the ballots of a place. Each stream draws its
+        numbers only when first read; the forms are exactly those of forms_of_kab."""
+        voters: dict[str, tuple[list[str], Voters]] = {}
+        streams = []
+        for contest in self.contests:
+            if not self._covers(contest, kab):
+                continue
+            if contest.election not in voters:
+                voters[contest.election] = self._voters(contest, kab)
+            codes, drawn = voters[contest.election]
+            if codes:
+                streams.append((contest, self._scopes[contest.key].tps_total(kab),
+                                self._contest_forms(contest, kab, codes, drawn)))
+        return streams
+
     def _voters(self, contest: Contest, kab: str) -> tuple[list[str], Voters]:
         tree = self._scopes[contest.key].tree
         codes = list(tree.tps_of(kab))
