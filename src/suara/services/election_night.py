@@ -70,7 +70,9 @@ def _kab_order(kabs: Sequence[str], rng: random.Random) -> list[str]:
     data within the first minutes."""
     shuffled = list(kabs)
     rng.shuffle(shuffled)
-    first, rest, seen = [], [], set()
+    first: list[str] = []
+    rest: list[str] = []
+    seen: set[str] = set()
     for kab in shuffled:
         (rest if kab[:2] in seen else first).append(kab)
         seen.add(kab[:2])
