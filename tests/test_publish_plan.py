@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from suara.cli import app
-from suara.cli_integrity import bytes_text
+from suara.cli_publish import bytes_text
 from suara.publish import snapshot_plan, tree
 from suara.services.submission import Submission, submit_forms
 from suara.synth import Synthesizer, SynthOptions

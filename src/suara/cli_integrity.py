@@ -3,7 +3,6 @@ lets anyone check that what is published is what was filed."""
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -12,35 +11,20 @@ from typing import Annotated
 
 import orjson
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
+from suara import cli_publish
 from suara.blobs import blob_store_from_settings
 from suara.cli_common import _engine, _progress, _reference, console, err
 from suara.config import Settings
 from suara.domain.audit import Head, parse_witness
 from suara.domain.percent import format_id
 from suara.domain.regions import NATIONAL
-from suara.publish import nist, snapshot, tree
-from suara.publish.own import DISCLAIMER
-from suara.publish.snapshot_keys import load_or_create_signing_key
-from suara.publish.snapshot_plan import plan_snapshot
+from suara.publish import nist
 from suara.publish.snapshot_verify import verify_snapshot as check_snapshot
 from suara.services import witness as chain_witness
 from suara.services.verify import verify as verify_database
-from suara.store import audit
-from suara.synth import select_contests
-from suara.tally.fold import tally_point
 
 integrity = typer.Typer()
-SKIPPED_SHOWN = 12  # contests named when skipped; the rest are counted
-PROGRESS_EVERY = 250  # documents between two progress updates
 
 
 def _witness_file(path: Path) -> dict[int, str]:
@@ -88,103 +72,26 @@ def verify(
 
 @integrity.command()
 def publish(
-    out: Annotated[Path, typer.Option(help="Directory to write the static public tree into")],
+    out: Annotated[Path | None, typer.Option(help="Directory to write the static public tree into")] = None,
+    to: Annotated[str | None, typer.Option(help="Or a bucket: s3://bucket/prefix?endpoint=http://host:port"
+                                                "&region=... (credentials from the AWS environment)")] = None,
     contests: Annotated[str, typer.Option(help="ppwp, pkwkp, pkwkk or exact keys, comma-separated")] = "ppwp",
+    full: Annotated[bool, typer.Option("--full", help="Write every document, not only what changed")] = False,
+    watch: Annotated[bool, typer.Option("--watch", help="Keep publishing increments as the tally moves, "
+                                                        "until SIGTERM")] = False,
+    interval: Annotated[float, typer.Option(min=0.1, help="Seconds between two looks at the tally (--watch)")] = 10.0,
 ) -> None:
     """Write the public tree as static files with a manifest signed by the deployment's Ed25519 key.
 
-    Contests with no form stored yet are left out (and named); the files and bytes are estimated
-    first, with a warning for a large snapshot or too little disk space, and a progress bar runs
-    over the documents as they are written."""
-    settings = Settings.from_env()
-    engine = _engine(read_only=True)
-    reference = _reference(engine)
-    try:
-        chosen = select_contests(reference.contests, [c.strip() for c in contests.split(",") if c.strip()])
-    except ValueError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    key = load_or_create_signing_key(settings.data_dir / "signing-key.pem")
-    with engine.connect() as conn:
-        seq, cursor, moment = tally_point(conn)
-        chain_head = audit.head(conn)  # the same read transaction as the tally point
-    plan = plan_snapshot(engine, reference, chosen, settings.public_base_url)
-    if plan.skipped:
-        names = [c.key for c in plan.skipped]
-        shown = ", ".join(names[:SKIPPED_SHOWN]) + (f" dan {len(names) - SKIPPED_SHOWN} lainnya"
-                                                    if len(names) > SKIPPED_SHOWN else "")
-        err.print(f"[yellow]Dilewati, belum ada formulir: {shown}[/yellow]")
-    if not plan.contests:
-        err.print("[red]Tidak ada pemilihan terpilih yang sudah punya data; tidak ada yang ditulis.[/red]")
-        raise typer.Exit(1)
-    console.print(f"{len(plan.contests)} pemilihan; perkiraan {format_id(plan.files)} berkas, "
-                  f"{bytes_text(plan.bytes)}")
-    if plan.large:
-        err.print(f"[yellow]Peringatan: snapshot besar (sekitar {bytes_text(plan.bytes)}); menulisnya makan waktu "
-                  "lama. Pilih lebih sedikit pemilihan dengan --contests bila tidak semuanya perlu.[/yellow]")
-    free = shutil.disk_usage(_existing_parent(out)).free
-    if plan.bytes > free:
-        err.print(f"[yellow]Peringatan: ruang disk tersisa {bytes_text(free)}, kurang dari perkiraan "
-                  f"{bytes_text(plan.bytes)}.[/yellow]")
-    meta = {"tally_seq": seq, "last_version_id": cursor, "tally_time": moment.isoformat(),
-            "contests": [p.contest.key for p in plan.contests], "disclaimer": DISCLAIMER["id"]}
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[size]}"),
-                  TimeElapsedColumn(), TimeRemainingColumn(), console=err) as progress:
-        counter = _Counted(progress, plan.files)
-        try:
-            summary = snapshot.write_snapshot(
-                out, counter.over(tree.documents(engine, reference, [p.contest for p in plan.contests],
-                                                 settings.public_base_url)),
-                key, meta, chain_head=chain_head)
-        except (ValueError, FileExistsError) as exc:
-            err.print(f"[red]{exc}[/red]")
-            raise typer.Exit(1) from None
-        progress.update(counter.task, completed=summary.files, total=summary.files, size=bytes_text(summary.bytes))
-    console.print(f"{format_id(summary.files)} berkas ({bytes_text(summary.bytes)}, {format_id(summary.bytes)} bita) "
-                  f"ditulis ke {out}; manifest SHA-256 {summary.manifest_sha256}")
-    console.print(f"kunci publik penandatangan (Ed25519): {summary.public_key}")
-    console.print(f"kepala rantai audit: {chain_head[0]}:{chain_head[1]}")
-
-
-class _Counted:
-    """Documents and bytes as they pass to the writer, on the progress bar; into a log (no
-    terminal, where a bar does not draw) a line every 5 per cent of the estimate instead."""
-
-    def __init__(self, progress: Progress, estimate: int) -> None:
-        self.progress, self.estimate = progress, estimate
-        self.task = progress.add_task("publish", total=estimate, size="")
-        self.files = self.bytes = 0
-        self.line_every = 0 if progress.console.is_terminal else max(1, estimate // 20)
-        self.next_line = self.line_every
-
-    def over(self, documents: Iterator[tuple[str, bytes]]) -> Iterator[tuple[str, bytes]]:
-        for path, body in documents:
-            self.files += 1
-            self.bytes += len(body)
-            if self.files % PROGRESS_EVERY == 0:
-                self.progress.update(self.task, completed=self.files, size=bytes_text(self.bytes),
-                                     total=max(self.estimate, self.files))
-            if self.line_every and self.files >= self.next_line:
-                self.next_line += self.line_every
-                self.progress.console.print(f"publish: {format_id(self.files)} dari sekitar "
-                                            f"{format_id(self.estimate)} berkas, {bytes_text(self.bytes)}",
-                                            highlight=False)
-            yield path, body
-
-
-def bytes_text(n: int) -> str:
-    """1234567 -> '1,2 MB' (decimal units, Indonesian decimal comma)."""
-    for unit, size in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
-        if n >= size:
-            return f"{n / size:.1f} {unit}".replace(".", ",")
-    return f"{n} B"
-
-
-def _existing_parent(path: Path) -> Path:
-    path = path.absolute()
-    while not path.exists():
-        path = path.parent
-    return path
+    The first publication into a place writes everything; each one after writes only the documents
+    whose data changed since the tally point of the last, with a signed record linked to the one
+    before it (manifests/manifest-N.json). Contests with no form stored yet are left out (and
+    named); a full publication is estimated first, with a warning for a large snapshot or too
+    little disk space, and a progress bar runs over the documents as they are written."""
+    if (out is None) == (to is None):
+        err.print("[red]Sebutkan tepat satu tujuan: --out DIREKTORI atau --to s3://bucket/prefix[/red]")
+        raise typer.Exit(2)
+    cli_publish.run(str(out) if out is not None else str(to), contests, full, watch, interval)
 
 
 @integrity.command("export-nist")

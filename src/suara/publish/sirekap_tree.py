@@ -9,7 +9,7 @@ million of them) are rendered a desa at a time from one query.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 
 import orjson
 from sqlalchemy import Engine
@@ -17,14 +17,16 @@ from sqlalchemy import Engine
 from suara.domain.contests import Contest
 from suara.domain.elections import ContestScope
 from suara.domain.regions import NATIONAL, OVERSEAS, Region, RegionTree
+from suara.domain.tally import dapil_rollup_code
 from suara.publish import sirekap_recap, sirekap_routes
-from suara.publish.routes import Builder
-from suara.publish.sirekap_paths import chain, region_path
+from suara.publish.routes import FRESHNESS, Builder
+from suara.publish.sirekap_paths import chain, contest_of, region_path
+from suara.publish.tree_groups import ALWAYS, STATIC, Dependencies, Group, Rendered
 from suara.store.reference import Reference
 from suara.tally.fold import tally_point
 from suara.tally.queries import CurrentVersion, photos_of, versions_in
 
-Render = Callable[[Builder], bytes]
+Render = Callable[[str, Builder], Rendered]
 PARTY_KINDS = ("pdpr", "pdprdp", "pdprdk")
 
 
@@ -105,15 +107,37 @@ def _dapil_paths(reference: Reference, contests: Sequence[Contest]) -> Iterator[
                     for d in dapil_map.dapils("pdprdk") if d.kabkota)
 
 
-def documents(engine: Engine, reference: Reference, contests: Sequence[Contest], base_url: str,
-              render: Render) -> Iterator[tuple[str, bytes]]:
+def dependencies(reference: Reference, path: str) -> Dependencies:
+    """What a document of the tree outside hhcw shows (path without `sirekap/`): nothing that
+    moves for candidate and region lists, the recapitulation for hr documents (ALWAYS), a dapil
+    or a region's rollup for hhcd documents, as their builders declare in Built.depends_on."""
+    parts = path[: -len(".json")].split("/")
+    match parts:
+        case ["pemilu" | "pilkada", "hr", *_]:
+            return ALWAYS
+        case ["pemilu", "hhcd", kind, *rest]:
+            key = contest_of(reference, kind).key
+            match kind, rest:
+                case ("pdpr", ["0"]) | ("pdprdp", [_]) | ("pdprdk", [_, _]):
+                    return ((key, rest[-1]),)
+                case _:
+                    return ((key, dapil_rollup_code(rest[-1])),)
+        case ["pilkada", "hhcw", "pkwkk", provinsi]:
+            return tuple((c.key, c.region) for c in reference.contests.values()
+                         if c.kind == "pkwkk" and c.region[:2] == provinsi)
+    return STATIC
+
+
+def groups(engine: Engine, reference: Reference, contests: Sequence[Contest], base_url: str,
+           render: Render) -> Iterator[Group]:
     """Every Sirekap document of the chosen contests, paths relative to the snapshot's root."""
     seen: set[str] = set()
 
-    def once(path: str) -> Iterator[tuple[str, bytes]]:
+    def once(path: str, depends: Dependencies | None = None) -> Iterator[Group]:
         if path not in seen:
             seen.add(path)
-            yield f"sirekap/{path}", render(sirekap_routes.sirekap_document(reference, path, base_url))
+            yield _single(f"sirekap/{path}", dependencies(reference, path) if depends is None else depends,
+                          lambda: render(f"sirekap/{path}", sirekap_routes.sirekap_document(reference, path, base_url)))
 
     for path in (*_ballot_paths(reference, contests), *_list_paths(reference, contests),
                  *_dapil_paths(reference, contests), *sirekap_recap.paths(reference, contests)):
@@ -123,23 +147,39 @@ def documents(engine: Engine, reference: Reference, contests: Sequence[Contest],
     for contest in contests:
         scope = reference.scope(contest)
         for region in _walk(scope.children, scope.tree.get(contest.region)):
-            yield from once(region_path(hhcw_base(contest), region.kode))
+            yield from once(region_path(hhcw_base(contest), region.kode), ((contest.key, region.kode),))
             if region.tingkat == 4:
-                yield from _tps_documents(engine, reference, contest, scope, region, base_url)
+                yield _tps_group(engine, reference, contest, scope, region, base_url)
 
 
-def _tps_documents(engine: Engine, reference: Reference, contest: Contest, scope: ContestScope, desa: Region,
-                   base_url: str) -> Iterator[tuple[str, bytes]]:
-    with engine.connect() as conn:
-        _, _, moment = tally_point(conn)
-        history = versions_in(conn, contest.key, desa.kode)
-        current = {}
-        for tps, versions in history.items():
-            v = versions[-1]
-            current[tps] = CurrentVersion(contest.key, tps, v.version_id, v.version_no, v.submitted_at, v.form, v.flags)
-        photos = photos_of(conn, [v.version_id for v in current.values()])
-    for tps in scope.tps_of(desa.kode):
-        version = current.get(tps)
-        images = sirekap_routes.images_of(contest, version, photos, base_url)
-        doc = sirekap_routes.tps_document(reference, contest, tps, version, images, moment)
-        yield f"sirekap/{region_path(hhcw_base(contest), tps)}", orjson.dumps(doc)
+def _single(path: str, depends: Dependencies, rendered: Callable[[], Rendered]) -> Group:
+    def render(chosen: Collection[str] | None) -> Iterator[Rendered]:
+        if chosen is None or path in chosen:
+            yield rendered()
+    return Group(((path, depends),), render)
+
+
+def _tps_group(engine: Engine, reference: Reference, contest: Contest, scope: ContestScope, desa: Region,
+               base_url: str) -> Group:
+    def path_of(tps: str) -> str:
+        return f"sirekap/{region_path(hhcw_base(contest), tps)}"
+
+    def render(chosen: Collection[str] | None) -> Iterator[Rendered]:
+        with engine.connect() as conn:
+            _, _, moment = tally_point(conn)
+            history = versions_in(conn, contest.key, desa.kode)
+            current = {}
+            for tps, versions in history.items():
+                v = versions[-1]
+                current[tps] = CurrentVersion(contest.key, tps, v.version_id, v.version_no, v.submitted_at, v.form,
+                                              v.flags)
+            photos = photos_of(conn, [v.version_id for v in current.values()])
+        for tps in scope.tps_of(desa.kode):
+            path = path_of(tps)
+            if chosen is not None and path not in chosen:
+                continue
+            version = current.get(tps)
+            images = sirekap_routes.images_of(contest, version, photos, base_url)
+            doc = sirekap_routes.tps_document(reference, contest, tps, version, images, moment)
+            yield Rendered(path, orjson.dumps(doc), FRESHNESS[5])
+    return Group(tuple((path_of(tps), ((contest.key, tps),)) for tps in scope.tps_of(desa.kode)), render)

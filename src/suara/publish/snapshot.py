@@ -56,6 +56,7 @@ MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 PUBLIC_KEY = "public-key.txt"
 RESERVED = frozenset({MANIFEST, SIGNATURE, PUBLIC_KEY})
+CHAIN_DIR = "manifests"  # the publication records (snapshot_chain), beside the documents
 STAGING_MARK = ".suara-staging-"
 OLD_MARK = ".suara-old-"
 
@@ -69,7 +70,7 @@ def check_path(path: object) -> str:
     """`path` if it is a safe relative document path, else ValueError.
 
     Safe: a non-empty str of '/'-separated segments, none empty, '.' or '..', no backslash,
-    no NUL, not absolute, and not one of the snapshot's own files at the top level.
+    no NUL, not absolute, not one of the snapshot's own files at the top level, not under manifests/.
     """
     if not isinstance(path, str) or not path:
         raise ValueError(f"document path must be a non-empty string, got {path!r}")
@@ -80,7 +81,7 @@ def check_path(path: object) -> str:
     for segment in path.split("/"):
         if segment in ("", ".", ".."):
             raise ValueError(f"document path has an empty, '.' or '..' segment: {path!r}")
-    if path in RESERVED:
+    if path in RESERVED or path.split("/", 1)[0] == CHAIN_DIR:
         raise ValueError(f"document path is reserved for the snapshot itself: {path!r}")
     return path
 

@@ -116,6 +116,13 @@ def _sample(conn: Connection, reference: Reference, plan: ContestPlan, base_url:
     return _KindSizes(by_level, mean_reported, mean_empty)
 
 
+def contests_with_data(engine: Engine, contests: Sequence[Contest]) -> tuple[list[Contest], list[Contest]]:
+    """`contests` split into those with at least one form folded and those with none."""
+    with engine.connect() as conn:
+        reported = {c.key: rollup(conn, c.key, c.region).tps_reported for c in contests}
+    return [c for c in contests if reported[c.key]], [c for c in contests if not reported[c.key]]
+
+
 def plan_snapshot(engine: Engine, reference: Reference, contests: Sequence[Contest], base_url: str) -> SnapshotPlan:
     """Which of `contests` have data, and the estimated files and bytes of their snapshot."""
     with engine.connect() as conn:

@@ -1,6 +1,6 @@
 """Checking a snapshot or any mirror of it (see snapshot.py for the layout and the trust model):
-the signature over manifest.json, and every file against the manifest, nothing missing,
-altered or extra."""
+the signature over manifest.json, every file against the manifest, nothing missing, altered or
+extra, and the chain of publication records behind it (snapshot_chain.py)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from suara.publish.snapshot import (
+    CHAIN_DIR,
     FORMAT,
     MANIFEST,
     PUBLIC_KEY,
@@ -26,6 +27,7 @@ from suara.publish.snapshot import (
     Progress,
     check_path,
 )
+from suara.publish.snapshot_chain import P_CHAIN, RECORD_NAME, check_chain
 from suara.publish.snapshot_keys import load_public_key, public_key_text
 
 # --------------------------------------------------------------------------------------------
@@ -39,6 +41,7 @@ P_MISSING = "missing"  # a file in the manifest is not in the directory (as a re
 P_ALTERED = "altered"  # a file's size or SHA-256 differs from the manifest
 P_EXTRA = "extra"  # a file, symlink or other entry present that the manifest does not list
 P_UNREADABLE = "unreadable"  # the directory or a file in it could not be read
+# P_CHAIN (snapshot_chain): a publication record missing, unsigned, altered, unlinked or not adding up
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,8 @@ class VerifyResult:
     created: str | None = None  # from the manifest, if readable
     meta: Any = None  # from the manifest, if readable
     chain_head: Any = None  # {"seq", "hash"} of the audit chain, from the manifest, if it has one
+    publication: Any = None  # {"number", "path", "sha256"} of the latest publication record, if any
+    publications_checked: int = 0  # records of the chain checked
 
     @property
     def ok(self) -> bool:
@@ -86,7 +91,8 @@ def _read(result: VerifyResult, directory: Path, name: str, kind: str) -> bytes 
 
 def _check_signature(
     result: VerifyResult, directory: Path, manifest: bytes, trusted: str | None
-) -> None:
+) -> Ed25519PublicKey | None:
+    """Checks manifest.sig; returns the key it was checked with (None when there is none)."""
     in_dir = _read(result, directory, PUBLIC_KEY, P_KEY)
     key: Ed25519PublicKey | None = None
     if trusted is not None:
@@ -109,23 +115,24 @@ def _check_signature(
 
     sig_text = _read(result, directory, SIGNATURE, P_SIGNATURE)
     if sig_text is None:
-        return
+        return key
     try:
         signature = base64.b64decode(sig_text.strip(), validate=True)
     except (binascii.Error, ValueError):
         result.add(P_SIGNATURE, SIGNATURE, "not valid base64")
-        return
+        return key
     if len(signature) != 64:
         result.add(P_SIGNATURE, SIGNATURE, f"{len(signature)} bytes, an Ed25519 signature has 64")
-        return
+        return key
     if key is None:
         result.add(P_SIGNATURE, SIGNATURE, "cannot be checked: no usable public key")
-        return
+        return key
     try:
         key.verify(signature, manifest)
     except InvalidSignature:
         which = "the trusted key" if trusted is not None else f"the key in {PUBLIC_KEY}"
         result.add(P_SIGNATURE, MANIFEST, f"signature does not match the manifest under {which}")
+    return key
 
 
 def _parse_manifest(result: VerifyResult, manifest: bytes) -> dict[str, tuple[int, str]] | None:
@@ -144,6 +151,7 @@ def _parse_manifest(result: VerifyResult, manifest: bytes) -> dict[str, tuple[in
     result.created = created if isinstance(created, str) else None
     result.meta = doc.get("meta")
     result.chain_head = doc.get("chain_head")
+    result.publication = doc.get("publication")
     files = doc.get("files")
     if not isinstance(files, dict):
         result.add(P_MANIFEST, MANIFEST, "has no 'files' object")
@@ -224,7 +232,7 @@ def verify_snapshot(
     manifest = _read(result, directory, MANIFEST, P_MANIFEST)
     if manifest is None:
         return result
-    _check_signature(result, directory, manifest, public_key)
+    key = _check_signature(result, directory, manifest, public_key)
     entries = _parse_manifest(result, manifest)
     del manifest
     found = _walk(result, directory)
@@ -250,8 +258,31 @@ def verify_snapshot(
         if progress is not None:
             progress(checked)
 
+    last = result.publication.get("number") if isinstance(result.publication, dict) else None
     for path in sorted(found):
+        record = RECORD_NAME.fullmatch(path)
+        if record is not None and isinstance(last, int) and int(record.group(1)) <= last:
+            continue  # a publication record, checked below
         if path not in RESERVED:
             # also catches files that the manifest lists under an unsafe path
             result.add(P_EXTRA, path, "present, not listed in the manifest")
+    if result.publication is not None:
+        _check_chain(result, directory, key, entries)
     return result
+
+
+def _check_chain(result: VerifyResult, directory: Path, key: Ed25519PublicKey | None,
+                 entries: dict[str, tuple[int, str]]) -> None:
+    if key is None:
+        result.add(P_CHAIN, CHAIN_DIR, "cannot be checked: no usable public key")
+        return
+
+    def read(name: str) -> bytes | None:
+        try:
+            return (directory / name).read_bytes()
+        except OSError:
+            return None
+
+    result.publications_checked, problems = check_chain(read, key, result.publication, entries)
+    for problem in problems:
+        result.add(P_CHAIN, problem.path, problem.detail)
