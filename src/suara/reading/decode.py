@@ -1,0 +1,296 @@
+"""Joint decoding: the most probable reading of a whole form that its own sums agree with.
+
+Pure: from the classifier's per-box probabilities (rows in the order of reading/layout.py: three
+boxes per number, hundreds, tens, units; columns 0-9 and 10 = empty box) to a Reading.
+
+1. Each number's boxes give a distribution over its values. The writing may sit anywhere in its
+   three boxes as long as the written boxes are side by side: "117", "_17", "017", "17_", "__7",
+   "007", "_7_" are all read; "1_7" (a gap) is no number. Three empty boxes are a blank (value
+   None, counted as 0 in the sums and never sure).
+2. A reading of the whole form scores the sum of its numbers' log-probabilities, less log(1/EPSILON)
+   for every sum it breaks: a correctly filled form satisfies its sums, so a reading that breaks
+   one needs that much more evidence from the boxes. Per group of numbers linked by sums, a
+   depth-first branch and bound search over each number's likely values (its best values, plus
+   the value each sum would force given the others, e.g. 117 where the boxes say 617) finds the
+   best reading and every reading within SPREAD of it.
+3. A number's confidence is the posterior mass of its chosen value among those readings (the
+   mass the boxes give to values outside them is kept as one "other" value that fits no sum, so
+   a smeared box is never confident). A number is unsure when its confidence is below the bar,
+   when a sum through it is broken in the best reading, when it is blank, or when nothing it
+   could be is likely enough ("other" won). The form is sure only when no number is unsure.
+   Nothing is guessed silently: a reading that breaks a sum is returned with those numbers
+   unsure, never forced into agreement at any price.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+
+from suara.reading.layout import BOXES, FormLayout, Sum
+
+CLASSES = 11
+EMPTY = 10
+BLANK = 1000  # the index of "three empty boxes" in a number's distribution
+OTHER = -1  # any value outside the candidates: fits no sum
+CONFIDENCE_BAR = 0.99
+EPSILON = 1e-3  # the prior weight of a broken sum (a correctly filled form keeps its sums)
+PROBABILITY_FLOOR = 1e-4  # no box is ever certain: the classifier can be confidently wrong
+CANDIDATE_SPREAD = 12.0  # a number's own values considered: within this many nats of its best
+FORCED_SPREAD = 25.0  # a value a sum forces is considered within this many nats
+SPREAD = 10.0  # readings of the whole form kept for the posterior: within this of the best
+MAX_CANDIDATES = 12
+SEARCH_BUDGET = 200_000  # nodes per group of linked numbers; beyond, the group is unsure
+
+
+class NumberReading(NamedTuple):
+    value: int | None
+    confidence: float
+    unsure: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    numbers: dict[str, NumberReading]
+    broken: tuple[str, ...] = ()  # rules the best reading breaks (the form's own sums)
+    corrected: tuple[str, ...] = ()  # numbers read otherwise than their boxes alone say, by the sums
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def sure(self) -> bool:
+        return not any(n.unsure for n in self.numbers.values())
+
+    @property
+    def unsure_fields(self) -> list[str]:
+        return [name for name, n in self.numbers.items() if n.unsure]
+
+    def values(self) -> dict[str, int | None]:
+        return {name: n.value for name, n in self.numbers.items()}
+
+
+def _representations() -> tuple[np.ndarray, np.ndarray]:
+    """Every class triple that writes a number (or a blank), and the number's index."""
+    triples, index = [], []
+    for triple in itertools.product(range(CLASSES), repeat=BOXES):
+        written = [i for i, c in enumerate(triple) if c != EMPTY]
+        if not written:
+            triples.append(triple)
+            index.append(BLANK)
+        elif written == list(range(written[0], written[-1] + 1)):
+            triples.append(triple)
+            index.append(int("".join(str(triple[i]) for i in written)))
+    return np.asarray(triples), np.asarray(index)
+
+
+_TRIPLES, _VALUE_INDEX = _representations()
+
+
+def value_log_probs(boxes: np.ndarray) -> np.ndarray:
+    """log P(value) for values 0..999 and BLANK (index 1000) from three boxes' probabilities.
+    The mass of triples that write no number ("1_7") is left out, so these sum to at most 1."""
+    p = np.clip(np.asarray(boxes, dtype=np.float64), PROBABILITY_FLOOR, None)
+    log_p = np.log(p / p.sum(axis=1, keepdims=True))
+    per_triple = log_p[0, _TRIPLES[:, 0]] + log_p[1, _TRIPLES[:, 1]] + log_p[2, _TRIPLES[:, 2]]
+    top = per_triple.max()
+    mass = np.bincount(_VALUE_INDEX, weights=np.exp(per_triple - top), minlength=BLANK + 1)
+    with np.errstate(divide="ignore"):
+        return np.asarray(np.log(mass) + top)
+
+
+def _as_sum_value(value: int) -> int:
+    return 0 if value == BLANK else value
+
+
+@dataclass
+class _Number:
+    name: str
+    log_p: np.ndarray  # over 0..999 and BLANK
+    candidates: list[tuple[int, float]]  # (value index or OTHER, log-prob), best first
+    best: float
+
+
+def _own_candidates(log_p: np.ndarray) -> tuple[list[tuple[int, float]], float]:
+    order = np.argsort(-log_p)[:MAX_CANDIDATES]
+    top = float(log_p[order[0]])
+    chosen = [(int(v), float(log_p[v])) for v in order if log_p[v] >= top - CANDIDATE_SPREAD]
+    return chosen, top
+
+
+def _with_other(number: _Number) -> None:
+    """Add the mass outside the candidates as one value that fits no sum."""
+    inside = sum(math.exp(lp) for v, lp in number.candidates if v != OTHER)
+    rest = max(0.0, 1.0 - inside)
+    if rest > 0 and math.log(rest) >= number.best - CANDIDATE_SPREAD:
+        number.candidates.append((OTHER, math.log(rest)))
+    number.candidates.sort(key=lambda c: -c[1])
+
+
+def _forced_candidates(numbers: dict[str, _Number], sums: list[Sum]) -> None:
+    """For every sum and every number in it: the value the sum forces given the others' likely
+    values (their three best each), kept if the number's own boxes make it plausible enough."""
+    for s in sums:
+        for name, coefficient in s.terms:
+            target = numbers[name]
+            others = [(n, c) for n, c in s.terms if n != name]
+            choices = [[v for v, _ in numbers[n].candidates[:3] if v != OTHER] or [0] for n, _ in others]
+            for combo in itertools.islice(itertools.product(*choices), 64):
+                rest = sum(c * _as_sum_value(v) for (_, c), v in zip(others, combo))
+                value = (s.constant - rest) * coefficient  # coefficient is +1 or -1
+                if not 0 <= value <= 999 or any(v == value for v, _ in target.candidates):
+                    continue
+                lp = float(target.log_p[value])
+                if lp >= target.best - FORCED_SPREAD:
+                    target.candidates.append((value, lp))
+    for number in numbers.values():
+        number.candidates.sort(key=lambda c: -c[1])
+
+
+def _groups(fields: tuple[str, ...], sums: tuple[Sum, ...]) -> list[tuple[list[str], list[Sum]]]:
+    """Numbers linked by sums, each group with its sums, smallest sums first."""
+    parent = {f: f for f in fields}
+
+    def root(f: str) -> str:
+        while parent[f] != f:
+            parent[f] = parent[parent[f]]
+            f = parent[f]
+        return f
+
+    for s in sums:
+        first = s.terms[0][0]
+        for name, _ in s.terms[1:]:
+            parent[root(name)] = root(first)
+    groups: dict[str, tuple[list[str], list[Sum]]] = {}
+    for s in sorted(sums, key=lambda s: len(s.terms)):
+        groups.setdefault(root(s.terms[0][0]), ([], []))[1].append(s)
+    for f in fields:
+        members = groups.setdefault(root(f), ([], []))[0]
+        members.append(f)
+    return list(groups.values())
+
+
+@dataclass
+class _Search:
+    order: list[_Number]
+    completes: list[list[Sum]]  # per depth, the sums whose last number is assigned there
+    position: dict[str, int]
+    remaining_best: list[float]
+    log_epsilon: float
+    leaves: list[tuple[float, tuple[int, ...]]] = field(default_factory=list)
+    best: float = -math.inf
+    nodes: int = 0
+    exhausted: bool = False
+
+    def run(self) -> None:
+        self._visit(0, 0.0, [])
+
+    def _visit(self, depth: int, score: float, chosen: list[int]) -> None:
+        if depth == len(self.order):
+            self.leaves.append((score, tuple(chosen)))
+            self.best = max(self.best, score)
+            return
+        for value, lp in self.order[depth].candidates:
+            self.nodes += 1
+            if self.nodes > SEARCH_BUDGET:
+                self.exhausted = True
+                return
+            total = score + lp
+            chosen.append(value)
+            for s in self.completes[depth]:
+                if not self._holds(s, chosen):
+                    total += self.log_epsilon
+            if total + self.remaining_best[depth + 1] >= self.best - SPREAD:
+                self._visit(depth + 1, total, chosen)
+            chosen.pop()
+            if self.exhausted:
+                return
+
+    def _holds(self, s: Sum, chosen: list[int]) -> bool:
+        total = 0
+        for name, coefficient in s.terms:
+            value = chosen[self.position[name]]
+            if value == OTHER:
+                return False
+            total += coefficient * _as_sum_value(value)
+        return total == s.constant
+
+
+def _decode_group(numbers: dict[str, _Number], names: list[str], sums: list[Sum],
+                  bar: float, log_epsilon: float) -> tuple[dict[str, NumberReading], list[str], bool]:
+    order: list[str] = []
+    for s in sums:  # numbers in the order their sums complete, smallest sums first
+        order += [name for name, _ in s.terms if name not in order]
+    order += [name for name in names if name not in order]
+    position = {name: i for i, name in enumerate(order)}
+    completes: list[list[Sum]] = [[] for _ in order]
+    for s in sums:
+        completes[max(position[name] for name, _ in s.terms)].append(s)
+    remaining = [0.0] * (len(order) + 1)
+    for i in range(len(order) - 1, -1, -1):
+        remaining[i] = remaining[i + 1] + numbers[order[i]].candidates[0][1]
+    search = _Search([numbers[n] for n in order], completes, position, remaining, log_epsilon)
+    search.run()
+    kept = [(score, chosen) for score, chosen in search.leaves if score >= search.best - SPREAD]
+    best_score, best = max(kept, key=lambda leaf: leaf[0])
+    broken = [s.rule for s in sums if not search._holds(s, list(best))]
+    weights = np.exp(np.asarray([score for score, _ in kept]) - best_score)
+    result: dict[str, NumberReading] = {}
+    for i, name in enumerate(order):
+        chosen_value = best[i]
+        mass = sum(w for w, (_, chosen) in zip(weights, kept) if chosen[i] == chosen_value)
+        confidence = float(mass / weights.sum())
+        in_broken = any(name in (n for n, _ in s.terms) for s in sums if not search._holds(s, list(best)))
+        if chosen_value == OTHER:  # nothing likely: report what the boxes say best, unsure
+            own = numbers[name].candidates
+            chosen_value = next((v for v, _ in own if v != OTHER), BLANK)
+            confidence = 0.0
+        value = None if chosen_value == BLANK else chosen_value
+        unsure = (value is None or confidence < bar or in_broken or search.exhausted)
+        result[name] = NumberReading(value, round(confidence, 6), unsure)
+    return result, broken, search.exhausted
+
+
+def decode(layout: FormLayout, probabilities: np.ndarray | Mapping[str, np.ndarray], *,
+           bar: float = CONFIDENCE_BAR, epsilon: float = EPSILON) -> Reading:
+    """The form's numbers read jointly. probabilities: (3 x len(layout.fields)) x 11, rows in
+    layout order (see reading/layout.py), or a mapping from each field to its 3 x 11 rows."""
+    if isinstance(probabilities, Mapping):
+        missing = [f for f in layout.fields if f not in probabilities]
+        if missing:
+            raise ValueError(f"no boxes for {missing}")
+        rows = np.concatenate([np.asarray(probabilities[f], dtype=np.float64).reshape(BOXES, CLASSES)
+                               for f in layout.fields]) if layout.fields else np.zeros((0, CLASSES))
+    else:
+        rows = np.asarray(probabilities, dtype=np.float64)
+    if rows.shape != (layout.boxes, CLASSES):
+        raise ValueError(f"expected {layout.boxes} x {CLASSES} box probabilities, got {rows.shape}")
+    numbers: dict[str, _Number] = {}
+    for name in layout.fields:
+        log_p = value_log_probs(rows[layout.rows(name)])
+        candidates, top = _own_candidates(log_p)
+        numbers[name] = _Number(name, log_p, candidates, top)
+    _forced_candidates(numbers, list(layout.sums))
+    for number in numbers.values():
+        _with_other(number)
+    readings: dict[str, NumberReading] = {}
+    broken: list[str] = []
+    notes: list[str] = []
+    for names, sums in _groups(layout.fields, layout.sums):
+        group, group_broken, exhausted = _decode_group(numbers, names, sums, bar, math.log(epsilon))
+        readings.update(group)
+        broken += group_broken
+        if exhausted:
+            notes.append(f"too many readings to weigh for {names[0]} and its sums: left to the officer")
+    corrected = [name for name in layout.fields if readings[name].value is not None
+                 and readings[name].value != _top_value(numbers[name])]
+    return Reading({name: readings[name] for name in layout.fields},
+                   tuple(sorted(set(broken), key=lambda r: int(r[1:]))), tuple(corrected), tuple(notes))
+
+
+def _top_value(number: _Number) -> int | None:
+    value = int(np.argmax(number.log_p))
+    return None if value == BLANK else value
