@@ -133,7 +133,8 @@ def test_a_wrong_party_total_shows_r14_at_that_party(app, pemilu_engine, pemilu_
     fields = {**fields_of(doc), "dapil": "3102"}
     answer = check(app, csrf_of(page), "pdpr", JAKARTA, fields)
     r14 = [f for f in answer["flags"] if f["rule"] == "R14"]
-    assert len(r14) == 1 and r14[0]["partai"] == "2" and r14[0]["message"].startswith("partai 2:")
+    assert len(r14) == 1 and r14[0]["partai"] == "2" and r14[0]["message"].startswith("Jumlah suara partai nomor 2 (")
+    assert r14[0]["boxes"][0] == "partai.2.jumlah"
     # while the other blocks are still empty, the party typed in full is judged already
     typing = {k: v for k, v in fields.items() if k in ("suara_partai_2", "jumlah_2", "dapil") or k.startswith("caleg_2_")}
     partial = check(app, csrf_of(page), "pdpr", JAKARTA, typing)

@@ -47,13 +47,15 @@ def test_party_total_must_be_party_votes_plus_candidates() -> None:
     doc["suara_sah"], doc["suara_total"] = 110, 114
     flags = check_form(parse_form(doc), DPR)
     assert [f.rule for f in flags] == ["R14"]
-    assert "partai 2" in flags[0].message and "60" in flags[0].message
+    assert flags[0].message.startswith("Jumlah suara partai nomor 2 (60) tidak sama dengan")
+    assert flags[0].boxes[:2] == ("partai.2.jumlah", "partai.2.suara_partai")
 
 
 def test_suara_sah_is_the_sum_of_party_totals() -> None:
     flags = check_form(parse_form(legislative(suara_sah=99, suara_total=103)), DPR)
     assert [f.rule for f in flags] == ["R8"]
-    assert "jumlah suara partai 100" in flags[0].message
+    assert flags[0].message == "Jumlah suara sah (99) tidak sama dengan jumlah suara semua partai (100)"
+    assert flags[0].boxes == ("suara_sah", "partai.1.jumlah", "partai.2.jumlah", "partai.5.jumlah")
 
 
 def test_every_number_must_fit_three_digit_boxes() -> None:
@@ -63,7 +65,10 @@ def test_every_number_must_fit_three_digit_boxes() -> None:
     doc["suara_sah"], doc["suara_total"] = 1100, 1104
     rules = sorted({f.rule for f in check_form(parse_form(doc), DPR)})
     assert "R15" in rules and "R11" in rules  # the candidate's boxes (R15), the party total (R11)
-    assert any("caleg 1 1020" in f.message for f in check_form(parse_form(doc), DPR) if f.rule == "R15")
+    assert [f.message for f in check_form(parse_form(doc), DPR) if f.rule == "R15"] == [
+        "Jumlah suara sah (1100) melebihi 999 (tiga kotak angka)",
+        "Jumlah seluruh suara sah dan tidak sah (1104) melebihi 999 (tiga kotak angka)",
+        "Suara calon nomor 1.1 (1020) melebihi 999 (tiga kotak angka)"]
 
 
 @pytest.mark.parametrize("change, message", [

@@ -83,7 +83,8 @@ def only(rule: str, f: Form, contest: Contest = PPWP, count: int = 1) -> list[Fl
     assert rules_of(flags) == [rule] * count, [(x.rule, x.message) for x in flags]
     for flag in flags:
         assert flag.severity is RULES[rule].severity
-        assert flag.message
+        assert flag.message and flag.message_en and flag.boxes
+        assert "_" not in flag.message + flag.message_en, "a message names boxes by the form's labels"
     return flags
 
 
@@ -127,8 +128,11 @@ def test_flags_come_in_rule_order() -> None:
 def test_r1_fails_in_l_and_p_columns() -> None:
     # Swap the L and P totals: J still adds up (and J = L + P), but L and P columns do not.
     flags = only("R1", form({"pengguna_total_l": 125, "pengguna_total_p": 124}), count=2)
-    assert "pengguna_total_l 125" in flags[0].message
-    assert "pengguna_total_p 124" in flags[1].message
+    assert flags[0].message.startswith("Jumlah pengguna hak pilih (laki-laki: 125) tidak sama dengan")
+    assert flags[0].message_en.startswith("All who voted (male: 125) does not equal")
+    assert "(122 + 1 + 2 = 125)" in flags[1].message
+    assert flags[0].boxes == ("administrasi.pengguna_total_l", "administrasi.pengguna_dpt_l",
+                              "administrasi.pengguna_dptb_l", "administrasi.pengguna_non_dpt_l")
 
 
 def test_r1_fails_in_j_column() -> None:
@@ -138,7 +142,7 @@ def test_r1_fails_in_j_column() -> None:
     f = form({"pengguna_total_j": 250, "surat_suara_digunakan": 250, "surat_suara_tidak_digunakan": 35},
              drop=drop)
     (flag,) = only("R1", f)
-    assert "pengguna_total_j 250" in flag.message and "249" in flag.message
+    assert "Jumlah pengguna hak pilih (jumlah: 250)" in flag.message and "= 249)" in flag.message
 
 
 # --- R2: J = L + P -----------------------------------------------------------------------------
@@ -147,15 +151,16 @@ def test_r1_fails_in_j_column() -> None:
 @pytest.mark.parametrize("change", [{"pemilih_dpt_l": 140}, {"pemilih_dpt_p": 140}, {"pemilih_dpt_j": 281}])
 def test_r2_fails_on_pemilih_dpt(change: dict[str, int]) -> None:
     (flag,) = only("R2", form(change))
-    assert flag.message.startswith("pemilih_dpt_j")
+    assert flag.message.startswith("Pemilih dalam DPT (jumlah: ")
+    assert flag.boxes[0] == "administrasi.pemilih_dpt_j"
 
 
 def test_r2_fails_per_group() -> None:
     # One L voter moved from DPK to DPTb: the L column still adds up (R1 holds), but the J of
     # both groups no longer equals L + P.
     flags = only("R2", form({"pengguna_dptb_l": 3, "pengguna_non_dpt_l": 3}), count=2)
-    assert flags[0].message.startswith("pengguna_dptb_j")
-    assert flags[1].message.startswith("pengguna_non_dpt_j")
+    assert flags[0].message.startswith("Pengguna hak pilih DPTb (jumlah: 3)")
+    assert flags[1].message.startswith("Pengguna hak pilih DPK (jumlah: 6)")
 
 
 def test_r2_ignores_disabilitas_which_has_only_j() -> None:
@@ -169,7 +174,9 @@ def test_r3_warns_per_sex() -> None:
     # 118 men on the DPT voted but only 117 are registered (J unchanged at 280).
     (flag,) = only("R3", form({"pemilih_dpt_l": 117, "pemilih_dpt_p": 163}))
     assert flag.severity is Severity.WARNING
-    assert "pengguna_dpt_l 118 > pemilih_dpt_l 117" in flag.message
+    assert flag.message == "Pengguna hak pilih DPT (laki-laki: 118) melebihi Pemilih dalam DPT (laki-laki: 117)"
+    assert flag.message_en == ("Voters from the DPT who voted (male: 118) exceed "
+                               "Voters on the voter list (DPT) (male: 117)")
 
 
 def test_r3_warns_on_j() -> None:
@@ -177,7 +184,7 @@ def test_r3_warns_on_j() -> None:
     adm = {"pemilih_dpt_l": 117, "pemilih_dpt_p": 120, "pemilih_dpt_j": 237}
     f = form(adm, drop=("surat_suara_diterima",))
     flags = only("R3", f, count=3)
-    assert "pengguna_dpt_j 240 > pemilih_dpt_j 237" in flags[2].message
+    assert "Pengguna hak pilih DPT (jumlah: 240) melebihi Pemilih dalam DPT (jumlah: 237)" == flags[2].message
 
 
 def test_r3_equal_is_fine() -> None:
@@ -301,7 +308,9 @@ def test_r11_voter_ceiling() -> None:
 def test_r11_flags_each_candidate() -> None:
     f = bare(suara={"1": 1000, "2": 5, "3": 2000}, suara_sah=3005, suara_total=3008)
     flags = only("R11", f, count=2)
-    assert "paslon 1 " in flags[0].message and "paslon 3 " in flags[1].message
+    assert flags[0].message == "Suara nomor urut 1 (1000) melebihi 999 (tiga kotak angka)"
+    assert flags[1].message_en == "Votes for number 3 (2000) exceed 999 (three digit boxes)"
+    assert [f.boxes for f in flags] == [("suara.1",), ("suara.3",)]
 
 
 # --- rules are silent when the fields they need are missing -------------------------------------
@@ -403,8 +412,8 @@ def test_incident_handwriting_misread() -> None:
     assert fired == ["R8", "R9", "R10", "R11", "R11"]
     assert all(f.severity is Severity.ERROR for f in flags)
     r11 = [f.message for f in flags if f.rule == "R11"]
-    assert "paslon 1 617" in r11[0] and "306" in r11[0]  # 298 + 3 + 5 could have voted
-    assert "paslon 2 136188" in r11[1] and "999" in r11[1]
+    assert "Suara nomor urut 1 (617)" in r11[0] and "(306)" in r11[0]  # 298 + 3 + 5 could have voted
+    assert r11[1] == "Suara nomor urut 2 (136188) melebihi 999 (tiga kotak angka)"
 
 
 def test_incident_misread_with_totals_copied_from_the_votes() -> None:

@@ -14,6 +14,7 @@ from enum import Enum
 
 from suara.domain.contests import Contest
 from suara.domain.form import PERSON_GROUPS, Form, MalformedForm
+from suara.domain.form_labels import box_label
 
 DIGIT_BOXES_MAX = 999
 
@@ -42,9 +43,15 @@ class RuleInfo:
 
 @dataclass(frozen=True, slots=True)
 class Flag:
+    """A failing rule: its message names the boxes by the form's own labels, in Indonesian
+    (`message`) and English (`message_en`); `boxes` are the paths of the boxes it is about
+    (form_labels.py), so a screen can point at them."""
+
     rule: str
     severity: Severity
     message: str
+    message_en: str = ""
+    boxes: tuple[str, ...] = ()
 
 
 RULES: dict[str, RuleInfo] = {
@@ -86,8 +93,39 @@ RULES: dict[str, RuleInfo] = {
 SEXES = ("l", "p", "j")
 
 
-def _flag(rule: str, message: str) -> Flag:
-    return Flag(rule, RULES[rule].severity, message)
+def _flag(rule: str, message: str, message_en: str, *boxes: str) -> Flag:
+    return Flag(rule, RULES[rule].severity, message, message_en, boxes)
+
+
+def _id(path: str) -> str:
+    return box_label(path, "id")
+
+
+def _en(path: str) -> str:
+    return box_label(path, "en")
+
+
+def _adm(key: str) -> str:
+    return f"administrasi.{key}"
+
+
+def _id_n(path: str, value: int) -> str:
+    """A box and its number: "Jumlah suara sah (273)"; a row of voters keeps its column inside
+    the parentheses: "Pengguna hak pilih DPT (laki-laki: 118)"."""
+    return _with(_id(path), value)
+
+
+def _en_n(path: str, value: int) -> str:
+    return _with(_en(path), value)
+
+
+def _with(label: str, value: int) -> str:
+    if label.endswith(")") and "(" in label:
+        return f"{label[:-1]}: {value})"
+    return f"{label} ({value})"
+
+
+DIGIT_BOXES = ("tiga kotak angka", "three digit boxes")
 
 
 # Field names per sex, built once: the rules run for every form of a national ingest.
@@ -105,7 +143,12 @@ def r1_pengguna_total(form: Form, contest: Contest) -> list[Flag]:
         if total is None or dpt is None or dptb is None or dpk is None:
             continue
         if total != dpt + dptb + dpk:
-            flags.append(_flag("R1", f"pengguna_total_{sex} {total} != DPT + DPTb + DPK = {dpt + dptb + dpk}"))
+            flags.append(_flag(
+                "R1", f"{_id_n(total_key, total)} tidak sama dengan pengguna hak pilih DPT + DPTb + DPK "
+                      f"({dpt} + {dptb} + {dpk} = {dpt + dptb + dpk})",
+                f"{_en_n(total_key, total)} does not equal the DPT, DPTb and DPK voters who voted "
+                f"({dpt} + {dptb} + {dpk} = {dpt + dptb + dpk})",
+                _adm(total_key), _adm(dpt_key), _adm(dptb_key), _adm(dpk_key)))
     return flags
 
 
@@ -115,7 +158,9 @@ def r2_jumlah(form: Form, contest: Contest) -> list[Flag]:
     for group, l_key, p_key, j_key in _R2_KEYS:
         l, p, j = adm.get(l_key), adm.get(p_key), adm.get(j_key)
         if l is not None and p is not None and j is not None and j != l + p:
-            flags.append(_flag("R2", f"{group}_j {j} != L {l} + P {p}"))
+            flags.append(_flag("R2", f"{_id_n(j_key, j)} tidak sama dengan laki-laki ({l}) + perempuan ({p})",
+                               f"{_en_n(j_key, j)} does not equal male ({l}) + female ({p})",
+                               _adm(j_key), _adm(l_key), _adm(p_key)))
     return flags
 
 
@@ -125,14 +170,18 @@ def r3_pengguna_dpt(form: Form, contest: Contest) -> list[Flag]:
     for sex, used_key, registered_key in _R3_KEYS:
         used, registered = adm.get(used_key), adm.get(registered_key)
         if used is not None and registered is not None and used > registered:
-            flags.append(_flag("R3", f"{used_key} {used} > {registered_key} {registered}"))
+            flags.append(_flag("R3", f"{_id_n(used_key, used)} melebihi {_id_n(registered_key, registered)}",
+                               f"{_en_n(used_key, used)} exceed {_en_n(registered_key, registered)}",
+                               _adm(used_key), _adm(registered_key)))
     return flags
 
 
 def r4_kapasitas(form: Form, contest: Contest) -> list[Flag]:
     dpt = form.adm("pemilih_dpt_j")
     if dpt is not None and dpt > contest.tps_cap:
-        return [_flag("R4", f"pemilih_dpt_j {dpt} > kapasitas TPS {contest.tps_cap}")]
+        return [_flag("R4", f"{_id_n('pemilih_dpt_j', dpt)} melebihi kapasitas TPS ({contest.tps_cap})",
+                      f"{_en_n('pemilih_dpt_j', dpt)} exceed the capacity of a TPS ({contest.tps_cap})",
+                      _adm("pemilih_dpt_j"))]
     return []
 
 
@@ -143,7 +192,13 @@ def r5_surat_suara(form: Form, contest: Contest) -> list[Flag]:
     if received is None or used is None or returned is None or unused is None:
         return []
     if received != used + returned + unused:
-        return [_flag("R5", f"diterima {received} != digunakan {used} + dikembalikan {returned} + tidak digunakan {unused}")]
+        added = used + returned + unused
+        return [_flag("R5", f"Surat suara diterima ({received}) tidak sama dengan digunakan ({used}) + dikembalikan "
+                            f"({returned}) + tidak digunakan ({unused}) = {added}",
+                      f"Ballots received ({received}) do not equal used ({used}) + returned ({returned}) "
+                      f"+ not used ({unused}) = {added}",
+                      *(_adm(k) for k in ("surat_suara_diterima", "surat_suara_digunakan",
+                                          "surat_suara_dikembalikan", "surat_suara_tidak_digunakan")))]
     return []
 
 
@@ -158,36 +213,60 @@ def r6_cadangan(form: Form, contest: Contest) -> list[Flag]:
         return []
     allowed = dpt + reserve_ballots(dpt) + dptb
     if received > allowed:
-        return [_flag("R6", f"surat_suara_diterima {received} > DPT + 2% + DPTb = {allowed}")]
+        return [_flag("R6", f"Surat suara diterima ({received}) melebihi DPT + cadangan 2% + DPTb "
+                            f"({dpt} + {reserve_ballots(dpt)} + {dptb} = {allowed})",
+                      f"Ballots received ({received}) exceed DPT + 2% reserve + DPTb "
+                      f"({dpt} + {reserve_ballots(dpt)} + {dptb} = {allowed})",
+                      _adm("surat_suara_diterima"), _adm("pemilih_dpt_j"), _adm("pengguna_dptb_j"))]
     return []
 
 
 def r7_digunakan(form: Form, contest: Contest) -> list[Flag]:
     used, voters = form.adm("surat_suara_digunakan"), form.adm("pengguna_total_j")
     if used is not None and voters is not None and used != voters:
-        return [_flag("R7", f"surat_suara_digunakan {used} != pengguna_total_j {voters}")]
+        return [_flag("R7", f"Surat suara digunakan ({used}) tidak sama dengan "
+                            f"{_with(_id('pengguna_total_j').lower(), voters)}",
+                      f"Ballots used ({used}) do not equal "
+                      f"{_with(_en('pengguna_total_j').lower(), voters)}",
+                      _adm("surat_suara_digunakan"), _adm("pengguna_total_j"))]
     return []
 
 
 def r8_suara_sah(form: Form, contest: Contest) -> list[Flag]:
     total = sum(form.suara.values())
     if form.suara_sah != total:
-        what = "jumlah suara partai" if form.partai is not None else "jumlah suara paslon"
-        return [_flag("R8", f"suara_sah {form.suara_sah} != {what} {total}")]
+        if form.partai is not None:
+            what, what_en = "jumlah suara semua partai", "the parties' totals added up"
+        elif contest.kind == "pdpd":
+            what, what_en = "jumlah suara semua calon", "the candidates' votes added up"
+        else:
+            what, what_en = "jumlah suara semua pasangan calon", "the candidate pairs' votes added up"
+        return [_flag("R8", f"Jumlah suara sah ({form.suara_sah}) tidak sama dengan {what} ({total})",
+                      f"Valid votes ({form.suara_sah}) do not equal {what_en} ({total})",
+                      "suara_sah", *(f"partai.{n}.jumlah" if form.partai is not None else f"suara.{n}"
+                                     for n in form.suara))]
     return []
 
 
 def r9_suara_total(form: Form, contest: Contest) -> list[Flag]:
     expected = form.suara_sah + form.suara_tidak_sah
     if form.suara_total != expected:
-        return [_flag("R9", f"suara_total {form.suara_total} != sah {form.suara_sah} + tidak sah {form.suara_tidak_sah}")]
+        return [_flag("R9", f"Jumlah seluruh suara sah dan tidak sah ({form.suara_total}) tidak sama dengan suara sah "
+                            f"({form.suara_sah}) + suara tidak sah ({form.suara_tidak_sah}) = {expected}",
+                      f"Valid and invalid votes together ({form.suara_total}) do not equal valid ({form.suara_sah}) "
+                      f"+ invalid ({form.suara_tidak_sah}) = {expected}",
+                      "suara_total", "suara_sah", "suara_tidak_sah")]
     return []
 
 
 def r10_melebihi_pengguna(form: Form, contest: Contest) -> list[Flag]:
     voters = form.adm("pengguna_total_j")
     if voters is not None and form.suara_total > voters:
-        return [_flag("R10", f"suara_total {form.suara_total} > pengguna_total_j {voters}")]
+        return [_flag("R10", f"Jumlah seluruh suara sah dan tidak sah ({form.suara_total}) melebihi "
+                             f"{_with(_id('pengguna_total_j').lower(), voters)}",
+                      f"Valid and invalid votes together ({form.suara_total}) exceed "
+                      f"{_with(_en('pengguna_total_j').lower(), voters)}",
+                      "suara_total", _adm("pengguna_total_j"))]
     return []
 
 
@@ -197,10 +276,14 @@ def r11_suara_paslon(form: Form, contest: Contest) -> list[Flag]:
     ceiling = dpt + dptb + dpk if dpt is not None and dptb is not None and dpk is not None else None
     flags = []
     for nomor, votes in form.suara.items():
+        box = f"suara.{nomor}"
         if votes > 999:
-            flags.append(_flag("R11", f"suara paslon {nomor} {votes} > 999 (tiga kotak angka)"))
+            flags.append(_flag("R11", f"{_id_n(box, votes)} melebihi 999 ({DIGIT_BOXES[0]})",
+                               f"{_en_n(box, votes)} exceed 999 ({DIGIT_BOXES[1]})", box))
         elif ceiling is not None and votes > ceiling:
-            flags.append(_flag("R11", f"suara paslon {nomor} {votes} > DPT + DPTb + DPK = {ceiling}"))
+            flags.append(_flag("R11", f"{_id_n(box, votes)} melebihi DPT + DPTb + DPK ({ceiling})",
+                               f"{_en_n(box, votes)} exceed DPT + DPTb + DPK ({ceiling})",
+                               box, _adm("pemilih_dpt_j"), _adm("pengguna_dptb_j"), _adm("pengguna_non_dpt_j")))
     return flags
 
 
@@ -209,8 +292,13 @@ def r14_jumlah_partai(form: Form, contest: Contest) -> list[Flag]:
     for nomor, block in (form.partai or {}).items():
         expected = block.suara_partai + sum(block.caleg.values())
         if block.jumlah != expected:
-            flags.append(_flag("R14", f"partai {nomor}: jumlah {block.jumlah} != suara partai {block.suara_partai} "
-                                      f"+ suara caleg {expected - block.suara_partai}"))
+            caleg = expected - block.suara_partai
+            flags.append(_flag("R14", f"Jumlah suara partai nomor {nomor} ({block.jumlah}) tidak sama dengan suara partai "
+                                      f"saja ({block.suara_partai}) + suara calon ({caleg}) = {expected}",
+                               f"The total of party number {nomor} ({block.jumlah}) does not equal its party-only votes "
+                               f"({block.suara_partai}) + its candidates' votes ({caleg}) = {expected}",
+                               f"partai.{nomor}.jumlah", f"partai.{nomor}.suara_partai",
+                               *(f"partai.{nomor}.caleg.{c}" for c in block.caleg)))
     return flags
 
 
@@ -218,18 +306,22 @@ def r15_kotak_angka(form: Form, contest: Contest) -> list[Flag]:
     """Every number on a party-list form is written in three boxes. Party totals are R11's."""
     if form.partai is None:
         return []
-    flags = [_flag("R15", f"{name} {value} > {DIGIT_BOXES_MAX} (tiga kotak angka)")
-             for name, value in (("suara_sah", form.suara_sah), ("suara_tidak_sah", form.suara_tidak_sah),
-                                 ("suara_total", form.suara_total)) if value > DIGIT_BOXES_MAX]
+    flags = [_too_long(name, value) for name, value in (("suara_sah", form.suara_sah),
+                                                         ("suara_tidak_sah", form.suara_tidak_sah),
+                                                         ("suara_total", form.suara_total)) if value > DIGIT_BOXES_MAX]
     for nomor, block in form.partai.items():
         # names are built only for a number that overflows: most forms have none
         if block.suara_partai > DIGIT_BOXES_MAX:
-            flags.append(_flag("R15", f"partai {nomor} suara partai {block.suara_partai} > {DIGIT_BOXES_MAX} "
-                                      "(tiga kotak angka)"))
+            flags.append(_too_long(f"partai.{nomor}.suara_partai", block.suara_partai))
         if block.caleg and max(block.caleg.values()) > DIGIT_BOXES_MAX:
-            flags.extend(_flag("R15", f"partai {nomor} caleg {c} {v} > {DIGIT_BOXES_MAX} (tiga kotak angka)")
-                         for c, v in block.caleg.items() if v > DIGIT_BOXES_MAX)
+            flags.extend(_too_long(f"partai.{nomor}.caleg.{c}", v) for c, v in block.caleg.items()
+                         if v > DIGIT_BOXES_MAX)
     return flags
+
+
+def _too_long(box: str, value: int) -> Flag:
+    return _flag("R15", f"{_id_n(box, value)} melebihi {DIGIT_BOXES_MAX} ({DIGIT_BOXES[0]})",
+                 f"{_en_n(box, value)} exceed {DIGIT_BOXES_MAX} ({DIGIT_BOXES[1]})", box)
 
 
 Rule = Callable[[Form, Contest], list[Flag]]

@@ -97,8 +97,20 @@ class IdempotencyConflict(Exception):
     """The same idempotency key was used before with a different body."""
 
 
-def flag_dict(flag: Flag) -> dict[str, str]:
-    return {"rule": flag.rule, "severity": flag.severity.value, "message": flag.message}
+def flag_dict(flag: Flag) -> dict[str, Any]:
+    """A flag as stored with its version: the message in both languages and the boxes it is
+    about (flags stored before these existed carry the message alone)."""
+    stored: dict[str, Any] = {"rule": flag.rule, "severity": flag.severity.value, "message": flag.message}
+    if flag.message_en:
+        stored["message_en"] = flag.message_en
+    if flag.boxes:
+        stored["boxes"] = list(flag.boxes)
+    return stored
+
+
+def flag_of(stored: dict[str, Any]) -> Flag:
+    return Flag(stored["rule"], Severity(stored["severity"]), stored["message"], stored.get("message_en", ""),
+                tuple(stored.get("boxes", ())))
 
 
 def _refused(code: str, message: str, form: Form | None = None, flags: list[Flag] | None = None) -> SubmissionResult:
@@ -183,7 +195,7 @@ def request_hash(sub: Submission) -> str:
 def _replay(row: Any, key_hash: str) -> SubmissionResult | IdempotencyConflict:
     if row.request_hash != key_hash:
         return IdempotencyConflict(row.idempotency_key)
-    flags = [Flag(f["rule"], Severity(f["severity"]), f["message"]) for f in orjson.loads(row.flags)]
+    flags = [flag_of(f) for f in orjson.loads(row.flags)]
     return SubmissionResult(Outcome(row.outcome), flags, row.tps, row.contest, row.id, row.version_no,
                             replayed=True)
 
@@ -267,7 +279,8 @@ def _check_photo_reuse(conn: Any, items: list[tuple[int, Submission, _Checked]],
         elsewhere = sorted({tps for p in sub.photos for _, tps in owners.get(p.sha256, set())
                             if tps != checked.tps})
         if elsewhere:
-            checked.flags.append(Flag("R13", Severity.ERROR, f"foto sudah dipakai untuk TPS {', '.join(elsewhere)}"))
+            checked.flags.append(Flag("R13", Severity.ERROR, f"Foto sudah dipakai untuk TPS {', '.join(elsewhere)}",
+                                      f"The photo was already filed for TPS {', '.join(elsewhere)}"))
             checked.outcome = decide(policy, checked.flags)
             if checked.outcome is Outcome.REFUSED:
                 results[index] = SubmissionResult(Outcome.REFUSED, checked.flags, checked.tps, checked.contest,
@@ -294,7 +307,7 @@ def _guard_resends(conn: Any, items: list[tuple[int, Submission, _Checked]], res
         photos = tuple(sorted((p.page, p.sha256) for p in sub.photos))
         same_numbers = checked.content_hash == current.content_hash
         if same_numbers and photos in ((), current.photos):  # Back, then send again: nothing new
-            flags = [Flag(f["rule"], Severity(f["severity"]), f["message"]) for f in orjson.loads(current.flags)]
+            flags = [flag_of(f) for f in orjson.loads(current.flags)]
             results[index] = SubmissionResult(Outcome(current.outcome), flags, checked.tps, checked.contest,
                                               current.version_id, current.version_no, replayed=True,
                                               message="formulir dengan angka yang sama sudah tersimpan")
