@@ -20,6 +20,7 @@ from suara.blobs import blob_store_from_settings
 from suara.cli_common import _engine, _progress, _reference, console, err
 from suara.cli_elections import elections
 from suara.cli_integrity import integrity
+from suara.cli_reading import reading
 from suara.cli_recap import recaps
 from suara.cli_receipts import receipts
 from suara.cli_results import results
@@ -169,6 +170,7 @@ def tally(
 app.command()(results)
 app.registered_commands += integrity.registered_commands  # verify, witness, publish, ...
 app.registered_commands += receipts.registered_commands  # verify-receipt
+app.registered_commands += reading.registered_commands  # form-sheet, read-form
 app.add_typer(elections, name="election")
 app.add_typer(recaps, name="recap")
 app.add_typer(users, name="user")

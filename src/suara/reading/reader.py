@@ -1,0 +1,174 @@
+"""Reading a form from the photos of its pages: geometry, then digits, then the joint decoding.
+
+`read_form(photos, tps, contest)` finds each page (reading/geometry.py), checks that the pages
+belong together (one TPS, one contest, each page once), classifies every digit box
+(reading/digits.py) and decodes the numbers of all the pages at once under the form's own sums
+(reading/decode.py), so a sum that spans pages (the paslon on page 2, suara_sah on page 3) is
+used. Every number comes with its confidence, whether it is unsure (below the decoder's bar: an
+officer must check it), and its three box images. Nothing is stored.
+
+If the classifier is not installed (its module or weights missing), the pages are still found
+and cut, and every number is answered as unread and unsure, with a note saying why.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+
+from suara.reading.geometry import LocatedPage, PhotoUnreadable, locate
+from suara.reading.sheet import FieldBoxes, SheetId
+
+NO_CLASSIFIER = "pengklasifikasi angka belum tersedia: halaman ditemukan, angka belum dibaca"
+
+
+@dataclass(frozen=True)
+class PageFound:
+    photo: int  # 1-based position of the photo among those given
+    sheet: SheetId
+    rotation: float
+    brightness: float
+    sharpness: float
+    seconds: float  # time the geometry took
+    located: LocatedPage = field(repr=False)
+
+
+@dataclass(frozen=True)
+class NumberRead:
+    key: str  # the form JSON path: "suara.1", "administrasi.pemilih_dpt_j", "suara_sah"
+    label: str
+    page: int
+    value: int | None  # None: empty, or not read
+    confidence: float | None
+    unsure: bool
+    boxes: tuple[np.ndarray, ...] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class FormRead:
+    tps: str
+    contest: str
+    pages: list[PageFound]
+    numbers: list[NumberRead]
+    classified: bool
+    broken: tuple[str, ...] = ()  # the form's sums its best reading still breaks
+    corrected: tuple[str, ...] = ()  # numbers the sums read otherwise than their boxes alone
+    notes: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def unsure(self) -> list[str]:
+        return [n.key for n in self.numbers if n.unsure]
+
+
+def _refused(exc: PhotoUnreadable, photo: int) -> PhotoUnreadable:
+    exc.details = {**exc.details, "photo": photo}
+    exc.message = f"foto {photo}: {exc.message}"
+    exc.message_en = f"photo {photo}: {exc.message_en}"
+    exc.args = (exc.message,)
+    return exc
+
+
+def find_pages(photos: Sequence[bytes], tps: str | None = None, contest: str | None = None) -> list[PageFound]:
+    """Every photo's page, checked to belong to one form; the first refusal is raised, naming its
+    photo (1-based)."""
+    pages: list[PageFound] = []
+    for number, data in enumerate(photos, 1):
+        started = time.perf_counter()
+        try:
+            located = locate(data, tps=tps, contest=contest)
+        except PhotoUnreadable as exc:
+            raise _refused(exc, number) from None
+        page = PageFound(number, located.sheet, located.rotation, located.brightness, located.sharpness,
+                         time.perf_counter() - started, located)
+        first = pages[0].sheet if pages else page.sheet
+        if (page.sheet.tps, page.sheet.contest) != (first.tps, first.contest):
+            raise _refused(PhotoUnreadable(
+                "mixed_forms", f"halaman dari formulir lain ({page.sheet.contest}, TPS {page.sheet.tps}) daripada foto 1 "
+                f"({first.contest}, TPS {first.tps})", f"a page of another form ({page.sheet.contest}, TPS "
+                f"{page.sheet.tps}) than photo 1's ({first.contest}, TPS {first.tps})"), number)
+        if any(p.sheet.page == page.sheet.page for p in pages):
+            raise _refused(PhotoUnreadable("duplicate_page", f"halaman {page.sheet.page} sudah ada di foto lain",
+                                           f"page {page.sheet.page} is already in another photo",
+                                           page=page.sheet.page), number)
+        pages.append(page)
+    return pages
+
+
+def _classifier() -> Any:
+    """The digit classifier and decoder, or None where they are not installed."""
+    try:
+        from suara.reading import decode, digits, layout
+    except ImportError:
+        return None
+    return digits, decode, layout
+
+
+def read_form(photos: Sequence[bytes], tps: str | None = None, contest: str | None = None) -> FormRead:
+    """The numbers of a form from photos of its pages (any of them, in any order)."""
+    started = time.perf_counter()
+    if not photos:
+        raise PhotoUnreadable("no_photo", "tidak ada foto", "no photo")
+    pages = sorted(find_pages(photos, tps, contest), key=lambda p: p.sheet.page)
+    fields: list[tuple[PageFound, FieldBoxes, tuple[np.ndarray, ...]]] = []
+    for page in pages:
+        crops = iter(page.located.crops)
+        for f in page.located.layout.fields:
+            fields.append((page, f, (next(crops), next(crops), next(crops))))
+    sheet = pages[0].sheet
+    models = _classifier()
+    if models is None:
+        return _unread(pages, fields, started)
+    digits, decode, layouts = models
+    try:
+        probabilities = digits.classify([crop for _, _, boxes in fields for crop in boxes])
+    except FileNotFoundError:  # the module without its trained weights
+        probabilities = None
+    if probabilities is None:
+        return _unread(pages, fields, started)
+    rows = {f.key: probabilities[3 * i:3 * i + 3] for i, (_, f, _) in enumerate(fields)}
+    form_layout = layouts.candidate_layout([str(n) for n in range(1, sheet.candidates + 1)]).only(rows)
+    reading = decode.decode(form_layout, rows)
+    numbers = []
+    for page, f, boxes in fields:
+        got = reading.numbers[f.key]
+        numbers.append(NumberRead(f.key, f.label, page.sheet.page, got.value, float(got.confidence), bool(got.unsure),
+                                  boxes))
+    return FormRead(sheet.tps, sheet.contest, pages, numbers, True, tuple(reading.broken), tuple(reading.corrected),
+                    tuple(reading.notes), time.perf_counter() - started)
+
+
+def _unread(pages: list[PageFound], fields: list[tuple[PageFound, FieldBoxes, tuple[np.ndarray, ...]]],
+            started: float) -> FormRead:
+    numbers = [NumberRead(f.key, f.label, page.sheet.page, None, None, True, boxes) for page, f, boxes in fields]
+    return FormRead(pages[0].sheet.tps, pages[0].sheet.contest, pages, numbers, False, notes=(NO_CLASSIFIER,),
+                    seconds=time.perf_counter() - started)
+
+
+def png_data_url(image: np.ndarray) -> str:
+    ok, encoded = cv2.imencode(".png", image)
+    if not ok:
+        raise RuntimeError("PNG encoding failed")
+    return "data:image/png;base64," + base64.b64encode(encoded.tobytes()).decode("ascii")
+
+
+def form_read_json(read: FormRead, images: bool = True) -> dict[str, Any]:
+    """The reading as the API and `suara read-form --json` answer it."""
+    return {
+        "tps": read.tps, "contest": read.contest, "stored": False, "classified": read.classified,
+        "sure": read.classified and not read.unsure,
+        "pages": [{"photo": p.photo, "page": p.sheet.page, "of": p.sheet.pages, "rotation": p.rotation,
+                   "brightness": round(p.brightness, 1), "sharpness": round(p.sharpness, 1),
+                   "seconds": round(p.seconds, 3)} for p in read.pages],
+        "numbers": [{"field": n.key, "label": n.label, "page": n.page, "value": n.value,
+                     "confidence": None if n.confidence is None else round(n.confidence, 4), "unsure": n.unsure,
+                     **({"boxes": [png_data_url(b) for b in n.boxes]} if images else {})} for n in read.numbers],
+        "unsure": read.unsure, "broken": list(read.broken), "corrected": list(read.corrected),
+        "notes": list(read.notes), "seconds": round(read.seconds, 3),
+    }
