@@ -1,5 +1,5 @@
 """The README's screenshots: the national page and a TPS page, at desktop and phone widths, and
-the KPPS app and its receipt (screenshots_kpps.py).
+the KPPS app and its receipt (screenshots_kpps.py), the officials' screens (screenshots_officials.py).
 
 Builds a throw-away deployment with the real 2024 region tree, an election night half way
 through (synthetic forms for some provinces, one TPS with photos of its form and a correction),
@@ -106,6 +106,11 @@ def main() -> None:
 
         screenshots_kpps.add_officer(os.environ["SUARA_DATABASE_URL"])
         for target in screenshots_kpps.photograph(browser, url):
+            print(f"{target.relative_to(ROOT)}")
+        import screenshots_officials  # each role's home, a correction beside its photos and read side by side
+
+        screenshots_officials.prepare(os.environ["SUARA_DATABASE_URL"])
+        for target in screenshots_officials.photograph(browser, url):
             print(f"{target.relative_to(ROOT)}")
         browser.close()
     print_national_weight(url)

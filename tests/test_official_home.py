@@ -17,8 +17,9 @@ from officials_scenario import GAMBIR_TPS, PASSWORD, principal, record_gambir_ti
 from test_legislative_results import weighted_form
 
 from suara.api.app import create_app
+from suara.api.limits import Rate
 from suara.domain.policy import Policy
-from suara.services import corrections
+from suara.services import corrections, recap
 from suara.services.submission import Submission, submit_forms
 from suara.tally.fold import fold_all
 from suara.tally.queries import versions_of
@@ -67,6 +68,9 @@ def boxes_of(page: str) -> dict[str, str]:
 def night(pemilu_engine: Any, pemilu_reference: Any, db_url: str, tmp_path: Path,
           monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     monkeypatch.setenv("SUARA_BLOBS_URL", str(tmp_path / "blobs"))
+    # officers of every role sign in here one after another from the test client's one address,
+    # more than the per-address login limit lets through (tested in test_login_throttle.py)
+    monkeypatch.setattr("suara.api.auth.LOGIN", Rate(per_minute=600, burst=100))
     seeded = seed(pemilu_engine, pemilu_reference, str(tmp_path / "blobs"))
     record_gambir_tier(pemilu_engine, pemilu_reference)
     with TestClient(create_app(db_url)) as client:
@@ -128,11 +132,18 @@ def test_each_official_sees_its_own_region(night):
     assert reference.scope(reference.contest("pkwkk-3201")).tps_total("320101") == 3
 
     jakpus = Cards.of(home_of(client, "kpu-jakpus"))
-    assert "Rekapitulasi D Hasil Kabupaten/Kota: belum dicatat; 1 dari 1 tingkat bawah belum ditetapkan" \
+    assert "Rekapitulasi D Hasil Kabupaten/Kota: belum dicatat; tingkat bawah: 1 dari 1 belum ditetapkan" \
         in jakpus["ppwp"]
     dki = Cards.of(home_of(client, "kpu-dki"))
     assert "Masuk 2 dari 8 TPS (25,00%)" in dki["ppwp"] and "Koreksi menunggu 1" in dki["pdpr"]
-    assert "D Hasil Provinsi: belum dicatat; 2 dari 2 tingkat bawah belum ditetapkan" in dki["ppwp"]
+    assert "D Hasil Provinsi: belum dicatat; tingkat bawah: 2 dari 2 belum ditetapkan" in dki["ppwp"]
+
+    ppk = principal("ppk-gambir")
+    recap.lock(night["engine"], reference, ppk, ppk.actor, "ppwp", "317101")  # the plenary closes its tier
+    assert "D Hasil Kecamatan: ditetapkan (dikunci); tingkat bawah: tidak ada (dicatat dari formulir C Hasil)" \
+        in Cards.of(home_of(client, "ppk-gambir"))["ppwp"]
+    assert "D Hasil Kabupaten/Kota: belum dicatat; tingkat bawah: semua ditetapkan" \
+        in Cards.of(home_of(client, "kpu-jakpus"))["ppwp"]
 
 
 def test_observers_and_the_ppln_read_without_the_officials_screens(night):
@@ -160,7 +171,7 @@ def test_kpu_ri_lands_on_its_authorisation_queue_then_the_nation(night):
     cards = Cards.of(page)
     assert "Masuk 4 dari 20 TPS (20,00%)" in cards["ppwp"]
     assert "DKI JAKARTA" in cards["pdpd-31"] and "BOGOR" in cards["pkwkk-3201"]
-    assert "D Hasil Nasional: belum dicatat; 4 dari 4 tingkat bawah belum ditetapkan" in cards["ppwp"]
+    assert "D Hasil Nasional: belum dicatat; tingkat bawah: 4 dari 4 belum ditetapkan" in cards["ppwp"]
 
 
 def test_pages_without_a_session_or_for_nothing(night):

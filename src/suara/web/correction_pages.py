@@ -155,5 +155,6 @@ def _proposal_page(request: Request, who: Principal, proposal: Correction, notic
         "area": area_name if proposal.status == corrections.PROPOSED else None, "flags": views.flag_changes(flag_docs(before.flags) if before else [], new_flags),
         "photos": [(n, photo_url(digests[n]) if n in digests else None) for n in range(1, contest.info.pages + 1)],
         "public_href": f"/tps/{contest.key}/{proposal.tps}",
+        "actor_words": views.actor_words,
         "can_decide": proposal.status == corrections.PROPOSED
         and may(who.role, who.scope, Action.DECIDE_CORRECTION, proposal.tps)})

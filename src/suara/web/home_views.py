@@ -36,6 +36,10 @@ TIER_WORDS = {None: "belum dicatat", recap_store.RECORDED: "dicatat, belum ditet
               recap_store.LOCKED: "ditetapkan (dikunci)"}
 
 
+def _progress(reported: int, total: int, persen: str) -> str:
+    return f"{number(reported, 'id')} dari {number(total, 'id')} TPS ({persen}%)"
+
+
 @dataclass(frozen=True, slots=True)
 class RuleLink:
     rule: str
@@ -74,6 +78,10 @@ class Race:
     def public_href(self) -> str:
         return f"/wilayah/{self.contest.key}/{self.kode}"
 
+    @property
+    def progress(self) -> str:
+        return _progress(self.reported, self.total, self.persen)
+
 
 @dataclass(frozen=True, slots=True)
 class RaceGroup:
@@ -105,6 +113,20 @@ class RaceGroup:
     @property
     def persen(self) -> str:
         return number(percent(self.reported, self.total, 2), "id")
+
+    @property
+    def recap(self) -> str | None:
+        """How far the official's own tiers of these races stand, when it holds any."""
+        tasks = [r.recap for r in self.races if r.recap is not None]
+        if not tasks:
+            return None
+        locked = sum(1 for t in tasks if t.status == recap_store.LOCKED)
+        recorded = sum(1 for t in tasks if t.status == recap_store.RECORDED)
+        return f"{tasks[0].formulir}: {locked} dari {len(tasks)} ditetapkan, {recorded} dicatat belum ditetapkan"
+
+    @property
+    def progress(self) -> str:
+        return _progress(self.reported, self.total, self.persen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,12 +161,12 @@ def _recap_task(conn: Connection, who: Principal, contest: Contest, scope: Conte
     needed = [code for row in rows_of(scope, kode) for code in prerequisites(scope, kode, row)]
     found = recap_store.statuses(conn, contest.key, [kode, *needed])
     own = found.get(kode)
-    if not needed:
-        below = "dicatat dari formulir C Hasil"
+    if not needed:  # the words of the recapitulation's own list (/ui/rekap)
+        below = "tingkat bawah: tidak ada (dicatat dari formulir C Hasil)"
     else:
         open_below = sum(1 for code in needed if found.get(code) != recap_store.LOCKED)
-        below = "semua tingkat bawah ditetapkan" if not open_below else \
-            f"{open_below} dari {len(needed)} tingkat bawah belum ditetapkan"
+        below = "tingkat bawah: semua ditetapkan" if not open_below else \
+            f"tingkat bawah: {open_below} dari {len(needed)} belum ditetapkan"
     return RecapTask(TIER_NAMES[tier_of(kode)], own or "none", TIER_WORDS[own], below,
                      f"/ui/rekap/{contest.key}/{kode}")
 
@@ -172,8 +194,7 @@ def races(conn: Connection, reference: Reference, who: Principal, waiting: dict[
         race = Race(contest, kode, scope_name(reference, kode), own.tps_reported, scope.tps_total(kode),
                     number(percent(own.tps_reported, scope.tps_total(kode), 2), "id"), own.tps_flagged,
                     () if summed else _rule_links(conn, contest, kode, own), waiting.get(contest.key, 0),
-                    open_complaints.get(contest.key, 0),
-                    None if summed else _recap_task(conn, who, contest, scope))
+                    open_complaints.get(contest.key, 0), _recap_task(conn, who, contest, scope))
         if not summed:
             shown.append(race)
             continue
