@@ -18,7 +18,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from suara import __version__
-from suara.api import anomalies, chain, docs, health, operator, public, recap, receipts, sirekap
+from suara.api import anomalies, chain, docs, health, operator, public, reading, recap, receipts, sirekap
 from suara.api.access import check_declared
 from suara.api.admission import (
     OUTAGE_RETRY_SECONDS,
@@ -135,6 +135,7 @@ def create_app(database_url: str | None = None, replica_url: str | None = None) 
     app.include_router(chain.router)
     app.include_router(sirekap.router)
     app.include_router(operator.router)
+    app.include_router(reading.router)
     app.include_router(receipts.router)
     app.include_router(recap.router)
     app.include_router(web_routes.router)

@@ -87,6 +87,7 @@ class RouteRule:
 # Routes with a cap other than `json`. Paths here must follow the routers (tests check each one).
 RULES = (
     RouteRule("POST", re.compile(r"/api/v1/submissions"), "upload"),
+    RouteRule("POST", re.compile(r"/api/v1/read-form"), "upload"),  # page photos to read, no form part
     RouteRule("POST", re.compile(r"/ui/submit"), "upload"),
     RouteRule("POST", re.compile(r"/api/v1/auth/token"), "login"),
     RouteRule("POST", re.compile(r"/ui/login"), "login"),

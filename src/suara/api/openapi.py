@@ -125,6 +125,10 @@ SUBMISSION_BODY = {"required": True, "content": {
                    "properties": {"form": {"type": "string", "description": "the form as JSON text (CHasilForm)"},
                                   **{field: PHOTO for field in PAGE_FIELDS}}},
         "encoding": {"form": {"contentType": JSON}, **{field: PHOTO_ENCODING for field in PAGE_FIELDS}}}}}
+READ_FORM_BODY = {"required": True, "content": {"multipart/form-data": {
+    "schema": {"type": "object", "additionalProperties": False, "minProperties": 1,
+               "properties": {field: PHOTO for field in PAGE_FIELDS}},
+    "encoding": {field: PHOTO_ENCODING for field in PAGE_FIELDS}}}}
 RECAP_RECORD: dict[str, Any] = {
     "type": "object", "required": ["rows"], "additionalProperties": False,
     "description": "One tier's D Hasil (docs/rekapitulasi.md): a row per child region (or station, for a PPLN).",
@@ -187,6 +191,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("delete", "/api/v1/auth/token"): Operation(_answers({204: NO_BODY}, BEARER)),
     ("post", "/api/v1/submissions"): Operation(
         _answers({200: JSON, 201: JSON}, (*BEARER, 403, 404, 409, 422)), SUBMISSION_BODY),
+    ("post", "/api/v1/read-form"): Operation(_answers({200: JSON}, (*BEARER, 403, 404, 422)), READ_FORM_BODY),
     ("post", "/api/v1/corrections"): Operation(_answers({201: JSON}, (*BEARER, 403, 404, 409, 422))),
     ("get", "/api/v1/corrections"): Operation(_answers({200: JSON}, (*BEARER, 403, 422))),
     ("post", "/api/v1/corrections/{correction_id}/decision"): Operation(
