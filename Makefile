@@ -8,7 +8,7 @@ RUNTIME_STAMP := $(VENV)/.installed-runtime
 PYTEST_ARGS ?=
 DEMO_ARGS ?=
 
-.PHONY: venv venv-runtime test demo bench bench-pemilu bench-hostile lint clean screenshots fuzz
+.PHONY: venv venv-runtime test demo bench bench-pemilu bench-hostile bench-publish lint clean screenshots fuzz
 
 venv: $(DEV_STAMP)
 venv-runtime: $(RUNTIME_STAMP)
@@ -48,6 +48,11 @@ bench: venv
 bench-pemilu: venv
 	$(BIN)/python bench/run.py --contests pemilu $(if $(BENCH_PROVINCES),--provinces $(BENCH_PROVINCES),)
 	$(BIN)/python bench/legislative_load.py
+
+# suara publish of a province (BENCH_PROVINCES, default DKI Jakarta): full, an increment after 1%
+# more forms, and full again at the same point; files, bytes, disk and seconds.
+bench-publish: venv
+	$(BIN)/python bench/publish_bench.py --provinces $(or $(BENCH_PROVINCES),31)
 
 # A hostile day: 200 MB bodies against a worker's memory, 64 concurrent writers against two
 # workers, the chain-of-custody check against a witness file.

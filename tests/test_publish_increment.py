@@ -145,8 +145,8 @@ def test_verify_names_a_tampered_record_a_broken_link_and_a_missing_one(engine, 
     manifest["publication"]["sha256"] = hashlib.sha256(data).hexdigest()
     _resign(out, key, "manifest.json", manifest)
     problems = [str(p) for p in verify_snapshot(out, public).problems]
-    assert problems == ["chain manifests/manifest-2.json: link broken: does not name the SHA-256 of "
-                        "manifests/manifest-1.json"]
+    assert problems == [("chain manifests/manifest-2.json: link broken: does not name the SHA-256 of "
+                         "manifests/manifest-1.json")]
 
     (out / "manifests/manifest-1.json").unlink()
     problems = [str(p) for p in verify_snapshot(out, public).problems]
