@@ -193,9 +193,11 @@ def test_readyz_is_503_while_the_tally_lags_and_200_once_it_catches_up(unfolded_
     scraped = scrape(client)
     assert value(scraped, "suara_tally_pending_versions") == 3
     assert value(scraped, "suara_tally_lag_seconds") >= 3600
+    assert value(scraped, "suara_ready") == 0
 
     fold_all(engine)
     assert client.get("/readyz").status_code == 200
+    assert value(scrape(client), "suara_ready") == 1
     assert client.get("/healthz").status_code == 200
 
 
@@ -208,6 +210,7 @@ def test_readyz_is_503_while_the_database_is_away_and_healthz_stays_200(client, 
     assert client.get("/healthz").status_code == 200  # alive: restarting it would not bring the database back
     scraped = scrape(client)  # the process's own counters still come, and say the database is away
     assert value(scraped, "suara_database_up") == 0
+    assert ("suara_ready", frozenset()) in scraped and value(scraped, "suara_ready") == 0
     assert value(scraped, "suara_http_requests_total", method="GET", route="/readyz", status="503") == 1
 
 
@@ -249,9 +252,11 @@ def test_one_access_line_per_request_with_its_fields(client, caplog):
     caplog.set_level(logging.INFO, logger="suara.access")
     client.get("/api/v1/results/ppwp/3171", headers={"X-Request-Id": "baris-1"})
     [record] = [r for r in caplog.records if r.name == "suara.access"]
-    assert (record.method, record.route, record.status, record.request_id, record.client) == (
-        "GET", RESULTS, 200, "baris-1", "testclient")
-    assert isinstance(record.duration_ms, float) and record.duration_ms >= 0
+    fields = record.fields
+    assert (fields["method"], fields["route"], fields["status"], fields["client"], record.request_id) == (
+        "GET", RESULTS, 200, "testclient", "baris-1")
+    assert isinstance(fields["duration_ms"], float) and fields["duration_ms"] >= 0
+    assert re.fullmatch(r"GET /api/v1/results/\{contest\}/\{kode\} 200 \d+\.\d ms", record.getMessage())
     line = orjson.loads(logs.JsonFormatter().format(record))
     assert {"ts", "level", "logger", "msg", "method", "route", "status", "duration_ms", "request_id",
             "client"} <= set(line)

@@ -18,7 +18,18 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from suara import __version__
-from suara.api import anomalies, chain, docs, health, operator, public, reading, recap, receipts, sirekap
+from suara.api import (
+    anomalies,
+    chain,
+    docs,
+    health,
+    operator,
+    public,
+    reading,
+    recap,
+    receipts,
+    sirekap,
+)
 from suara.api.access import check_declared
 from suara.api.admission import (
     OUTAGE_RETRY_SECONDS,
@@ -28,12 +39,12 @@ from suara.api.admission import (
 )
 from suara.api.body_limits import BodyCaps, BodyLimits
 from suara.api.fast_path import RenderedDocuments, SecurityHeaders
-from suara.api.health import ReadinessLimits
 from suara.api.limits import LoginThrottle, RateLimiter
 from suara.api.metrics import LiveState, Metrics
 from suara.api.observe import Observed
 from suara.api.openapi import allowed_methods
 from suara.api.openapi import install as install_openapi
+from suara.api.readiness import ReadinessLimits
 from suara.api.responses import error
 from suara.api.shutdown import STOP_JOIN_SECONDS, exit_on_sigterm
 from suara.blobs import blob_store_from_settings
@@ -106,7 +117,7 @@ def create_app(database_url: str | None = None, replica_url: str | None = None) 
                                                          settings.group_commit_wait_ms / 1000,
                                                          on_answers=metrics.batch_stored)
         # a scrape reads the tally's lag on the primary, the replica's own lag on the replica
-        metrics.live = LiveState(engine, lambda: app.state.publisher.tally_seq, lambda: replica)
+        metrics.live = LiveState(engine, lambda: app.state.publisher.tally_seq, lambda: replica, readiness)
         app.state.anomalies = AnomalyScreens(settings.anomaly_thresholds)
         app.state.blobs = blob_store_from_settings(settings.blobs_url)
         app.state.limiter = RateLimiter()

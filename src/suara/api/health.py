@@ -2,15 +2,12 @@
 
 /healthz never touches the database: a process that answers it is alive, and restarting it
 would not bring a lost database back. /readyz asks the database: it is 503 while the database
-cannot be read, or while the tally is so far behind that the documents served are badly stale.
-Every process shares one tally, so when the tally lags every process turns unready together:
-the limits are set far past an ordinary burst (see README, Observability).
+cannot be read, or while the tally is so far behind that the documents served are badly stale
+(api/readiness.py; README, Observability).
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import orjson
@@ -21,17 +18,12 @@ from suara.api.access import PUBLIC, access
 from suara.api.admission import database_unavailable
 from suara.api.metrics import CONTENT_TYPE, metrics_token, token_matches
 from suara.api.openapi import JSON, OPERATIONS, Operation, _answers
+from suara.api.readiness import ReadinessLimits
 from suara.api.responses import error
 from suara.tally.lag import TallyLag, tally_lag
 
 router = APIRouter(tags=["operations"])
 
-SECONDS_ENV = "SUARA_READY_MAX_TALLY_LAG_SECONDS"
-VERSIONS_ENV = "SUARA_READY_MAX_TALLY_LAG_VERSIONS"
-# Normal flow folds within a second of a submission; a national peak queues tens of thousands of
-# versions for a few seconds. Five minutes, or half a million versions, is a tally that stopped.
-DEFAULT_MAX_LAG_SECONDS = 300.0
-DEFAULT_MAX_LAG_VERSIONS = 500_000
 NO_STORE = {"Cache-Control": "no-store"}
 READY_RETRY_SECONDS = 5
 METRICS_ACCESS = "public; bearer SUARA_METRICS_TOKEN when that is set"
@@ -41,43 +33,6 @@ OPERATIONS.update({
     ("get", "/readyz"): Operation(_answers({200: JSON}, ())),  # its 503 is every operation's
     ("get", "/metrics"): Operation(_answers({200: "text/plain"}, (401,))),
 })
-
-
-@dataclass(frozen=True)
-class ReadinessLimits:
-    max_lag_seconds: float = DEFAULT_MAX_LAG_SECONDS
-    max_lag_versions: int = DEFAULT_MAX_LAG_VERSIONS
-
-    @classmethod
-    def from_env(cls) -> ReadinessLimits:
-        """The environment's limits; a bad value raises ValueError naming it (the app refuses to start)."""
-        return cls(_positive(SECONDS_ENV, DEFAULT_MAX_LAG_SECONDS),
-                   int(_positive(VERSIONS_ENV, DEFAULT_MAX_LAG_VERSIONS)))
-
-    def reasons(self, lag: TallyLag) -> list[dict[str, Any]]:
-        found = []
-        if lag.seconds() > self.max_lag_seconds:
-            found.append({"code": "tally_behind_seconds",
-                          "message": f"penghitungan tertinggal {lag.seconds():.0f} detik "
-                                     f"(batas {self.max_lag_seconds:g})"})
-        if lag.pending_versions > self.max_lag_versions:
-            found.append({"code": "tally_behind_versions",
-                          "message": f"{lag.pending_versions} versi formulir belum dihitung "
-                                     f"(batas {self.max_lag_versions})"})
-        return found
-
-
-def _positive(name: str, default: float) -> float:
-    text = os.environ.get(name)
-    if text is None or not text.strip():
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{name} harus angka > 0, bukan {text!r}") from None
-    if not value > 0:
-        raise ValueError(f"{name} harus angka > 0, bukan {text!r}")
-    return value
 
 
 @router.get("/healthz", openapi_extra=access(PUBLIC),

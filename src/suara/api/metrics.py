@@ -23,7 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from sqlalchemy import Engine
 
 from suara.api.admission import database_unavailable
+from suara.api.readiness import ReadinessLimits
 from suara.tally.lag import tally_lag
 
 log = logging.getLogger("suara.metrics")
@@ -207,6 +208,7 @@ class LiveState:
     engine: Engine
     publisher_seq: Callable[[], int]
     replica: Callable[[], Engine | None]
+    readiness: ReadinessLimits = field(default_factory=ReadinessLimits)
 
 
 class LiveCollector:
@@ -218,18 +220,17 @@ class LiveCollector:
         self.refreshed_at = refreshed_at
 
     def collect(self) -> Iterator[Metric]:
-        up = GaugeMetricFamily("suara_database_up", "Whether the scrape could read the database (1) or not (0)")
         try:
             with self.live.engine.connect() as conn:
                 lag = tally_lag(conn)
         except Exception as exc:
             if not database_unavailable(exc):
                 raise
-            up.add_metric([], 0)
-            yield up
+            yield GaugeMetricFamily("suara_database_up", DATABASE_UP, value=0)
+            yield GaugeMetricFamily("suara_ready", READY, value=0)
             return
-        up.add_metric([], 1)
-        yield up
+        yield GaugeMetricFamily("suara_database_up", DATABASE_UP, value=1)
+        yield GaugeMetricFamily("suara_ready", READY, value=0 if self.live.readiness.reasons(lag) else 1)
         yield GaugeMetricFamily("suara_tally_seq", "The tally's point: folds done so far", value=lag.tally_seq)
         yield GaugeMetricFamily("suara_tally_pending_versions", "Stored form versions not yet folded into the "
                                 "rollups", value=lag.pending_versions)
@@ -262,4 +263,6 @@ def _replica_lag(replica: Engine) -> Iterator[Metric]:
                             value=seconds or 0.0)
 
 
+DATABASE_UP = "Whether the scrape could read the database (1) or not (0)"
+READY = "What /readyz answers now: 1 ready, 0 not (database unreadable or the tally too far behind)"
 REPLICA_UP = "Whether the scrape could read the configured replica (1) or not (0)"

@@ -141,11 +141,12 @@ class Observed:
             self.metrics.observe_request(method, route, status, seconds)
             if access_log.isEnabledFor(logging.INFO):
                 client = scope.get("client")
-                # made and handled directly: Logger.info would also walk the stack for the caller
+                ms = seconds * 1000
+                # made and handled directly (Logger.info would also walk the stack for the caller),
+                # its fields in one dict that the JSON formatter takes as it is
                 access_log.handle(access_log.makeRecord(
-                    ACCESS_LOGGER, logging.INFO, __file__, 0, "%s %s %d %.1f ms",
-                    (method, route, status, seconds * 1000), None,
-                    extra={"method": method, "route": route, "status": status,
-                           "duration_ms": round(seconds * 1000, 3), "request_id": rid,
-                           "client": client[0] if client else None}))
+                    ACCESS_LOGGER, logging.INFO, "", 0, f"{method} {route} {status} {ms:.1f} ms", None, None,
+                    extra={"request_id": rid, "fields": {
+                        "method": method, "route": route, "status": status, "duration_ms": round(ms, 3),
+                        "client": client[0] if client else None}}))
             request_id.reset(token)
