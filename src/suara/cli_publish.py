@@ -46,6 +46,10 @@ PROGRESS_EVERY = 250  # documents between two progress updates
 INCREMENT_LINE_EVERY = 5000  # documents between two progress lines of an increment in a log
 
 
+class NoData(Exception):
+    """None of the chosen contests has a form yet."""
+
+
 def bytes_text(n: int) -> str:
     """1234567 -> '1,2 MB' (decimal units, Indonesian decimal comma)."""
     for unit, size in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
@@ -107,12 +111,27 @@ def run(destination: str, contests: str, full: bool, watch: bool, interval: floa
     key = load_or_create_signing_key(settings.data_dir / "signing-key.pem")
     stop = threading.Event()
     restore = _stop_on_signals(stop)
+    said_no_data = False
+    shown_seq = -1  # the tally point the target is known to show (a watcher skips reading it again)
     try:
         while True:
             started = time.perf_counter()
             try:
-                result = _publish_once(engine, reference, chosen, settings.public_base_url, target, key,
-                                       full, stop.is_set, quiet_when_current=watch)
+                with engine.connect() as conn:
+                    if watch and tally_point(conn)[0] == shown_seq:
+                        if stop.wait(interval):
+                            return
+                        continue
+                result, shown_seq = _publish_once(engine, reference, chosen, settings.public_base_url, target, key,
+                                                  full, stop.is_set, quiet_when_current=watch,
+                                                  name_skipped=not said_no_data)
+            except NoData:
+                if not said_no_data:
+                    err.print("[red]Tidak ada pemilihan terpilih yang sudah punya data; tidak ada yang ditulis.[/red]")
+                    said_no_data = True
+                if not watch:
+                    raise typer.Exit(1) from None
+                result = None  # a watcher started before election day waits for the first forms
             except Stopped:
                 err.print("[yellow]Dihentikan sebelum ada yang berubah; publikasi sebelumnya tetap utuh.[/yellow]")
                 return
@@ -138,7 +157,8 @@ def run(destination: str, contests: str, full: bool, watch: bool, interval: floa
 
 def _publish_once(engine: Engine, reference: Reference, chosen: list[Contest], base_url: str, target: Target,
                   key: Ed25519PrivateKey, full: bool, should_stop: Callable[[], bool],
-                  quiet_when_current: bool) -> PublicationResult | None:
+                  quiet_when_current: bool, name_skipped: bool = True) -> tuple[PublicationResult | None, int]:
+    """The publication made (None when the target is current) and the tally point it shows."""
     previous = publication.read_previous(target, key)
     incremental = not full and previous is not None and not publication.full_reason(previous, False, base_url)
     if incremental:
@@ -147,18 +167,17 @@ def _publish_once(engine: Engine, reference: Reference, chosen: list[Contest], b
     else:
         plan = plan_snapshot(engine, reference, chosen, base_url)
         with_data, skipped, estimate = [p.contest for p in plan.contests], list(plan.skipped), plan.files
-    if not quiet_when_current or not incremental:
+    if name_skipped and (not quiet_when_current or not incremental):
         _name_skipped(skipped)
     if not with_data:
-        err.print("[red]Tidak ada pemilihan terpilih yang sudah punya data; tidak ada yang ditulis.[/red]")
-        raise typer.Exit(1)
+        raise NoData
     with engine.connect() as conn:
         seq = tally_point(conn)[0]
     if incremental and publication.up_to_date(previous, seq, with_data, base_url):
         if not quiet_when_current:
             console.print(f"Sudah terkini: publikasi #{previous.number if previous else 0} memuat titik tally {seq}; "
                           "tidak ada yang ditulis.")
-        return None
+        return None, seq
     if not incremental:
         console.print(f"{len(with_data)} pemilihan; perkiraan {format_id(plan.files)} berkas, {bytes_text(plan.bytes)}")
         if plan.large:
@@ -173,10 +192,10 @@ def _publish_once(engine: Engine, reference: Reference, chosen: list[Contest], b
                   TimeElapsedColumn(), TimeRemainingColumn(), console=err) as progress:
         counter = _Counted(progress, estimate)
         result = publication.publish(engine, reference, with_data, base_url, target, key, full=full,
-                                     progress=counter, should_stop=should_stop)
+                                     progress=counter, should_stop=should_stop, previous=previous)
         progress.update(counter.task, completed=result.written, total=result.written,
                         size=bytes_text(result.written_bytes))
-    return result
+    return result, result.tally_seq
 
 
 def _report(result: PublicationResult, target: Target, seconds: float) -> None:

@@ -124,12 +124,15 @@ def up_to_date(previous: Previous | None, tally_seq: int, contests: Sequence[Con
 
 def publish(engine: Engine, reference: Reference, contests: Sequence[Contest], base_url: str, target: Target,
             key: Ed25519PrivateKey, *, full: bool = False, progress: Progress | None = None,
-            should_stop: Callable[[], bool] | None = None, created: datetime | None = None) -> PublicationResult:
-    """Publish the chosen contests' tree into `target`, incrementally when it can (see above)."""
+            should_stop: Callable[[], bool] | None = None, created: datetime | None = None,
+            previous: Previous | None | bool = True) -> PublicationResult:
+    """Publish the chosen contests' tree into `target`, incrementally when it can (see above).
+    `previous`: what read_previous(target, key) gave, when the caller has read it already."""
     with engine.connect() as conn:  # one read transaction: the point and the chain head agree
         seq, cursor, moment = tally_point(conn)
         chain_head = audit.head(conn)
-    previous = read_previous(target, key)
+    if previous is True or previous is False:
+        previous = read_previous(target, key)
     reason = full_reason(previous, full, base_url)
     changed: set[Dependency] = set()
     old_files: dict[str, dict[str, Any]] = {}
