@@ -17,7 +17,7 @@ import pytest
 from browser_support import DESKTOP, PHONE
 from conftest import init_pemilu
 from helpers import served, watched_page
-from officials_scenario import PASSWORD, record_gambir_tier, seed
+from officials_scenario import GAMBIR_TPS, PASSWORD, record_gambir_tier, seed
 from playwright.sync_api import Browser, Page, expect
 
 from suara.api.app import create_app
@@ -107,6 +107,22 @@ def test_every_role_lands_on_its_home_at_both_widths(browser: Browser, site: dic
                 page.get_by_role("link", name="Isi formulir DPD").click()
                 expect(page.get_by_role("heading", level=1)).to_contain_text("DPD DKI JAKARTA")
                 expect(bar.get_by_role("link", name="Formulir")).to_have_attribute("aria-current", "page")
+
+
+def test_the_complaints_of_a_region_are_reached_from_the_bar_and_moved_on_a_phone(browser: Browser,
+                                                                                  site: dict[str, Any]) -> None:
+    with opened(browser, "phone") as page:
+        log_in(page, site, "ppk-gambir")
+        page.get_by_role("navigation", name="Menu petugas").get_by_role("link", name="Pengaduan").click()
+        card = page.locator(f"li.complaint[data-number='{site['complaint']}']")
+        expect(card).to_contain_text("Foto halaman 2 menunjukkan 117, bukan 617")
+        expect(card.get_by_role("link", name="TPS 001 GAMBIR")).to_have_attribute("href", f"/tps/ppwp/{GAMBIR_TPS}")
+        fits_and_passes_axe(page)
+        card.get_by_label("Status baru").select_option("under_review")
+        card.get_by_role("button", name="Simpan").click()
+        expect(page.get_by_role("status")).to_have_text(f"Pengaduan {site['complaint']}: sedang diperiksa.")
+        expect(card.get_by_label("Status baru").locator("option")).to_have_text(["dikoreksi", "ditolak"])
+        fits(page)
 
 
 def test_the_prefilled_correction_form_sits_beside_its_photos_on_a_desktop(browser: Browser,

@@ -40,7 +40,7 @@ def test_correction_and_complaint_through_the_screens(client, engine, reference)
     queue = client.get("/ui/complaints")
     assert number in queue.text and "Foto halaman 2" in queue.text
     moved = client.post(f"/ui/complaints/{number}/status", data={"csrf": csrf_of(queue.text), "status": "under_review"})
-    assert moved.status_code == 200 and f"Pengaduan {number}: under_review" in moved.text
+    assert moved.status_code == 200 and f"Pengaduan {number}: sedang diperiksa." in moved.text
 
     form = client.get("/ui/correct", params={"tps": TPS})
     assert form.status_code == 200 and "Alasan koreksi" in form.text
@@ -53,7 +53,7 @@ def test_correction_and_complaint_through_the_screens(client, engine, reference)
     assert national_votes(client, engine) == 617
     done = client.post(f"/ui/complaints/{number}/status",
                        data={"csrf": csrf_of(proposed.text), "status": "corrected", "correction_id": "1"})
-    assert "corrected" in done.text
+    assert f"Pengaduan {number}: dikoreksi." in done.text and 'href="/ui/corrections/1">koreksi #1</a>' in done.text
 
     sign_in(client, "kpu-ri")
     listing = client.get("/ui/corrections")

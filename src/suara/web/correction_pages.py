@@ -39,14 +39,20 @@ CORRECTION_ID = PathParam(ge=1, le=MAX_ROW_ID)
 ENTRY_MAX_FIELDS = 24 * 14 + 40
 
 
+def where_of(reference: Reference, contest_key: str, tps: str) -> str:
+    """A TPS as officials name it: "TPS 001 GAMBIR" (abroad "KSK 001 (Kotak Suara Keliling) ...")."""
+    contest = reference.contests.get(contest_key)
+    try:
+        return f"{entry_screen.station_label(reference, contest, tps)} {reference.tree.get(tps[:10]).nama}" \
+            if contest else tps
+    except LookupError:
+        return tps
+
+
 def summary(reference: Reference, item: Correction) -> dict[str, Any]:
     """A proposal as a line of a list: its race, its TPS by name, who proposed it and why."""
     contest = reference.contests.get(item.contest)
-    try:
-        where = f"{entry_screen.station_label(reference, contest, item.tps)} {reference.tree.get(item.tps[:10]).nama}" \
-            if contest else item.tps
-    except LookupError:
-        where = item.tps
+    where = where_of(reference, item.contest, item.tps)
     return {"id": item.id, "contest": item.contest, "contest_nama": contest.nama if contest else item.contest,
             "tps": item.tps, "where": where, "proposer": views.proposer(item), "reason": item.reason,
             "proposed_at": wib_text(item.proposed_at), "status": item.status,

@@ -33,8 +33,9 @@ from suara.services.submission import (
     flag_dict,
 )
 from suara.tally.queries import StoredVersion, photos_of, versions_of
-from suara.web import correction_pages, forms, home, session
+from suara.web import correction_pages, forms, home, nav, session
 from suara.web import entry as entry_screen
+from suara.web.i18n import STATUS_WORDS
 
 router = APIRouter(prefix="/ui", tags=["ui"])
 templates, SESSION, CSRF = session.templates, session.SESSION, session.CSRF
@@ -42,6 +43,7 @@ TPS_CODE = r"^[0-9A-Z]{13}$"  # codes are text: overseas stations carry letters 
 # A party-list form has a box per candidate: up to 24 parties (Aceh's DPRD) of up to 12 each, beside
 # about 30 others. The body's size is capped before it is read (api/body_limits.py).
 ENTRY_MAX_FIELDS = 24 * 14 + 40
+OPEN = (complaints.RECEIVED, complaints.UNDER_REVIEW)
 GROUPS = [("pemilih_dpt", "Pemilih dalam DPT"), ("pengguna_dpt", "Pengguna hak pilih DPT"),
           ("pengguna_dptb", "Pengguna hak pilih DPTb"), ("pengguna_non_dpt", "Pengguna hak pilih DPK"),
           ("pengguna_total", "Jumlah pengguna hak pilih")]
@@ -173,18 +175,19 @@ async def check_fields(request: Request) -> Response:
         blank = entry_screen.blank_boxes(reference, contest, fields["tps"], fields)
         if blank:
             bad = entry_screen.first_not_a_number(fields)
-            error = None if bad is None else {
+            error: dict[str, Any] | None = None if bad is None else {
                 "code": "malformed", "message": f"{bad}: harus bilangan bulat >= 0, bukan {fields[bad].strip()!r}"}
             flags = entry_screen.partial_flags(reference, contest, fields["tps"], fields) if bad is None else []
             return _check_answer(contest, fields, flags, error, blank=blank)
     outcome = check(reference, doc, request.app.state.policy)
     if isinstance(outcome, SubmissionResult):
-        error = None if outcome.error_code == "rules_failed" else {"code": outcome.error_code, "message": outcome.message}
-        return _check_answer(contest, fields, outcome.flags, error)
+        refusal = None if outcome.error_code == "rules_failed" else {"code": outcome.error_code,
+                                                                       "message": outcome.message}
+        return _check_answer(contest, fields, outcome.flags, refusal)
     return _check_answer(contest, fields, outcome.flags, None, outcome=OUTCOME_LABELS[outcome.outcome])
 
 
-def _check_answer(contest: Contest | None, fields: dict[str, str], flags: list[Flag], error: dict[str, str] | None,
+def _check_answer(contest: Contest | None, fields: dict[str, str], flags: list[Flag], error: dict[str, Any] | None,
                   **extra: Any) -> Response:
     """The check's answer; a party rule's flag names its party block (`partai`) for the screen to mark."""
     pointers = entry_screen.party_of_flags(contest, fields)
@@ -265,8 +268,17 @@ def complaints_page(request: Request) -> Response:
 
 
 def _complaints_page(request: Request, who: Principal, notice: str | None) -> HTMLResponse:
-    return _page(request, "complaints.html", {"who": who, "notice": notice,
-                                              "items": complaints.queue(request.app.state.writer, who, None)})
+    """The region's complaints, open ones first, each with its TPS by name and the way to act on it."""
+    reference = request.app.state.reference
+    items = complaints.queue(request.app.state.writer, who, None)
+    shown = [{**item, "where": correction_pages.where_of(reference, item["contest"], item["tps"]),
+              "contest_nama": getattr(reference.contests.get(item["contest"]), "nama", item["contest"]),
+              "words": STATUS_WORDS["id"].get(item["status"], item["status"])} for item in items]
+    open_first = [c for c in shown if c["status"] in OPEN] + [c for c in reversed(shown) if c["status"] not in OPEN]
+    return _page(request, "complaints.html", {
+        "who": who, "notice": notice, "items": open_first, "open": sum(1 for c in shown if c["status"] in OPEN),
+        "region": nav.scope_name(reference, who.scope),
+        "can_propose": may(who.role, who.scope, Action.PROPOSE_CORRECTION, who.scope)})
 
 
 @router.post("/complaints/{number}/status", openapi_extra=access("role:officials and KPU_RI, in scope"))
@@ -278,7 +290,7 @@ async def move_complaint(request: Request, number: str) -> Response:
     moved = await run_in_threadpool(complaints.move, request.app.state.writer, who, number,
                                     forms.text(form, "status"), forms.text(form, "reason") or None,
                                     correction)
-    return _complaints_page(request, who, f"Pengaduan {moved['number']}: {moved['status']}.")
+    return _complaints_page(request, who, f"Pengaduan {moved['number']}: {STATUS_WORDS['id'][moved['status']]}.")
 
 
 # the officials' home pages and corrections, in modules of their own
