@@ -18,8 +18,10 @@ from test_legislative_results import weighted_form
 
 from suara.api.app import create_app
 from suara.api.limits import Rate
+from suara.domain.access import Role
 from suara.domain.policy import Policy
 from suara.services import corrections, recap
+from suara.services.accounts import create_account
 from suara.services.submission import Submission, submit_forms
 from suara.tally.fold import fold_all
 from suara.tally.queries import versions_of
@@ -159,6 +161,10 @@ def test_observers_and_the_ppln_read_without_the_officials_screens(night):
     assert "Koreksi menunggu" not in cards["ppwp"] and "Rekapitulasi" not in saksi
     assert "/ui/correct" not in saksi and "/ui/complaints" not in saksi
     assert client.get("/ui/corrections").status_code == 403
+    create_account(night["engine"], "saksi-tps", PASSWORD, Role.SAKSI, GAMBIR_TPS, "test")
+    watching = home_of(client, "saksi-tps")  # a witness of one TPS: its ballots, no form to fill
+    assert "Tersimpan versi 1, dengan catatan R8, R11" in Cards.of(watching)["ppwp"]
+    assert "/ui/entry" not in watching and f'href="/tps/ppwp/{GAMBIR_TPS}"' in watching
 
 
 def test_kpu_ri_lands_on_its_authorisation_queue_then_the_nation(night):
