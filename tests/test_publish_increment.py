@@ -17,7 +17,13 @@ from helpers import ppwp_form
 from suara.publish import publication, snapshot_chain
 from suara.publish.publication import PublishError
 from suara.publish.snapshot_keys import load_or_create_signing_key, public_key_text
-from suara.publish.snapshot_verify import P_CHAIN, P_EXTRA, verify_snapshot
+from suara.publish.snapshot_verify import (
+    P_ALTERED,
+    P_CHAIN,
+    P_EXTRA,
+    verify_increments,
+    verify_snapshot,
+)
 from suara.publish.targets import DirectoryTarget
 from suara.services.submission import Submission, submit_forms
 
@@ -212,3 +218,26 @@ def test_a_stop_while_staging_leaves_the_previous_snapshot_as_it_was(engine, ref
     assert file_tree(out) == before and verify_snapshot(out).ok
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".public")]  # the staging went too
     assert publish(engine, reference, out, key).number == 2 and verify_snapshot(out).ok
+
+
+def test_a_mirror_checks_only_what_came_after_the_publication_it_verified(engine, reference, key, tmp_path):
+    file(engine, reference, ppwp_form("3171011001001"))
+    out = tmp_path / "public"
+    publish(engine, reference, out, key)
+    file(engine, reference, ppwp_form("3171011001002"))
+    publish(engine, reference, out, key)
+    file(engine, reference, ppwp_form("3171011001002", (61, 122, 64)))  # a correction of the same TPS
+    third = publish(engine, reference, out, key)
+    public = public_key_text(key)
+    checked = verify_increments(out, 1, public)
+    assert checked.ok, checked.problems
+    assert checked.publications_checked == 2 and 0 < checked.files_checked < third.files // 4
+
+    (out / "api/v1/results/ppwp/32").write_bytes(b"{}")  # not written after 1: not read by --since 1
+    assert verify_increments(out, 1, public).ok
+    assert not verify_increments(out, 0, public).ok  # from the first, full publication: every file
+    (out / "api/v1/results/ppwp/0").write_bytes(b"{}")  # written by 3: named
+    assert {(p.kind, p.path) for p in verify_increments(out, 2, public).problems} == {
+        (P_ALTERED, "api/v1/results/ppwp/0")}
+    assert verify_increments(out, 3, public).ok  # nothing after the last: only the signed manifest
+    assert [p.kind for p in verify_increments(out, 4, public).problems] == [P_CHAIN]

@@ -20,6 +20,7 @@ from suara.domain.audit import Head, parse_witness
 from suara.domain.percent import format_id
 from suara.domain.regions import NATIONAL
 from suara.publish import nist
+from suara.publish.snapshot_verify import verify_increments as check_increments
 from suara.publish.snapshot_verify import verify_snapshot as check_snapshot
 from suara.services import witness as chain_witness
 from suara.services.verify import verify as verify_database
@@ -117,10 +118,14 @@ def export_nist(
 def verify_snapshot(
     directory: Annotated[Path, typer.Argument(help="A directory written by `suara publish`")],
     public_key: Annotated[str | None, typer.Option(help="The deployment's public key (base64 or PEM)")] = None,
+    since: Annotated[int | None, typer.Option(min=0, help="Check only the publications after this number (a mirror "
+                                                          "that verified it before): their records and files")] = None,
 ) -> None:
-    """Check a snapshot or a mirror of it: signature, and every file's SHA-256, nothing missing or extra."""
+    """Check a snapshot or a mirror of it: signature, every file's SHA-256, nothing missing or extra, and the chain
+    of publication records; with --since N only what the publications after N wrote."""
     try:
-        result = check_snapshot(directory, public_key)
+        result = (check_snapshot(directory, public_key) if since is None
+                  else check_increments(directory, since, public_key))
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
@@ -132,7 +137,9 @@ def verify_snapshot(
     if not result.ok:
         err.print(f"[red]{len(result.problems)} masalah; snapshot tidak utuh[/red]")
         raise typer.Exit(1)
-    console.print(f"OK: {format_id(result.files_checked)} berkas cocok dengan manifest yang ditandatangani.")
+    console.print(f"OK: {format_id(result.files_checked)} berkas cocok dengan manifest yang ditandatangani"
+                  + (f"; rantai {format_id(result.publications_checked)} publikasi utuh." if result.publications_checked
+                     else "."))
     if isinstance(result.chain_head, dict):
         console.print(f"kepala rantai audit saat snapshot: {result.chain_head.get('seq')}:{result.chain_head.get('hash')}")
 

@@ -27,7 +27,14 @@ from suara.publish.snapshot import (
     Progress,
     check_path,
 )
-from suara.publish.snapshot_chain import P_CHAIN, RECORD_NAME, check_chain
+from suara.publish.snapshot_chain import (
+    P_CHAIN,
+    RECORD_NAME,
+    check_chain,
+    check_increment,
+    record_path,
+    signature_path,
+)
 from suara.publish.snapshot_keys import load_public_key, public_key_text
 
 # --------------------------------------------------------------------------------------------
@@ -286,3 +293,75 @@ def _check_chain(result: VerifyResult, directory: Path, key: Ed25519PublicKey | 
     result.publications_checked, problems = check_chain(read, key, result.publication, entries)
     for problem in problems:
         result.add(P_CHAIN, problem.path, problem.detail)
+
+
+def verify_increments(directory: Path, since: int, public_key: str | None = None) -> VerifyResult:
+    """What a mirror that verified the tree at publication `since` checks after syncing: the
+    signed manifest.json, each record after `since` (signed, linked from the record `since` it
+    holds), every file those records wrote (present, its size and SHA-256, as manifest.json
+    lists it) and every file they removed (gone). Files the records do not name are not read."""
+    directory = Path(directory)
+    result = VerifyResult(directory, "trusted" if public_key is not None else "directory")
+    manifest = _read(result, directory, MANIFEST, P_MANIFEST) if directory.is_dir() else None
+    if manifest is None:
+        if not result.problems:
+            result.add(P_MISSING, None, f"{directory} is not a directory")
+        return result
+    key = _check_signature(result, directory, manifest, public_key)
+    entries = _parse_manifest(result, manifest) or {}
+    last = result.publication.get("number") if isinstance(result.publication, dict) else None
+    if not isinstance(last, int) or key is None:
+        result.add(P_CHAIN, MANIFEST, "names no publication record to check" if key else "no usable public key")
+        return result
+    if since > last:
+        result.add(P_CHAIN, MANIFEST, f"names publication {last}, before {since}")
+        return result
+    previous = _read(result, directory, record_path(since), P_CHAIN) if since > 0 else None
+    previous_sha256 = hashlib.sha256(previous).hexdigest() if previous is not None else None
+    written: dict[str, tuple[int, str]] = {}  # each file as the latest record to write it says
+    removed: dict[str, int] = {}
+    for number in range(since + 1, last + 1):
+        data = _read(result, directory, record_path(number), P_CHAIN)
+        if data is None:
+            return result
+        doc, problems = check_increment(data, _read(result, directory, signature_path(number), P_CHAIN), key,
+                                        number, previous_sha256)
+        for problem in problems:
+            result.add(P_CHAIN, problem.path, problem.detail)
+        previous_sha256 = hashlib.sha256(data).hexdigest()
+        result.publications_checked += 1
+        if doc is None:
+            return result
+        for path, entry in doc["files"].items():
+            written[path] = (entry["bytes"], entry["sha256"])
+            removed.pop(path, None)
+        for path in doc["removed"]:
+            written.pop(path, None)
+            removed[path] = number
+    for path, (size, digest) in sorted(written.items()):
+        if entries.get(path) != (size, digest):
+            result.add(P_CHAIN, path, f"the publications and {MANIFEST} list it differently")
+        _check_file(result, directory, path, size, digest)
+    for path, number in sorted(removed.items()):
+        if (directory / path).exists():
+            result.add(P_EXTRA, path, f"removed by {record_path(number)}, still present")
+    if result.publication.get("sha256") != previous_sha256:
+        result.add(P_CHAIN, MANIFEST, f"names a {record_path(last)} other than the one present")
+    return result
+
+
+def _check_file(result: VerifyResult, directory: Path, path: str, size: int, digest: str) -> None:
+    try:
+        with open(directory / path, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        result.add(P_MISSING, path, "written by a publication, not present")
+        return
+    except OSError as exc:
+        result.add(P_UNREADABLE, path, f"cannot read: {exc.strerror or exc}")
+        return
+    result.files_checked += 1
+    if len(data) != size:
+        result.add(P_ALTERED, path, f"{len(data)} bytes, the publication says {size}")
+    elif hashlib.sha256(data).hexdigest() != digest:
+        result.add(P_ALTERED, path, "SHA-256 differs from the publication")
