@@ -115,7 +115,8 @@ class _Number:
 
 
 def _own_candidates(log_p: np.ndarray) -> tuple[list[tuple[int, float]], float]:
-    order = np.argsort(-log_p)[:MAX_CANDIDATES]
+    top_few = np.argpartition(-log_p, MAX_CANDIDATES)[:MAX_CANDIDATES]
+    order = top_few[np.argsort(-log_p[top_few])]
     top = float(log_p[order[0]])
     chosen = [(int(v), float(log_p[v])) for v in order if log_p[v] >= top - CANDIDATE_SPREAD]
     return chosen, top
@@ -193,12 +194,14 @@ class _Search:
             self.leaves.append((score, tuple(chosen)))
             self.best = max(self.best, score)
             return
-        for value, lp in self.order[depth].candidates:
+        for value, lp in self.order[depth].candidates:  # best first: once one cannot reach, none can
+            total = score + lp
+            if total + self.remaining_best[depth + 1] < self.best - SPREAD:
+                break
             self.nodes += 1
             if self.nodes > SEARCH_BUDGET:
                 self.exhausted = True
                 return
-            total = score + lp
             chosen.append(value)
             for s in self.completes[depth]:
                 if not self._holds(s, chosen):

@@ -1,0 +1,136 @@
+"""The digit classifier: one box of a form, cut out of its photo, is 0-9 or empty.
+
+`normalise(box)` turns a box crop (uint8 grayscale, dark ink on light paper, any size, the
+printed box edges possibly showing at its border) into a 28x28 float image as the model was
+trained on: ink in [0, 1], the printed edges removed, the writing scaled into a 20 px square and
+centred on its centre of mass (as MNIST is). Writing much smaller than the box (a speck, a
+smudge) is not blown up to digit size, so an empty box stays recognisably empty.
+
+`classify(boxes)` returns an n x 11 array of probabilities: columns 0-9 the digits, column 10
+(EMPTY) an empty box. The model is a small multilayer perceptron trained by
+scripts/train_digits.py; its weights ship in data/digits.npz and run on plain NumPy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+from PIL import Image
+
+SIDE = 28
+FIT = 20  # the writing is scaled to fit a FIT x FIT square inside SIDE x SIDE
+EMPTY = 10
+CLASSES = 11
+MIN_WRITING = 0.4
+"""Writing is magnified at most to make MIN_WRITING of the box's height fill the 20 px square:
+a digit fills half the box or more; a mark smaller than this keeps its smallness."""
+WEIGHTS = "digits.npz"
+
+
+def _ink(box: np.ndarray) -> np.ndarray:
+    pixels = np.asarray(box, dtype=np.float32)
+    if pixels.ndim == 3:
+        pixels = pixels[..., :3].mean(axis=2)
+    paper = float(np.percentile(pixels, 90))
+    darkest = float(pixels.min())
+    # a box without ink has no contrast: dividing by its own range would turn noise into ink
+    contrast = max(paper - darkest, 70.0)
+    ink = np.clip((paper - pixels) / contrast, 0.0, 1.0)
+    return np.asarray(np.clip((ink - 0.2) / 0.8, 0.0, 1.0), dtype=np.float32)
+
+
+def _strip_edges(ink: np.ndarray) -> np.ndarray:
+    """Clear the printed box edges: rows and columns in the outer fifth that are inked across
+    nearly all the box (a digit's stroke never spans the whole box)."""
+    h, w = ink.shape
+    ink = ink.copy()
+    band_h, band_w = max(1, round(0.2 * h)), max(1, round(0.2 * w))
+    inked = ink > 0.05  # faint edges count: the photo's contrast is set by the darkest pen stroke
+    row_cover = inked.mean(axis=1)
+    col_cover = inked.mean(axis=0)
+    for rows in (range(band_h), range(h - band_h, h)):
+        for r in rows:
+            if row_cover[r] > 0.8:
+                ink[max(0, r - 1):r + 2, :] = 0.0
+    for cols in (range(band_w), range(w - band_w, w)):
+        for c in cols:
+            if col_cover[c] > 0.8:
+                ink[:, max(0, c - 1):c + 2] = 0.0
+    # the last two pixels at the crop's border are the box's or the neighbour's, never the digit's
+    m = 2 if min(h, w) >= 20 else 1
+    ink[:m, :] = 0.0
+    ink[-m:, :] = 0.0
+    ink[:, :m] = 0.0
+    ink[:, -m:] = 0.0
+    return ink
+
+
+def _span(profile: np.ndarray) -> tuple[int, int]:
+    """The extent holding all but 1% of the ink at either end (a stray speck does not widen it)."""
+    total = profile.sum()
+    cumulative = np.cumsum(profile) / total
+    start = int(np.searchsorted(cumulative, 0.01))
+    end = int(np.searchsorted(cumulative, 0.99)) + 1
+    return start, max(end, start + 1)
+
+
+def normalise(box: np.ndarray) -> np.ndarray:
+    """A box crop (uint8 grayscale, or RGB) as the model's 28x28 float32 input in [0, 1]."""
+    box = np.asarray(box)
+    if box.ndim not in (2, 3) or box.shape[0] < 4 or box.shape[1] < 4:
+        raise ValueError(f"a digit box must be an image of at least 4x4 pixels, not shape {box.shape}")
+    ink = _strip_edges(_ink(box))
+    out = np.zeros((SIDE, SIDE), np.float32)
+    if ink.sum() < 1.0:
+        return out
+    y0, y1 = _span(ink.sum(axis=1))
+    x0, x1 = _span(ink.sum(axis=0))
+    writing = ink[y0:y1, x0:x1]
+    h, w = writing.shape
+    scale = min(FIT / max(h, w), FIT / (MIN_WRITING * box.shape[0]))
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    image = Image.fromarray(np.clip(writing * 255, 0, 255).astype(np.uint8))
+    resample = Image.Resampling.BOX if scale < 1 else Image.Resampling.BILINEAR
+    small = np.asarray(image.resize((nw, nh), resample), dtype=np.float32) / 255.0
+    mass = small.sum()
+    if mass <= 0:
+        return out
+    cy = float((small.sum(axis=1) * np.arange(nh)).sum() / mass)
+    cx = float((small.sum(axis=0) * np.arange(nw)).sum() / mass)
+    top = int(np.clip(round(SIDE / 2 - cy), 0, SIDE - nh))
+    left = int(np.clip(round(SIDE / 2 - cx), 0, SIDE - nw))
+    out[top:top + nh, left:left + nw] = small
+    return out
+
+
+@lru_cache(maxsize=1)
+def _model() -> tuple[list[np.ndarray], list[np.ndarray], float]:
+    with resources.files("suara.reading").joinpath("data", WEIGHTS).open("rb") as handle:
+        data = np.load(handle)
+        layers = int(data["layers"])
+        weights = [data[f"w{i}"].astype(np.float32) for i in range(layers)]
+        biases = [data[f"b{i}"].astype(np.float32) for i in range(layers)]
+        temperature = float(data["temperature"])
+    return weights, biases, temperature
+
+
+def probabilities(images: np.ndarray) -> np.ndarray:
+    """The model on normalised images (n x 28 x 28): n x 11 probabilities."""
+    weights, biases, temperature = _model()
+    x = np.asarray(images, dtype=np.float32).reshape(len(images), SIDE * SIDE)
+    for w, b in zip(weights[:-1], biases[:-1]):
+        x = np.maximum(x @ w + b, 0.0)
+    logits = (x @ weights[-1] + biases[-1]) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    return np.asarray(exp / exp.sum(axis=1, keepdims=True), dtype=np.float64)
+
+
+def classify(boxes: Sequence[np.ndarray]) -> np.ndarray:
+    """Each box crop (uint8 grayscale, dark on light) as 11 probabilities: 0-9, then EMPTY."""
+    if len(boxes) == 0:
+        return np.zeros((0, CLASSES))
+    return probabilities(np.stack([normalise(box) for box in boxes]))
