@@ -241,3 +241,15 @@ def test_a_mirror_checks_only_what_came_after_the_publication_it_verified(engine
         (P_ALTERED, "api/v1/results/ppwp/0")}
     assert verify_increments(out, 3, public).ok  # nothing after the last: only the signed manifest
     assert [p.kind for p in verify_increments(out, 4, public).problems] == [P_CHAIN]
+
+
+def test_a_full_publication_over_a_chain_continues_it(engine, reference, key, tmp_path):
+    file(engine, reference, ppwp_form("3171011001001"))
+    out = tmp_path / "public"
+    first = publish(engine, reference, out, key)
+    again = publish(engine, reference, out, key, full=True)
+    assert (again.number, again.full, again.reason, again.written) == (2, True, "diminta --full", first.files)
+    record = orjson.loads((out / "manifests/manifest-2.json").read_bytes())
+    assert record["full"] and record["previous"]["number"] == 1
+    checked = verify_snapshot(out, public_key_text(key))
+    assert checked.ok and checked.publications_checked == 2
