@@ -44,8 +44,10 @@ PROBABILITY_FLOOR = 1e-4  # no box is ever certain: the classifier can be confid
 CANDIDATE_SPREAD = 12.0  # a number's own values considered: within this many nats of its best
 FORCED_SPREAD = 25.0  # a value a sum forces is considered within this many nats
 SPREAD = 10.0  # readings of the whole form kept for the posterior: within this of the best
+UNCERTAIN = 5.0  # a number whose second value is within this of its first is in doubt
 MAX_CANDIDATES = 12
 SEARCH_BUDGET = 200_000  # nodes per group of linked numbers; beyond, the group is unsure
+SEARCH_DEPTHS = (2.0, 5.0, 10.0, 20.0, 40.0)  # nats below the numbers' own best, searched in turn
 
 
 class NumberReading(NamedTuple):
@@ -133,22 +135,32 @@ def _with_other(number: _Number) -> None:
 
 def _forced_candidates(numbers: dict[str, _Number], sums: list[Sum]) -> None:
     """For every sum and every number in it: the value the sum forces given the others' likely
-    values (their three best each), kept if the number's own boxes make it plausible enough."""
+    values (the best one of each, the three best of those in doubt), kept if the
+    number's own boxes make it plausible enough."""
+    forced: dict[str, set[int]] = {name: set() for name in numbers}
     for s in sums:
         for name, coefficient in s.terms:
-            target = numbers[name]
-            others = [(n, c) for n, c in s.terms if n != name]
-            choices = [[v for v, _ in numbers[n].candidates[:3] if v != OTHER] or [0] for n, _ in others]
-            for combo in itertools.islice(itertools.product(*choices), 64):
-                rest = sum(c * _as_sum_value(v) for (_, c), v in zip(others, combo))
-                value = (s.constant - rest) * coefficient  # coefficient is +1 or -1
-                if not 0 <= value <= 999 or any(v == value for v, _ in target.candidates):
+            fixed, varying = 0, []
+            for other, c in s.terms:
+                if other == name:
                     continue
-                lp = float(target.log_p[value])
-                if lp >= target.best - FORCED_SPREAD:
-                    target.candidates.append((value, lp))
-    for number in numbers.values():
-        number.candidates.sort(key=lambda c: -c[1])
+                candidates = numbers[other].candidates
+                top = candidates[0][1]
+                own = [v for v, lp in candidates[:3] if lp >= top - UNCERTAIN]
+                if len(own) == 1:
+                    fixed += c * _as_sum_value(own[0])
+                else:
+                    varying.append((c, own))
+            for combo in itertools.islice(itertools.product(*(own for _, own in varying)), 64):
+                rest = fixed + sum(c * _as_sum_value(v) for (c, _), v in zip(varying, combo))
+                forced[name].add((s.constant - rest) * coefficient)  # coefficient is +1 or -1
+    for name, values in forced.items():
+        target = numbers[name]
+        known = {v for v, _ in target.candidates}
+        for value in sorted(values - known):
+            if 0 <= value <= 999 and target.log_p[value] >= target.best - FORCED_SPREAD:
+                target.candidates.append((value, float(target.log_p[value])))
+        target.candidates.sort(key=lambda c: -c[1])
 
 
 def _groups(fields: tuple[str, ...], sums: tuple[Sum, ...]) -> list[tuple[list[str], list[Sum]]]:
@@ -181,12 +193,28 @@ class _Search:
     position: dict[str, int]
     remaining_best: list[float]
     log_epsilon: float
+    floor: float = -math.inf  # readings scoring below this are not looked for
+    terms: dict[int, list[tuple[int, int]]] = field(default_factory=dict)  # per sum: (position, coefficient)
     leaves: list[tuple[float, tuple[int, ...]]] = field(default_factory=list)
     best: float = -math.inf
     nodes: int = 0
     exhausted: bool = False
 
     def run(self) -> None:
+        """Every reading within SPREAD of the best. Searched under a rising floor (readings at
+        most 2, 5, 10, ... nats below the best each number alone allows) so that a form whose
+        first reading breaks its sums does not open the whole tree before a good one is known."""
+        upper = self.remaining_best[0]
+        for depth in SEARCH_DEPTHS:
+            self._restart(upper - depth)
+            if self.exhausted or (self.leaves and self.best - SPREAD >= self.floor):
+                return
+            if self.leaves:  # the best is known now: one last search down to it less SPREAD
+                self._restart(self.best - SPREAD)
+                return
+
+    def _restart(self, floor: float) -> None:
+        self.floor, self.leaves, self.best = floor, [], -math.inf
         self._visit(0, 0.0, [])
 
     def _visit(self, depth: int, score: float, chosen: list[int]) -> None:
@@ -196,7 +224,7 @@ class _Search:
             return
         for value, lp in self.order[depth].candidates:  # best first: once one cannot reach, none can
             total = score + lp
-            if total + self.remaining_best[depth + 1] < self.best - SPREAD:
+            if total + self.remaining_best[depth + 1] < max(self.floor, self.best - SPREAD):
                 break
             self.nodes += 1
             if self.nodes > SEARCH_BUDGET:
@@ -206,19 +234,22 @@ class _Search:
             for s in self.completes[depth]:
                 if not self._holds(s, chosen):
                     total += self.log_epsilon
-            if total + self.remaining_best[depth + 1] >= self.best - SPREAD:
+            if total + self.remaining_best[depth + 1] >= max(self.floor, self.best - SPREAD):
                 self._visit(depth + 1, total, chosen)
             chosen.pop()
             if self.exhausted:
                 return
 
-    def _holds(self, s: Sum, chosen: list[int]) -> bool:
+    def _holds(self, s: Sum, chosen: list[int] | tuple[int, ...]) -> bool:
+        terms = self.terms.get(id(s))
+        if terms is None:
+            terms = self.terms[id(s)] = [(self.position[name], c) for name, c in s.terms]
         total = 0
-        for name, coefficient in s.terms:
-            value = chosen[self.position[name]]
+        for at, coefficient in terms:
+            value = chosen[at]
             if value == OTHER:
                 return False
-            total += coefficient * _as_sum_value(value)
+            total += coefficient * (0 if value == BLANK else value)
         return total == s.constant
 
 
@@ -237,16 +268,22 @@ def _decode_group(numbers: dict[str, _Number], names: list[str], sums: list[Sum]
         remaining[i] = remaining[i + 1] + numbers[order[i]].candidates[0][1]
     search = _Search([numbers[n] for n in order], completes, position, remaining, log_epsilon)
     search.run()
+    if not search.leaves:  # nothing near what the boxes say fits: each number as read, unsure
+        return ({name: NumberReading(_top_value(numbers[name]), 0.0, True) for name in order},
+                [s.rule for s in sums], search.exhausted)
     kept = [(score, chosen) for score, chosen in search.leaves if score >= search.best - SPREAD]
     best_score, best = max(kept, key=lambda leaf: leaf[0])
-    broken = [s.rule for s in sums if not search._holds(s, list(best))]
+    broken_sums = [s for s in sums if not search._holds(s, best)]
+    broken = [s.rule for s in broken_sums]
+    in_broken_sums = {name for s in broken_sums for name, _ in s.terms}
     weights = np.exp(np.asarray([score for score, _ in kept]) - best_score)
     result: dict[str, NumberReading] = {}
+    choices = np.asarray([chosen for _, chosen in kept])
+    total_weight = float(weights.sum())
     for i, name in enumerate(order):
         chosen_value = best[i]
-        mass = sum(w for w, (_, chosen) in zip(weights, kept) if chosen[i] == chosen_value)
-        confidence = float(mass / weights.sum())
-        in_broken = any(name in (n for n, _ in s.terms) for s in sums if not search._holds(s, list(best)))
+        confidence = float(weights[choices[:, i] == chosen_value].sum() / total_weight)
+        in_broken = name in in_broken_sums
         if chosen_value == OTHER:  # nothing likely: report what the boxes say best, unsure
             own = numbers[name].candidates
             chosen_value = next((v for v, _ in own if v != OTHER), BLANK)
