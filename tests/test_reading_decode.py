@@ -206,3 +206,11 @@ def test_any_single_misread_digit_is_corrected_or_flagged(votes, invalid, wrong)
     assert wrong_and_sure == []
     if reading.sure:
         assert reading.values() == values
+
+
+def test_a_reading_as_form_json():
+    from suara.reading.layout import form_json
+    values = {"administrasi.pemilih_dpt_j": 250, "suara.1": 117, "partai.3.caleg.2": 5,
+              "partai.3.jumlah": 9, "suara_sah": 210, "suara_tidak_sah": None}
+    assert form_json(values) == {"administrasi": {"pemilih_dpt_j": 250}, "suara": {"1": 117},
+                                 "partai": {"3": {"caleg": {"2": 5}, "jumlah": 9}}, "suara_sah": 210}

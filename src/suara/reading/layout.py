@@ -133,3 +133,20 @@ def party_layout(parties: Mapping[str, Sequence[str]], administrasi: bool = True
 def _restricted(fields: list[str], equations: Iterable[rule_sums.Equation]) -> FormLayout:
     known = set(fields)
     return FormLayout(tuple(fields), tuple(s for s in _sums(equations) if all(n in known for n, _ in s.terms)))
+
+
+def form_json(values: Mapping[str, int | None]) -> dict[str, object]:
+    """Numbers by path ("suara.1", "administrasi.pemilih_dpt_j", "partai.1.caleg.3") as the
+    nested form JSON (without tps and contest); a number read as blank (None) is left out."""
+    doc: dict[str, object] = {}
+    for path, value in values.items():
+        if value is None:
+            continue
+        parts = path.split(".")
+        node = doc
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            assert isinstance(child, dict)
+            node = child
+        node[parts[-1]] = value
+    return doc
