@@ -33,10 +33,14 @@ def test_region_tree_and_search(client):
     assert [t["kode"] for t in desa["tps"]] == ["3171011002001", "3171011002002", "3171011002901"]
     assert [b["kode"] for b in desa["breadcrumbs"]] == ["0", "31", "3171", "317101"]
     assert set(desa["contests"]) == {"ppwp", "pkwkp-31", "pkwkk-3171"}
-    by_name = client.get("/api/v1/search", params={"q": "gambir"}).json()["results"]
-    assert {(r["kode"], r["tingkat"]) for r in by_name} == {("317101", 3), ("3171011001", 4)}
+    by_name = client.get("/api/v1/search", params={"q": "gambir"}).json()
+    assert {(r["kode"], r["tingkat"]) for r in by_name["results"]} == {("317101", 3), ("3171011001", 4)}
+    assert (by_name["total"], by_name["total_exact"], by_name["truncated"]) == (2, True, False)
     by_code = client.get("/api/v1/search", params={"q": "3171011002901"}).json()["results"]
-    assert by_code[0] == {"kode": "3171011002901", "nama": "TPS 901", "tingkat": 5, "induk": "CIDENG"}
+    assert by_code[0] == {"kode": "3171011002901", "nama": "TPS 901", "tingkat": 5, "tingkat_nama": "tps",
+                          "induk": "CIDENG", "provinsi": {"kode": "31", "nama": "DKI JAKARTA"}}
+    cut = client.get("/api/v1/search", params={"q": "31", "limit": 2}).json()
+    assert len(cut["results"]) == 2 and (cut["total"], cut["truncated"]) == (8, True)
 
 
 def test_results_at_every_level_add_up(client, engine, reference):
@@ -84,8 +88,14 @@ def test_the_tps_record_shows_every_version_and_what_changed(client, engine, ref
     second = record["versions"][1]
     assert [f["rule"] for f in second["flags"]] == ["R8", "R9"]
     assert second["flags"][0]["judul"] == "Jumlah suara sah tidak sama dengan jumlah perolehan paslon"
-    assert {"field": "suara_sah", "from": 237, "to": 999} in second["changes"]
-    assert {"field": "suara.1", "from": 117, "to": 17} in second["changes"]
+    assert second["flags"][0]["message"] == "Jumlah suara sah (999) tidak sama dengan jumlah suara semua pasangan calon (137)"
+    assert second["flags"][0]["boxes"] == ["suara_sah", "suara.1", "suara.2", "suara.3"]
+    # the API keeps the form's keys and adds the form's labels
+    changed = {c["field"]: c for c in second["changes"]}
+    assert changed["suara_sah"] == {"field": "suara_sah", "label": {"id": "Jumlah suara sah", "en": "Valid votes"},
+                                    "from": 237, "to": 999}
+    assert changed["suara.1"]["label"]["id"] == "Suara 1. ANIES RASYID BASWEDAN - MUHAIMIN ISKANDAR"
+    assert (changed["suara.1"]["from"], changed["suara.1"]["to"]) == (117, 17)
     empty = client.get("/api/v1/tps/ppwp/3171011001002").json()
     assert empty["current"] is None and empty["versions"] == []
     assert empty["tps"]["desa"]["nama"] == "GAMBIR"
@@ -145,7 +155,7 @@ def test_gzip_round_trip_is_the_same_document(client, engine, reference):
     ("/sirekap/pemilu/hhcw/dpr.json", 404, "not_found"),
     ("/sirekap/pilkada/hhcw/pkwkp/32.json", 404, "unknown_contest"),
     ("/sirekap/wilayah/pemilu/ppwp/0", 404, "not_found"),
-    ("/sirekap/../../etc/passwd", 404, "not_found"),
+    ("/sirekap/%2E%2E/%2E%2E/etc/passwd", 404, "not_found"),  # kept escaped: /etc/passwd itself is a portal path
 ])
 def test_every_error_has_the_one_error_shape(client, path, status, code):
     response = client.get(path)

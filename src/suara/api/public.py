@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, Field
 
 from suara.api.access import PUBLIC, access
 from suara.api.auth import client_address
@@ -13,6 +14,7 @@ from suara.api.auth import limit as rate_limit
 from suara.api.limits import SEARCH_PER_ADDRESS
 from suara.api.responses import DISCLAIMER_HEADER, serve
 from suara.blobs import BlobError
+from suara.domain.search import SEARCH_LIMIT
 from suara.publish import recap_cache, routes
 from suara.publish.publisher import Publisher
 from suara.publish.routes import NotFound
@@ -49,13 +51,40 @@ def region(request: Request, kode: Annotated[str, KODE]) -> Response:
     return _published(request, lambda reference: routes.region(reference, kode))
 
 
-@router.get("/search", openapi_extra=access(PUBLIC), summary="Find a region or TPS by code or name")
+class SearchProvince(BaseModel):
+    kode: str
+    nama: str
+
+
+class SearchHit(BaseModel):
+    kode: str
+    nama: str
+    tingkat: int = Field(ge=1, le=5, description="1 provinsi, 2 kabupaten/kota, 3 kecamatan, 4 desa, 5 TPS")
+    tingkat_nama: str = Field(description="the level in words: provinsi, kabupaten/kota, kecamatan, desa, tps")
+    induk: str | None = Field(description="the name of the region above (INDONESIA for a province)")
+    provinsi: SearchProvince = Field(description="the province the hit lies in (itself, for a province)")
+
+
+class SearchAnswer(BaseModel):
+    query: str
+    results: list[SearchHit] = Field(description="the first `limit` hits: TPS first, then regions")
+    total: int = Field(ge=0, description="how many regions and TPS match in all, counted up to 1000")
+    total_exact: bool = Field(description="false when more than 1000 match (then `total` is 1000)")
+    truncated: bool = Field(description="true when more match than `results` holds: narrow the search")
+
+
+@router.get("/search", openapi_extra=access(PUBLIC), summary="Find a region or TPS by code or name",
+            response_model=SearchAnswer,
+            description="The same search as the portal's /cari, in the same order and with the same default "
+                        f"limit ({SEARCH_LIMIT}). `total` counts every match and `truncated` says when the "
+                        "results were cut at `limit`.")
 def search(request: Request, q: Annotated[str, Query(min_length=2, max_length=64)],
-           limit: Annotated[int, Query(ge=1, le=100)] = 20) -> Response:
+           limit: Annotated[int, Query(ge=1, le=100)] = SEARCH_LIMIT) -> Response:
     publisher = _publisher(request)
     rate_limit(request, f"search:{client_address(request)}", SEARCH_PER_ADDRESS)
-    hits = publisher.search(q, limit)
-    return serve(request, publisher.transient({"query": q, "results": hits}, "public, max-age=300"))
+    found = publisher.search(q, limit)
+    return serve(request, publisher.transient({"query": q, "results": found.hits, "total": found.total,
+                                               "total_exact": found.exact, "truncated": found.truncated}, "public, max-age=300"))
 
 
 @router.get("/results/{contest}/{kode}", openapi_extra=access(PUBLIC),

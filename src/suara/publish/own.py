@@ -8,6 +8,7 @@ from typing import Any
 
 from suara.domain.contests import Contest
 from suara.domain.elections import ContestScope
+from suara.domain.form_labels import labels
 from suara.domain.localtime import utc_text, wib_text
 from suara.domain.percent import percent
 from suara.domain.regions import LEVEL_NAMES, METODE_NAMES, NATIONAL, Region, RegionTree
@@ -119,12 +120,26 @@ def results_doc(contest: Contest, scope: ContestScope, region: Region, own: Tota
                     flag_examples=dict(flag_examples or {}), children=rows)
 
 
-def flag_docs(flags: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
+def flag_docs(flags: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [{**f, "judul": RULES[f["rule"]].judul, "title": RULES[f["rule"]].title} for f in flags]
 
 
-def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """What a version changed against the one before it, field by field."""
+def box_names(contest: Contest, ballot: Mapping[str, Any] | None) -> dict[str, str]:
+    """What readers call the numbers of a form (form_labels.box_label): the candidates (pairs)
+    by number, or on a party-list ballot the parties and each party's candidates ("2.3")."""
+    if ballot and ballot.get("daftar_calon"):
+        names = {}
+        for party in ballot["daftar_calon"]:
+            names[str(party["nomor_urut"])] = party["nama"]
+            names.update({f"{party['nomor_urut']}.{c['nomor_urut']}": c["nama"] for c in party.get("caleg", [])})
+        return names
+    return {str(c.nomor_urut): c.nama for c in contest.candidates}
+
+
+def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any],
+            names: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """What a version changed against the one before it, box by box: the box's path in the form
+    (`field`) and its label on the form in both languages (`label`)."""
     def flat(form: Mapping[str, Any] | None) -> dict[str, Any]:
         if form is None:
             return {}
@@ -136,8 +151,8 @@ def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> list[
         out.update({f"administrasi.{k}": v for k, v in (form.get("administrasi") or {}).items()})
         return out
     old, new = flat(before), flat(after)
-    return [{"field": k, "from": old.get(k), "to": new.get(k)} for k in sorted(set(old) | set(new))
-            if old.get(k) != new.get(k)]
+    return [{"field": k, "label": labels(k, names), "from": old.get(k), "to": new.get(k)}
+            for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
 
 
 def tps_doc(contest: Contest, tree: RegionTree, tps: str, versions: Sequence[StoredVersion],
@@ -149,6 +164,7 @@ def tps_doc(contest: Contest, tree: RegionTree, tps: str, versions: Sequence[Sto
     tree: the contest's election tree (it names the station). ballot: for a party-list contest,
     the TPS's dapil and the lists standing there (names of parties and candidates)."""
     history = []
+    names = box_names(contest, ballot)
     previous: Mapping[str, Any] | None = None
     for v in versions:
         history.append({"version_no": v.version_no, "version_id": v.version_id,
@@ -157,7 +173,7 @@ def tps_doc(contest: Contest, tree: RegionTree, tps: str, versions: Sequence[Sto
                         "outcome": v.outcome,
                         "flags": flag_docs(v.flags), "form": v.form,
                         "photos": {str(p): url for p, url in sorted((photos or {}).get(v.version_id, {}).items())},
-                        "changes": changes(previous, v.form) if previous is not None else []})
+                        "changes": changes(previous, v.form, names) if previous is not None else []})
         previous = v.form
     desa = tree.get(tps[:10])
     return envelope(tally_seq, moment, contest=contest_doc(contest),

@@ -22,7 +22,7 @@ from typing import TypeVar
 import orjson
 from sqlalchemy import Connection, Engine
 
-from suara.domain.search import RegionSearch
+from suara.domain.search import Found, RegionSearch
 from suara.publish import own, routes
 from suara.store import audit
 from suara.store.reference import Reference
@@ -155,7 +155,8 @@ class Publisher:
         """A document rendered for one request (search answers), not kept."""
         return Document.of(value, cache_control, self.tally_seq)
 
-    def search(self, query: str, limit: int) -> list[dict[str, object]]:
+    def search(self, query: str, limit: int) -> Found:
         """Regions whose code starts with, or whose name contains, the query; a TPS by its code
-        or by its number and the name of its desa ("TPS 5 Gambir")."""
-        return self._search.find(query, limit)
+        or by its number and the name of its desa ("TPS 5 Gambir"): the first `limit`, and how
+        many match in all."""
+        return self._search.search(query, limit)

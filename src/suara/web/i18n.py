@@ -35,6 +35,7 @@ ENGLISH = {
     # region page
     "{reported} dari {total} TPS ({persen}%)": "{reported} of {total} polling stations ({persen}%)",
     "Data per {time} WIB (titik tally {seq})": "Data as of {time} WIB (tally point {seq})",
+    "Data per {time} {zone} (titik tally {seq})": "Data as of {time} {zone} (tally point {seq})",
     "Perolehan suara": "Votes",
     "Pasangan calon": "Candidates",
     "Suara": "Votes",
@@ -57,6 +58,11 @@ ENGLISH = {
     "Halaman ini memperbarui diri sendiri saat hasil baru masuk.":
         "This page updates itself as new results arrive.",
     "Diperbarui": "Updated",
+    "Geser tabel ke samping untuk melihat semua kolom.": "Slide the table sideways to see every column.",
+    "Di bawah tiap angka: persentase suara calon itu di wilayah tersebut.":
+        "Under each number: that candidate's share of the votes in that region.",
+    "Di bawah tiap angka: persentase suara partai itu di wilayah tersebut.":
+        "Under each number: that party's share of the votes in that region.",
     "Diperiksa": "Checked",
     "Gagal memeriksa data baru; mencoba lagi": "Could not check for new data; trying again",
     # TPS page
@@ -77,7 +83,9 @@ ENGLISH = {
     "P": "F",
     "Jumlah": "Total",
     "Riwayat versi": "Version history",
-    "Versi {no}, {time} WIB, oleh {actor}": "Version {no}, {time} WIB, by {actor}",
+    "Versi {no}, {time} {zone}, oleh {actor}": "Version {no}, {time} {zone}, by {actor}",
+    "sistem (impor data)": "the system (data import)",
+    "Peringatan": "Warning",
     "disahkan {who}": "authorised by {who}",
     "Pengaduan untuk TPS ini": "Complaints about this polling station",
     "Belum ada pengaduan.": "No complaints yet.",
@@ -113,6 +121,10 @@ ENGLISH = {
     "Halaman tidak ditemukan": "Page not found",
     "Permintaan ditolak": "Request refused",
     "Kembali ke halaman nasional": "Back to the national page",
+    "Tidak ada halaman di alamat {path}.": "There is no page at {path}.",
+    "Cari wilayah atau TPS dengan kotak pencarian di atas, atau:": "Find a region or polling station with the search box above, or:",
+    "Kode status HTTP {status}": "HTTP status code {status}",
+    "parameter tidak sah": "invalid parameter",
     # party-list contests, dapil, seat projection
     "Partai": "Party",
     "Dapil": "Electoral districts (dapil)",
@@ -136,6 +148,10 @@ ENGLISH = {
     # search
     "Hasil pencarian": "Search results",
     "Tidak ada wilayah atau TPS yang cocok.": "No region or polling station matches.",
+    "Menampilkan {shown} dari {total} hasil; persempit pencarian (misalnya tambahkan nama kecamatan atau kabupaten).":
+        "Showing {shown} of {total} results; narrow the search (add the name of the district or regency, say).",
+    "{total} hasil.": "{total} results.",
+    "lebih dari {n}": "more than {n}",
     "ketik paling sedikit 2 huruf": "type at least 2 letters",
     "ketik paling banyak 64 huruf": "type at most 64 letters",
 }

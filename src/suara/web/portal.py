@@ -20,7 +20,8 @@ from suara.api.auth import client_address, limit
 from suara.api.limits import COMPLAINT_PER_ADDRESS, SEARCH_PER_ADDRESS
 from suara.api.responses import conditional
 from suara.domain.contests import KIND_INFO, KIND_ORDER
-from suara.domain.localtime import wib_text
+from suara.domain.localtime import local_text, zone_name, zone_of
+from suara.domain.search import SEARCH_LIMIT
 from suara.publish import routes
 from suara.publish.publisher import Document, Publisher
 from suara.services import complaints
@@ -36,9 +37,13 @@ from suara.web.portal_views import (
     candidates_view,
     children_view,
     flags_view,
+    history_view,
     parties_view,
     projection_view,
+    record_flags_view,
+    search_hits_view,
     station_label,
+    totals_view,
 )
 from suara.web.recap_views import STATUS_PHRASES
 from suara.web.recap_watch import region_recap
@@ -90,9 +95,24 @@ def _document(request: Request, key: str, builder: routes.Builder) -> Document:
     return publisher.document(key, builder)
 
 
-def _live(poll: str, document: Document) -> dict[str, str]:
-    """What the live script needs: the cheap document to poll and the version this page shows."""
-    return {"poll": poll, "etag": document.etag}
+def _live(poll: str, document: Document, kode: str) -> dict[str, Any]:
+    """What the live script needs: the cheap document to poll, the version this page shows, and
+    the region's zone, in which it shows the server's time of a check (never the reader's clock)."""
+    zone = zone_of(kode)
+    offset = zone.utcoffset(None)
+    return {"poll": poll, "etag": document.etag, "zone": zone_name(zone),
+            "offset": int(offset.total_seconds() // 60) if offset is not None else 0}
+
+
+def local_moment(iso: str, kode: str) -> dict[str, str]:
+    """A moment of a document (ISO 8601 UTC) as the region's readers tell time: its text in the
+    region's zone, the zone's name, and the instant for a <time> element."""
+    zone = zone_of(kode)
+    return {"text": local_text(datetime.fromisoformat(iso), zone), "zone": zone_name(zone), "iso": iso}
+
+
+def _as_of(as_of: dict[str, Any], kode: str) -> dict[str, Any]:
+    return {**local_moment(as_of["time"], kode), "seq": as_of["tally_seq"]}
 
 
 @router.get("/", openapi_extra=access(PUBLIC))
@@ -127,12 +147,12 @@ async def region_page(request: Request, contest: Annotated[str, CONTEST], kode: 
             "progress": {"reported": i18n.number(totals["tps_reported"], lang),
                          "total": i18n.number(totals["tps_total"], lang),
                          "persen": i18n.number(totals["progress_persen"], lang)},
-            "as_of": doc["as_of"], "candidates": candidates_view(doc, lang),
+            "as_of": _as_of(doc["as_of"], kode), "candidates": candidates_view(doc, lang, _abbreviations(reference, doc)),
             "totals": {"sah": i18n.number(totals["suara_sah"], lang),
                        "tidak_sah": i18n.number(totals["suara_tidak_sah"], lang),
                        "flagged": i18n.number(totals["tps_flagged"], lang)},
             "flags": flags_view(doc, lang), "rows": children_view(doc, order, lang), "order": order,
-            "child_heading": CHILD_HEADINGS[region["tingkat"]], "live": _live("/" + key, document),
+            "child_heading": CHILD_HEADINGS[region["tingkat"]], "live": _live("/" + key, document, kode),
             "sirekap": _sirekap_path(doc["contest"], kode), "recap": recap_box,
             "recap_count": i18n.number(recap_box.discrepancies, lang),
             "recap_status": STATUS_PHRASES.get(recap_box.status or "", "")}
@@ -150,15 +170,22 @@ def _tps_page(request: Request, contest: str, tps: str, complaint: dict[str, str
     document = _document(request, key, routes.tps_record(reference, contest, tps))
     doc = orjson.loads(document.body)
     current = doc["current"]
+    lang = i18n.language(request)
     filed = complaints.of_tps(request.app.state.publisher.engine, contest, tps)
+    names = {str(c["nomor_urut"]): c["nama"] for c in doc["contest"]["candidates"]}
     return render(request, "tps_page.html", {
-        "doc": doc, "current": current, "contest": doc["contest"], "tps": doc["tps"], "as_of": doc["as_of"],
-        "station": station_label(doc["tps"], i18n.language(request)),
+        "doc": doc, "current": current, "contest": doc["contest"], "tps": doc["tps"], "as_of": _as_of(doc["as_of"], tps),
+        "station": station_label(doc["tps"], lang),
         "pages": [str(n) for n in range(1, KIND_INFO[doc["contest"]["kind"]].pages + 1)],
         "ballot": ballot_view(current["form"], doc["tps"]) if current and "partai" in current["form"] else None,
-        "names": {str(c["nomor_urut"]): c["nama"] for c in doc["contest"]["candidates"]},
-        "administrasi": administrasi_view(current["form"].get("administrasi") if current else None),
-        "complaints": filed, "complaint": complaint, "live": _live("/" + key, document),
+        "names": names,
+        "administrasi": administrasi_view(current["form"].get("administrasi") if current else None, lang),
+        "totals": totals_view(current["form"], lang) if current else [],
+        "flags": record_flags_view(current["flags"], lang) if current else [],
+        "history": [{**v, "submitted_local": local_moment(v["submitted_at"], tps)["text"]}
+                    for v in history_view(doc["versions"], names, lang)],
+        "zone": zone_name(zone_of(tps)),
+        "complaints": filed, "complaint": complaint, "live": _live("/" + key, document, tps),
         "contests": _races(reference, "/tps", tps),
         "sirekap": _sirekap_path(doc["contest"], tps),
     }, status, max_age=0)  # shows complaints too: one just filed must be there when the reader comes back
@@ -202,8 +229,9 @@ def complaint_page(request: Request, number: str, baru: Annotated[int, Query(ge=
     if not re.fullmatch(NUMBER, number):
         raise ServiceError(404, "unknown_complaint", f"pengaduan {number!r} tidak ada")
     item = complaints.status(request.app.state.publisher.engine, number)
-    for moment in ("created_at", "updated_at"):
-        item[moment] = wib_text(datetime.fromisoformat(item[moment])) + " WIB"
+    for moment in ("created_at", "updated_at"):  # in the TPS's own zone
+        shown = local_moment(item[moment], item["tps"])
+        item[moment] = f"{shown['text']} {shown['zone']}"
     return render(request, "complaint.html", {"item": item, "new": bool(baru)}, max_age=0)
 
 
@@ -215,9 +243,19 @@ def search_page(request: Request, q: str = "") -> Response:
         return render(request, "search.html", {"q": query[:64], "hits": [], "error": error}, 422)
     limit(request, f"search:{client_address(request)}", SEARCH_PER_ADDRESS)
     publisher: Publisher = request.app.state.publisher
-    hits = [{**h, "href": f"/tps/ppwp/{h['kode']}" if h["tingkat"] == 5 else f"/wilayah/ppwp/{h['kode']}"}
-            for h in publisher.search(query, 50)]
-    return render(request, "search.html", {"q": query, "hits": hits, "error": None})
+    lang = i18n.language(request)
+    found = publisher.search(query, SEARCH_LIMIT)  # as /api/v1/search answers by default
+    return render(request, "search.html", {"q": query, "hits": search_hits_view(found.hits, lang), "error": None,
+                                           "shown": i18n.number(len(found.hits), lang),
+                                           "total": i18n.number(found.total, lang), "exact": found.exact,
+                                           "truncated": found.truncated})
+
+
+def _abbreviations(reference: Reference, doc: dict[str, Any]) -> dict[int, str] | None:
+    """The parties' abbreviations (PKB, Gerindra) where a party-list contest's columns are headed by them."""
+    if "partai" not in doc or reference.book is None:
+        return None
+    return {p.nomor_urut: p.singkatan for p in reference.book.parties.values() if p.singkatan}
 
 
 def _races(reference: Reference, page: str, kode: str) -> list[dict[str, str]]:
@@ -255,7 +293,7 @@ async def dapil_page(request: Request, contest: Annotated[str, CONTEST],
         doc = orjson.loads(document.body)
         totals = doc["totals"]
         return {
-            "contest": doc["contest"], "dapil": doc["dapil"], "as_of": doc["as_of"],
+            "contest": doc["contest"], "dapil": doc["dapil"], "as_of": _as_of(doc["as_of"], kode_dapil),
             "members": [{"href": f"/wilayah/{contest}/{m['kode']}", "nama": m["nama"]} for m in doc["dapil"]["wilayah"]],
             "progress": {"reported": i18n.number(totals["tps_reported"], lang),
                          "total": i18n.number(totals["tps_total"], lang),
@@ -264,17 +302,25 @@ async def dapil_page(request: Request, contest: Annotated[str, CONTEST],
             "totals": {"sah": i18n.number(totals["suara_sah"], lang),
                        "tidak_sah": i18n.number(totals["suara_tidak_sah"], lang),
                        "flagged": i18n.number(totals["tps_flagged"], lang)},
-            "projection": projection_view(doc["seat_projection"], lang), "live": _live("/" + key, document)}
+            "projection": projection_view(doc["seat_projection"], lang),
+            "live": _live("/" + key, document, kode_dapil)}
     return render(request, "dapil.html", context, version=document.etag)
 
 
-PORTAL_PATHS = ("/wilayah/", "/tps/", "/dapil/", "/pengaduan", "/cari", "/rekap/", "/selisih/", "/anomali/")
+# What is not the portal: the APIs (JSON), the officials' screens and the KPPS app (their own
+# pages), the receipt check, the docs, static files and the operators' probes. Everything else,
+# an unknown path included, is the portal, where a refusal is a page a reader can go on from.
+NOT_PORTAL = ("/api/", "/sirekap/", "/static/", "/ui", "/docs", "/app", "/kwitansi", "/metrics", "/healthz",
+              "/readyz", "/openapi.json")
 
 
 def is_portal(path: str) -> bool:
-    return path.startswith(PORTAL_PATHS)
+    return not path.startswith(NOT_PORTAL) and path not in ("/api", "/sirekap", "/static")
 
 
 def error_page(request: Request, status: int, message: str) -> Response:
-    """A refusal on a portal page, as a page a reader can go on from rather than JSON."""
-    return render(request, "error.html", {"status": status, "message": message}, status)
+    """A refusal on a portal page, as a page a reader can go on from rather than JSON. A path
+    that no page answers says so in words, not as the framework's "Not Found"."""
+    unknown = status == 404 and message == "Not Found"
+    return render(request, "error.html", {"status": status, "message": None if unknown else message,
+                                          "path": request.url.path}, status)

@@ -8,17 +8,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from suara.domain.form import PERSON_GROUPS, SURAT_SUARA
-from suara.domain.rules import RULES
+from suara.domain.form_labels import BALLOTS, GROUPS, TOTALS, box_label
+from suara.domain.rules import RULES, Severity
 from suara.web.i18n import number
 
 CHILD_HEADINGS = {0: "Provinsi", 1: "Kabupaten/kota", 2: "Kecamatan", 3: "Kelurahan/desa", 4: "TPS"}
-GROUP_LABELS = {"pemilih_dpt": "Pemilih dalam DPT", "pengguna_dpt": "Pengguna hak pilih DPT",
-                "pengguna_dptb": "Pengguna hak pilih DPTb", "pengguna_non_dpt": "Pengguna hak pilih DPK",
-                "pengguna_total": "Jumlah pengguna hak pilih", "pemilih_disabilitas": "Pemilih disabilitas"}
-BALLOT_LABELS = {"surat_suara_diterima": "Surat suara diterima (termasuk cadangan 2%)",
-                 "surat_suara_dikembalikan": "Surat suara dikembalikan (rusak/keliru coblos)",
-                 "surat_suara_tidak_digunakan": "Surat suara tidak digunakan",
-                 "surat_suara_digunakan": "Surat suara digunakan"}
 DIRECTIONS = ("naik", "turun")
 
 
@@ -61,7 +55,27 @@ def _sort_key(column: str) -> Callable[[Mapping[str, Any]], Any]:
     return lambda row: row["votes"][column]
 
 
-def candidates_view(doc: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
+# Words of a name that are titles or degrees, not what the person is called by
+_TITLES = frozenset({"H", "HJ", "KH", "DR", "DRS", "DRA", "IR", "PROF", "HC", "ST", "SH", "SE", "MM", "MH", "MBA",
+                     "SAG", "SPD", "SSOS", "SIP", "SKOM", "SHI", "LC", "MA", "MSI", "MT", "AMD", "TGH", "RADEN"})
+
+
+def short_name(nama: str) -> str:
+    """What a candidate (pair) is called in a narrow column: each person's first name that is
+    no title or degree, "ANIES RASYID BASWEDAN - MUHAIMIN ISKANDAR" -> "Anies-Muhaimin"."""
+    called = []
+    for person in nama.split(" - "):
+        words = [w.strip(",") for w in person.replace(",", ", ").split()]
+        name = next((w for w in words if "." not in w and w.isalpha() and len(w) > 2
+                     and w.upper().replace("'", "") not in _TITLES), words[0] if words else person)
+        called.append(name.capitalize())
+    return "-".join(called)
+
+
+def candidates_view(doc: Mapping[str, Any], lang: str,
+                    abbreviations: Mapping[int, str] | None = None) -> list[dict[str, Any]]:
+    """The contest's candidates (pairs, or parties) with their totals here; `short` is what a
+    table column is headed by: a party's abbreviation, a pair's first names."""
     totals = doc["totals"]
     shown = []
     for c in doc["contest"]["candidates"]:
@@ -69,16 +83,21 @@ def candidates_view(doc: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
         persen = totals["persen"][nomor]
         shown.append({**c, "votes": totals["votes"][nomor], "votes_text": number(totals["votes"][nomor], lang),
                       "persen_text": number(persen, lang) if persen is not None else "-",
-                      "width": f"{float(persen or 0):.2f}"})
+                      "width": f"{float(persen or 0):.2f}",
+                      "short": (abbreviations or {}).get(c["nomor_urut"]) or short_name(c["nama"])})
     return shown
 
 
 def children_view(doc: Mapping[str, Any], order: Order, lang: str) -> list[dict[str, Any]]:
+    """One row per child region (or TPS): each candidate's votes and share of the row's votes."""
     contest = doc["contest"]["key"]
     rows = sorted(doc["children"], key=_sort_key(order.column), reverse=order.direction == "turun")
+    numbers = [str(c["nomor_urut"]) for c in doc["contest"]["candidates"]]
     return [{"kode": row["kode"], "nama": station_label(row, lang) if row["tingkat"] == 5 else row["nama"],
              "href": f"/tps/{contest}/{row['kode']}" if row["tingkat"] == 5 else f"/wilayah/{contest}/{row['kode']}",
-             "votes": [number(row["votes"][str(c["nomor_urut"])], lang) for c in doc["contest"]["candidates"]],
+             "votes": [(number(row["votes"][n], lang),
+                        f"{number(row['persen'][n], lang)}%" if row["persen"].get(n) is not None else "")
+                       for n in numbers],
              "progress": f"{number(row['tps_reported'], lang)}/{number(row['tps_total'], lang)}",
              "flagged": number(row["tps_flagged"], lang)} for row in rows]
 
@@ -93,16 +112,38 @@ def flags_view(doc: Mapping[str, Any], lang: str) -> list[dict[str, Any]]:
             for rule, count in sorted(doc["totals"]["flag_counts"].items(), key=lambda kv: int(kv[0][1:])) if count]
 
 
-def administrasi_view(administrasi: Mapping[str, int] | None) -> dict[str, list[Any]]:
-    """Sections I-III of the form: voters by sex (L, P, total) and the ballots, as on paper."""
+def administrasi_view(administrasi: Mapping[str, int] | None, lang: str) -> dict[str, list[Any]]:
+    """Sections I-III of the form: voters by sex (L, P, total) and the ballots, as on paper,
+    under the form's own labels."""
     if not administrasi:
         return {"people": [], "ballots": []}
-    people = [(GROUP_LABELS[g], [administrasi.get(f"{g}_{s}") for s in ("l", "p", "j")]) for g in PERSON_GROUPS]
+    pick = 1 if lang == "en" else 0
+    people = [(GROUPS[g][pick], [administrasi.get(f"{g}_{s}") for s in ("l", "p", "j")]) for g in PERSON_GROUPS]
     if "pemilih_disabilitas_j" in administrasi:
-        people.append((GROUP_LABELS["pemilih_disabilitas"], [None, None, administrasi["pemilih_disabilitas_j"]]))
-    ballots = [(BALLOT_LABELS[k], administrasi.get(k)) for k in SURAT_SUARA]
+        people.append((GROUPS["pemilih_disabilitas"][pick], [None, None, administrasi["pemilih_disabilitas_j"]]))
+    ballots = [(BALLOTS[k][pick], administrasi.get(k)) for k in SURAT_SUARA]
     return {"people": [p for p in people if any(v is not None for v in p[1])],
             "ballots": [b for b in ballots if b[1] is not None]}
+
+
+def totals_view(form: Mapping[str, Any], lang: str) -> list[tuple[str, Any]]:
+    """Section V: valid, invalid, and both together, under the form's labels."""
+    return [(TOTALS[k][1 if lang == "en" else 0], form.get(k)) for k in TOTALS]
+
+
+def record_flags_view(flags: list[Mapping[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """A version's flags in the reader's language, the rule id kept as a small code. A flag
+    stored before messages were written in both languages shows its one message."""
+    return [{"rule": f["rule"], "judul": RULES[f["rule"]].title if lang == "en" else RULES[f["rule"]].judul,
+             "message": (f.get("message_en") or f["message"]) if lang == "en" else f["message"],
+             "warning": f["severity"] == Severity.WARNING.value} for f in flags]
+
+
+def history_view(versions: list[Mapping[str, Any]], names: Mapping[str, str], lang: str) -> list[dict[str, Any]]:
+    """The versions of a TPS's form, newest first, each change named by the form's label."""
+    return [{**v, "changes": [{"label": c["label"][lang] if "label" in c else box_label(c["field"], lang, names),
+                               "from": c["from"], "to": c["to"]} for c in v["changes"]]}
+            for v in versions]
 
 
 def station_label(station: Mapping[str, Any], lang: str) -> str:
@@ -156,4 +197,20 @@ def ballot_view(form: Mapping[str, Any], tps: Mapping[str, Any]) -> list[dict[st
         shown.append({"nomor_urut": party, "nama": listed.get("nama", party),
                       "suara_partai": block.get("suara_partai"), "jumlah": block.get("jumlah"),
                       "caleg": [(n, caleg_names.get(n, "?"), v) for n, v in (block.get("caleg") or {}).items()]})
+    return shown
+
+
+LEVEL_WORDS = {"id": {1: "Provinsi", 2: "Kab/Kota", 3: "Kecamatan", 4: "Desa/Kelurahan", 5: "TPS"},
+               "en": {1: "Province", 2: "Regency/city", 3: "District", 4: "Village", 5: "Polling station"}}
+
+
+def search_hits_view(hits: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Search hits labelled by level, with the place above them and their province, so that the
+    many places of one name can be told apart."""
+    shown = []
+    for h in hits:
+        province = h["provinsi"]["nama"] if h["tingkat"] > 1 else None
+        above = [p for p in (h["induk"], province) if p and p != "INDONESIA"]
+        shown.append({**h, "level": LEVEL_WORDS[lang][h["tingkat"]], "where": list(dict.fromkeys(above)),
+                      "href": f"/tps/ppwp/{h['kode']}" if h["tingkat"] == 5 else f"/wilayah/ppwp/{h['kode']}"})
     return shown

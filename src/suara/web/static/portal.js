@@ -7,6 +7,16 @@
   if (!main || !status || !window.fetch || !window.DOMParser) return;
   const every = 5000;
   let etag = main.dataset.etag;
+  const offset = Number(main.dataset.offset || 420);
+  const zone = main.dataset.zone || "WIB";
+
+  // The time of a check is the server's (its Date header) in the region's own zone, as the
+  // page's "Data per" line is: the reader's clock may be wrong or in another zone.
+  function serverTime(response) {
+    const sent = Date.parse(response.headers.get("Date") || "");
+    if (Number.isNaN(sent)) return "";
+    return new Date(sent + offset * 60000).toISOString().slice(11, 19) + " " + zone;
+  }
 
   // The cheap published document answers 304 while nothing changed; only when its ETag moves
   // is the page itself fetched again, and only its live parts are swapped in (no reload, so
@@ -25,10 +35,11 @@
         }
         const freshMain = fresh.querySelector("main[data-etag]");
         etag = freshMain ? freshMain.dataset.etag : now;
-        status.textContent = status.dataset.updated + " " + new Date().toLocaleTimeString();
+        status.textContent = (status.dataset.updated + " " + serverTime(page)).trim();
         zoomable();
+        scrollHints();
       } else {
-        status.textContent = status.dataset.checked + " " + new Date().toLocaleTimeString();
+        status.textContent = (status.dataset.checked + " " + serverTime(polled)).trim();
       }
     } catch (e) {
       status.textContent = status.dataset.failed;
@@ -83,4 +94,14 @@ function openZoom(src, alt) {
   dialog.showModal();
 }
 
+// A wide table's hint ("slide the table sideways") shows only while the table is wider than its box.
+function scrollHints() {
+  for (const hint of document.querySelectorAll(".scroll-hint")) {
+    const box = hint.nextElementSibling;
+    if (box) hint.hidden = box.scrollWidth <= box.clientWidth + 1;
+  }
+}
+
 zoomable();
+scrollHints();
+window.addEventListener("resize", scrollHints);
