@@ -275,6 +275,7 @@ def test_a_log_line_written_during_a_request_names_that_request(client, engine, 
                              headers={**kpps, "Idempotency-Key": "device-1:0009", "X-Request-Id": "saat-padam"})
         assert answer.status_code == 503
     finally:
+        logs.stop_writer()  # what the writer thread has queued is written first
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
     lines = [orjson.loads(line) for line in stream.getvalue().splitlines()]
@@ -287,7 +288,7 @@ def test_text_logs_and_a_bad_format_is_refused():
     stream = io.StringIO()
     root = logging.getLogger()
     saved = (list(root.handlers), root.level)
-    logs.configure("text", stream)
+    logs.configure("text", stream, background=False)
     try:
         logging.getLogger("suara.test").warning("halo %s", "dunia")
     finally:
@@ -296,3 +297,13 @@ def test_text_logs_and_a_bad_format_is_refused():
     assert re.search(r"WARNING suara\.test \[None\] halo dunia$", stream.getvalue().strip())
     with pytest.raises(ValueError, match="SUARA_LOG_FORMAT"):
         logs.log_format("xml")
+
+
+def test_a_full_log_backlog_drops_records_instead_of_waiting():
+    stream = io.StringIO()
+    backlog = logs.Backlog(stream, logs.TextFormatter(), capacity=2)  # its writer thread not started
+    for n in range(5):
+        backlog.handle(logging.LogRecord("suara.access", logging.INFO, "", 0, f"baris {n}", None, None))
+    assert len(backlog.records) == 2 and backlog.dropped == 3
+    backlog.stop()  # writes what waits, in one write
+    assert [line.rsplit(" ", 2)[1:] for line in stream.getvalue().splitlines()] == [["baris", "0"], ["baris", "1"]]
