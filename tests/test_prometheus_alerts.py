@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
+from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from suara.api.metrics import LiveCollector, LiveState
+from suara.publish.watch_metrics import WatchMetrics
 
 ALERTS = Path(__file__).parent.parent / "docs" / "prometheus-alerts.yml"
 HISTOGRAM_SERIES = re.compile(r"_(bucket|count|sum)$")
@@ -42,6 +45,9 @@ def test_the_rules_name_only_metrics_the_app_exposes(client, engine):
     exposed = {family.name for family in text_string_to_metric_families(client.get("/metrics").text)}
     # with a replica configured too (the database itself stands in for it here)
     exposed |= {family.name for family in LiveCollector(LiveState(engine, lambda: 0, lambda: engine), 0).collect()}
+    watcher = WatchMetrics(engine)  # suara publish --watch --metrics-port
+    watcher.shows(0, SimpleNamespace(written=1))
+    exposed |= {family.name for family in text_string_to_metric_families(generate_latest(watcher.registry).decode())}
     used = {HISTOGRAM_SERIES.sub("", name) for rule in rules()
             for name in re.findall(r"\bsuara_\w+", rule["expr"])}
     counters = {name.removesuffix("_total") for name in used}

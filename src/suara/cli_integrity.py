@@ -81,6 +81,9 @@ def publish(
     watch: Annotated[bool, typer.Option("--watch", help="Keep publishing increments as the tally moves, "
                                                         "until SIGTERM")] = False,
     interval: Annotated[float, typer.Option(min=0.1, help="Seconds between two looks at the tally (--watch)")] = 10.0,
+    metrics_port: Annotated[int | None, typer.Option(min=1, max=65535, help="Serve Prometheus metrics of the "
+                                                     "published tree's lag on this port")] = None,
+    metrics_host: Annotated[str, typer.Option(help="Address for --metrics-port")] = "127.0.0.1",
 ) -> None:
     """Write the public tree as static files with a manifest signed by the deployment's Ed25519 key.
 
@@ -92,7 +95,8 @@ def publish(
     if (out is None) == (to is None):
         err.print("[red]Sebutkan tepat satu tujuan: --out DIREKTORI atau --to s3://bucket/prefix[/red]")
         raise typer.Exit(2)
-    cli_publish.run(str(out) if out is not None else str(to), contests, full, watch, interval)
+    cli_publish.run(str(out) if out is not None else str(to), contests, full, watch, interval,
+                    (metrics_host, metrics_port) if metrics_port is not None else None)
 
 
 @integrity.command("export-nist")

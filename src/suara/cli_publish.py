@@ -37,6 +37,7 @@ from suara.publish.publication import PublicationResult, PublishError, Stopped
 from suara.publish.snapshot_keys import load_or_create_signing_key
 from suara.publish.snapshot_plan import contests_with_data, plan_snapshot
 from suara.publish.targets import DirectoryTarget, Target, target_from
+from suara.publish.watch_metrics import WatchMetrics
 from suara.store.reference import Reference
 from suara.synth import select_contests
 from suara.tally.fold import tally_point
@@ -98,7 +99,8 @@ def _name_skipped(skipped: Sequence[Contest]) -> None:
         err.print(f"[yellow]Dilewati, belum ada formulir: {shown}[/yellow]")
 
 
-def run(destination: str, contests: str, full: bool, watch: bool, interval: float) -> None:
+def run(destination: str, contests: str, full: bool, watch: bool, interval: float,
+        metrics: tuple[str, int] | None = None) -> None:
     settings = Settings.from_env()
     engine = _engine(read_only=True)
     reference = _reference(engine)
@@ -111,6 +113,7 @@ def run(destination: str, contests: str, full: bool, watch: bool, interval: floa
     key = load_or_create_signing_key(settings.data_dir / "signing-key.pem")
     stop = threading.Event()
     restore = _stop_on_signals(stop)
+    watched = _serve_metrics(engine, metrics)
     said_no_data = False
     shown_seq = -1  # the tally point the target is known to show (a watcher skips reading it again)
     try:
@@ -119,12 +122,16 @@ def run(destination: str, contests: str, full: bool, watch: bool, interval: floa
             try:
                 with engine.connect() as conn:
                     if watch and tally_point(conn)[0] == shown_seq:
+                        if watched is not None:
+                            watched.shows(shown_seq)
                         if stop.wait(interval):
                             return
                         continue
                 result, shown_seq = _publish_once(engine, reference, chosen, settings.public_base_url, target, key,
                                                   full, stop.is_set, quiet_when_current=watch,
                                                   name_skipped=not said_no_data)
+                if watched is not None:
+                    watched.shows(shown_seq, result)
             except NoData:
                 if not said_no_data:
                     err.print("[red]Tidak ada pemilihan terpilih yang sudah punya data; tidak ada yang ditulis.[/red]")
@@ -145,6 +152,8 @@ def run(destination: str, contests: str, full: bool, watch: bool, interval: floa
                 if not watch:
                     raise
                 err.print(f"[red]publikasi gagal ({type(exc).__name__}: {exc}); dicoba lagi[/red]")
+                if watched is not None:
+                    watched.failed()
                 result = None
             if result is not None:
                 _report(result, target, time.perf_counter() - started)
@@ -153,6 +162,20 @@ def run(destination: str, contests: str, full: bool, watch: bool, interval: floa
                 return
     finally:
         restore()
+
+
+def _serve_metrics(engine: Engine, metrics: tuple[str, int] | None) -> WatchMetrics | None:
+    """The published tree's lag on host:port for Prometheus (--metrics-port), or None."""
+    if metrics is None:
+        return None
+    watched = WatchMetrics(engine)
+    try:
+        watched.serve(metrics[1], metrics[0])
+    except OSError as exc:
+        err.print(f"[red]Port metrik {metrics[0]}:{metrics[1]} tidak dapat dipakai: {exc}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"metrik Prometheus: http://{metrics[0]}:{metrics[1]}/metrics")
+    return watched
 
 
 def _publish_once(engine: Engine, reference: Reference, chosen: list[Contest], base_url: str, target: Target,
