@@ -57,8 +57,9 @@ def test_the_dpr_form_fits_a_phone_and_shows_r14_at_the_party(phone: Page, pemil
         phone.locator(f"#f-caleg_2_{nomor}").fill(votes)
     block.get_by_label("Jumlah suara partai dan calon").fill("35")  # 4 + 5 + 7 + 9 = 25
     expect(block.locator(".block-flags")).to_contain_text(
-        "R14: Jumlah suara partai tidak sama dengan suara partai + suara caleg")
-    expect(phone.locator("#f-jumlah_2")).to_have_attribute("aria-invalid", "true")
+        "R14: Jumlah suara partai nomor 2 (35) tidak sama dengan suara partai saja (4) + suara calon (21) = 25")
+    for box in ("#f-jumlah_2", "#f-suara_partai_2", "#f-caleg_2_1", "#f-caleg_2_3"):  # the boxes the rule is about
+        expect(phone.locator(box)).to_have_attribute("aria-invalid", "true")
     expect(phone.locator("#flags")).to_contain_text("kotak perolehan suara belum diisi")
     block.get_by_label("Jumlah suara partai dan calon").fill("25")
     expect(block.locator(".block-flags li")).to_have_count(0)

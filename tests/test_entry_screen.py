@@ -74,14 +74,21 @@ def test_sending_shows_the_outcome_of_the_policy(browser, engine):
     broken["suara_sah"] = 999
     refused = browser.post("/ui/submit", data={"csrf": csrf, "contest": "ppwp", "tps": TPS, "key": key,
                                                **fields_of(broken)})
-    assert refused.status_code == 422 and "Data Tidak Terkirim" in refused.text and "R8" in refused.text
+    assert refused.status_code == 422 and "Data Tidak Terkirim" in refused.text and ">R8</code>" in refused.text
+    assert "Jumlah suara sah (999) tidak sama dengan jumlah suara semua pasangan calon (237)" in refused.text
+    assert '#f-suara_1">Suara 1. ANIES RASYID BASWEDAN - MUHAIMIN ISKANDAR</a>' in refused.text
     assert count_rows(engine) == 0
     noted = ppwp_form(TPS, (117, 100, 20))
     noted["administrasi"]["surat_suara_digunakan"] += 1
     noted["administrasi"]["surat_suara_tidak_digunakan"] -= 1
     response = browser.post("/ui/submit", data={"csrf": csrf, "contest": "ppwp", "tps": TPS, "key": key,
                                                 **fields_of(noted)})
-    assert response.status_code == 200 and "Data Sudah Terkirim, dengan Catatan R7" in response.text
+    assert response.status_code == 200 and "Data Sudah Terkirim, dengan Catatan</h1>" in response.text
+    # the result points at the boxes to look at, by the form's labels, each linked to its box on the form
+    assert "Surat suara digunakan (241) tidak sama dengan jumlah pengguna hak pilih (jumlah: 240)" in response.text
+    back = f"/ui/entry?contest=ppwp&amp;tps={TPS}"
+    assert (f'Periksa kotak: <a href="{back}#f-surat_suara_digunakan">Surat suara digunakan</a>; '
+            f'<a href="{back}#f-pengguna_total_j">Jumlah pengguna hak pilih (jumlah)</a>') in response.text
     again = browser.post("/ui/submit", data={"csrf": csrf, "contest": "ppwp", "tps": TPS, "key": key,
                                              **fields_of(noted)})
     assert again.status_code == 200 and count_rows(engine) == 1  # the same page sent twice is stored once

@@ -253,6 +253,19 @@ def partial_flags(reference: Reference, contest: Contest, tps: str, fields: Mapp
     return sorted(flags, key=lambda f: int(f.rule[1:]))
 
 
+def field_of_box(path: str) -> str:
+    """The entry screen's field for a box of the form JSON (a flag's `boxes`): `suara.2` ->
+    `suara_2`, `partai.1.caleg.3` -> `caleg_1_3`, `administrasi.pemilih_dpt_l` -> `pemilih_dpt_l`."""
+    parts = path.removeprefix("administrasi.").split(".")
+    if len(parts) == 2 and parts[0] == "suara":
+        return f"suara_{parts[1]}"
+    if len(parts) == 3 and parts[0] == "partai":
+        return f"{parts[2]}_{parts[1]}"  # suara_partai_1, jumlah_1
+    if len(parts) == 4 and parts[0] == "partai" and parts[2] == "caleg":
+        return f"caleg_{parts[1]}_{parts[3]}"
+    return parts[0]
+
+
 def party_of_flags(contest: Contest | None, fields: Mapping[str, str]) -> dict[str, str]:
     """Which party block each party rule's message is about (R14, R15), found by running those
     rules on each typed block alone (empty boxes as zero): the screen marks that block."""

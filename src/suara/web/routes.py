@@ -17,6 +17,7 @@ from suara.api.auth import log_in
 from suara.api.body_limits import read_upload, row_id
 from suara.domain.access import Action, may
 from suara.domain.contests import Contest, UnknownContest
+from suara.domain.form_labels import box_label
 from suara.domain.policy import OUTCOME_LABELS, Outcome
 from suara.domain.rules import Flag
 from suara.publish.own import flag_docs
@@ -56,8 +57,20 @@ BALLOTS = [("surat_suara_diterima", "Diterima (termasuk cadangan 2%)"),
 _page, _check_csrf, _who = session.page, session.check_csrf, session.who
 
 
-def _flags(flags: list[Flag]) -> list[dict[str, str]]:
-    return flag_docs([flag_dict(f) for f in flags])
+def _flags(flags: list[Flag]) -> list[dict[str, Any]]:
+    """Flags as the screens show them, each with the entry screen's fields it is about."""
+    return [{**f, "fields": [entry_screen.field_of_box(b) for b in f.get("boxes", ())]}
+            for f in flag_docs([flag_dict(f) for f in flags])]
+
+
+def _pointed(reference: Any, contest_key: str, tps: str, flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each flag with the boxes it is about, named by the form's labels and linked to the box on
+    the entry screen: the send result points at what to look at, not at rule ids."""
+    contest = reference.contests.get(contest_key)
+    names = {str(c.nomor_urut): c.nama for c in contest.candidates} if contest is not None else {}
+    base = f"/ui/entry?contest={contest_key}&tps={tps}"
+    return [{**f, "boxes_shown": [(box_label(b, "id", names), f"{base}#f-{field}")
+                                  for b, field in zip(f.get("boxes", ()), f["fields"])]} for f in flags]
 
 
 @router.get("/login", openapi_extra=access("public"))
@@ -226,16 +239,15 @@ async def submit(request: Request) -> Response:
                     422 if result.outcome is Outcome.REFUSED else 200)
 
 
-def _outcome(request: Request, who: Principal, doc: dict[str, Any], outcome: Outcome, flags: list[dict[str, str]],
+def _outcome(request: Request, who: Principal, doc: dict[str, Any], outcome: Outcome, flags: list[dict[str, Any]],
              message: str | None, version_no: int | None, status: int, status_text: str | None = None) -> HTMLResponse:
     css = {Outcome.STORED: "stored", Outcome.STORED_WITH_NOTES: "notes", Outcome.REFUSED: "refused"}[outcome]
     proposal = status_text is not None  # a re-send after publication, waiting for KPU RI
     if proposal:
         css = "notes"
     else:
-        status_text = OUTCOME_LABELS[outcome]
-        if outcome is Outcome.STORED_WITH_NOTES:  # each rule once, however many boxes break it
-            status_text += " " + ", ".join(dict.fromkeys(f["rule"] for f in flags))
+        status_text = OUTCOME_LABELS[outcome]  # the list below points at the boxes; no rule ids up here
+    flags = _pointed(request.app.state.reference, doc["contest"], doc["tps"], flags)
     return _page(request, "outcome.html", {"who": who, "status": status_text, "css": css, "flags": flags,
                                            "refused": outcome is Outcome.REFUSED, "message": message,
                                            "version_no": version_no, "tps": doc["tps"], "contest": doc["contest"],

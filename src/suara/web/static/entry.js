@@ -20,7 +20,8 @@
   function item(f) {
     const li = document.createElement("li");
     li.className = f.severity;
-    li.textContent = (f.rule ? f.rule + ": " : "") + f.judul + (f.message ? " (" + f.message + ")" : "");
+    // a rule's message names the boxes by the form's labels; the rule's title is for the rest
+    li.textContent = (f.rule ? f.rule + ": " : "") + (f.message || f.judul);
     return li;
   }
   function clearBlocks() {
@@ -53,6 +54,10 @@
     for (const f of items) {
       list.appendChild(item(f));
       if (f.partai) markBlock(f);
+      for (const name of f.fields || []) {  // the boxes the rule is about, marked where they are
+        const input = form.elements[name];
+        if (input && input.classList && input.classList.contains("n")) input.setAttribute("aria-invalid", "true");
+      }
     }
     if (answer.blank) {
       list.appendChild(item({rule: "", severity: "info", judul: answer.blank + " kotak perolehan suara belum diisi",
