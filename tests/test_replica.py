@@ -212,3 +212,26 @@ def test_a_replica_needs_a_postgresql_primary(monkeypatch: pytest.MonkeyPatch) -
         Settings.from_env()
     monkeypatch.setenv("SUARA_DATABASE_URL", "postgresql://suara@primary.example/suara")
     assert Settings.from_env().replica_url == "postgresql://suara@replica.example/suara"
+
+
+@pytest.mark.postgres
+def test_metrics_show_the_replica_s_lag(databases: tuple[str, str]) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def gauges() -> dict[str, float]:
+        text = client.get("/metrics").text
+        return {s.name: s.value for f in text_string_to_metric_families(text) for s in f.samples if not s.labels}
+
+    primary, replica = databases
+    with TestClient(create_app(primary, replica)) as client:
+        assert gauges()["suara_replica_up"] == 1
+        until(lambda: gauges()["suara_replica_lag_seconds"] == 0, "a caught-up replica at 0")
+        replay(replica, "pause")
+        try:
+            assert submit(client, log_in(client, "kpps-a"), TPS_A, "hp-a:0001").status_code == 201
+            until(lambda: gauges()["suara_replica_lag_seconds"] > 0, "the paused replica's lag in /metrics")
+        finally:
+            replay(replica, "resume")
+        until(lambda: gauges()["suara_replica_lag_seconds"] == 0, "the lag back to 0")
+    with TestClient(create_app(primary)) as client:  # no replica: no replica gauges at all
+        assert "suara_replica_up" not in gauges() and "suara_replica_lag_seconds" not in gauges()
