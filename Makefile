@@ -49,8 +49,9 @@ bench-pemilu: venv
 	$(BIN)/python bench/run.py --contests pemilu $(if $(BENCH_PROVINCES),--provinces $(BENCH_PROVINCES),)
 	$(BIN)/python bench/legislative_load.py
 
-# suara publish of a province (BENCH_PROVINCES, default DKI Jakarta): full, an increment after 1%
-# more forms, and full again at the same point; files, bytes, disk and seconds.
+# suara publish with a province's forms (BENCH_PROVINCES, default DKI Jakarta; the tree has every
+# path of the nation): full, an increment after 1% more forms, and full again at the same point;
+# files, bytes, disk and seconds. Long (tens of minutes).
 bench-publish: venv
 	$(BIN)/python bench/publish_bench.py --provinces $(or $(BENCH_PROVINCES),31)
 
