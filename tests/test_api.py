@@ -178,10 +178,12 @@ def test_openapi_documents_every_route_and_its_access(client):
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
             assert operation["x-suara-access"], path
-            # every read is public (some rate limited) except the officials' queues and screens and a
-            # KPPS's own ballots
-            if method == "get" and not path.startswith(("/api/v1/corrections", "/api/v1/complaints", "/ui",
-                                                        "/api/v1/kpps/")):
+            # every read is public (some rate limited) except the officials' queues and screens, a
+            # KPPS's own ballots, and /metrics once SUARA_METRICS_TOKEN is set
+            if path == "/metrics":
+                assert "SUARA_METRICS_TOKEN" in operation["x-suara-access"]
+            elif method == "get" and not path.startswith(("/api/v1/corrections", "/api/v1/complaints", "/ui",
+                                                          "/api/v1/kpps/")):
                 assert operation["x-suara-access"] in ("public", "public, rate limited"), path
             if path.startswith("/ui") and path not in ("/ui/login", "/ui/logout"):
                 assert operation["x-suara-access"] != "public", path
