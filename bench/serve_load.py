@@ -170,8 +170,10 @@ def main() -> None:
         results = {}
         port = free_port()
         for workers in (1, 2):
-            server = subprocess.Popen([*suara, "serve", "--port", str(port), "--workers", str(workers)], env=env,
-                                      stdout=subprocess.DEVNULL)
+            # the access lines (one per request, as in production) go to a file, not the terminal
+            with open(work / f"serve-{workers}.log", "wb") as log:
+                server = subprocess.Popen([*suara, "serve", "--port", str(port), "--workers", str(workers)],
+                                          env=env, stdout=subprocess.DEVNULL, stderr=log)
             try:
                 base = f"http://127.0.0.1:{port}"
                 wait_http(base + NATIONAL)
