@@ -141,6 +141,8 @@ def run(destination: str, contests: str, full: bool, watch: bool, interval: floa
                 result = None  # a watcher started before election day waits for the first forms
             except Stopped:
                 err.print("[yellow]Dihentikan sebelum ada yang berubah; publikasi sebelumnya tetap utuh.[/yellow]")
+                if not watch:
+                    raise typer.Exit(1) from None  # asked to publish once, and did not
                 return
             except PublishError as exc:
                 err.print(f"[red]{exc}[/red]")
