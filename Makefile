@@ -8,7 +8,7 @@ RUNTIME_STAMP := $(VENV)/.installed-runtime
 PYTEST_ARGS ?=
 DEMO_ARGS ?=
 
-.PHONY: venv venv-runtime test demo bench bench-pemilu bench-hostile bench-publish lint clean screenshots fuzz
+.PHONY: venv venv-runtime test demo bench bench-pemilu bench-hostile bench-publish bench-election-day lint clean screenshots fuzz
 
 venv: $(DEV_STAMP)
 venv-runtime: $(RUNTIME_STAMP)
@@ -57,6 +57,17 @@ bench-publish: venv
 
 # A hostile day: 200 MB bodies against a worker's memory, 64 concurrent writers against two
 # workers, the chain-of-custody check against a witness file.
+# Election day against a deployment started here (2 API workers and a tally worker): submissions at
+# ELECTION_WRITE_RATE with reads at ELECTION_READ_RATE for ELECTION_SECONDS, then five times the write
+# rate, beside plain inserts in one transaction; on SQLite and on PostgreSQL. Long: about half an hour.
+ELECTION_SECONDS ?= 300
+ELECTION_WRITE_RATE ?= 1000
+ELECTION_READ_RATE ?= 5000
+bench-election-day: venv
+	$(BIN)/python bench/election_day_run.py --backend sqlite --duration $(ELECTION_SECONDS) --write-rate $(ELECTION_WRITE_RATE) --read-rate $(ELECTION_READ_RATE) --overload 5
+	$(BIN)/python bench/election_day_run.py --backend postgresql --duration $(ELECTION_SECONDS) --write-rate $(ELECTION_WRITE_RATE) --read-rate $(ELECTION_READ_RATE) --overload 5
+	$(BIN)/python bench/election_day_run.py --backend postgresql --duration $(ELECTION_SECONDS) --write-rate $(ELECTION_WRITE_RATE) --read-rate $(ELECTION_READ_RATE) --photo-share 0.1
+
 bench-hostile: venv
 	$(BIN)/python bench/body_flood.py
 	$(BIN)/python bench/write_overload.py

@@ -1,0 +1,127 @@
+"""`make bench-election-day`: a deployment started here (suara serve, 2 workers, and a tally
+worker of its own), election day played against it by bench/election_day.py, and the baseline
+of the same run: the same number of plain inserts in one transaction into the same kind of
+database.
+
+    .venv/bin/python bench/election_day_run.py [--backend sqlite|postgresql] [--duration 300]
+        [--write-rate 1000] [--read-rate 5000] [--photo-share 0] [--overload 5]
+
+With --overload F it then plays F times the write rate for a third of the duration, and reports
+how the refusals came (429/503 with Retry-After, within 1 s). Figures go to stdout; the last line
+is JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import orjson
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import election_day
+from pg_server import fresh_database, running_postgres
+from serve_load import free_port, wait_http
+
+from suara.services.setup import init_database
+from suara.store.engine import make_engine
+
+
+@contextmanager
+def database(backend: str, work: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{work / 'suara.db'}"
+        return
+    with running_postgres(durable=True) as base:
+        yield fresh_database(base, "election_day")
+
+
+@contextmanager
+def deployment(url: str, work: Path, workers: int = 2) -> Iterator[str]:
+    env = dict(os.environ, SUARA_DATABASE_URL=url, SUARA_DATA_DIR=str(work), SUARA_SERVE_TALLY="0",
+               SUARA_WRITES_PER_ADDRESS_MINUTE="100000000",  # every device shares the loopback address here
+               SUARA_MAX_WRITES_IN_FLIGHT=os.environ.get("SUARA_MAX_WRITES_IN_FLIGHT", "64"))
+    port = free_port()
+    procs = [subprocess.Popen([sys.executable, "-m", "suara.cli", "serve", "--port", str(port),
+                               "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, start_new_session=True),
+             subprocess.Popen([sys.executable, "-m", "suara.cli", "tally", "--watch"], env=env,
+                              stdout=subprocess.DEVNULL, start_new_session=True)]
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{base}/healthz", timeout=300)
+        yield base
+    finally:
+        for proc in procs:
+            os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            proc.wait(timeout=60)
+
+
+def plain_inserts(url: str, rows: int) -> float:
+    """The baseline: `rows` plain inserts of a form-sized row in one transaction; rows/s."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1)
+                           if url.startswith("postgresql://") else url)
+    table = Table("baseline_inserts", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("tps", String(13)), Column("payload", Text))
+    table.metadata.drop_all(engine)
+    table.metadata.create_all(engine)
+    payload = orjson.dumps({"suara": {"1": 60, "2": 122, "3": 64}, "suara_sah": 246, "pad": "x" * 600}).decode()
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        conn.execute(table.insert(), [{"tps": f"{n:013d}", "payload": payload} for n in range(rows)])
+    seconds = time.perf_counter() - started
+    table.metadata.drop_all(engine)
+    engine.dispose()
+    return rows / seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--duration", type=float, default=300)
+    parser.add_argument("--write-rate", type=float, default=1000)
+    parser.add_argument("--read-rate", type=float, default=5000)
+    parser.add_argument("--photo-share", type=float, default=0.0)
+    parser.add_argument("--overload", type=float, default=0.0, help="then this many times the write rate")
+    parser.add_argument("--provinces", default="31,32,33,35,36")
+    args = parser.parse_args()
+    figures: dict[str, object] = {"backend": args.backend, "machine": f"{os.cpu_count()} cores"}
+    with tempfile.TemporaryDirectory(prefix="suara-election-day-") as tmp, database(args.backend, Path(tmp)) as url:
+        work = Path(tmp)
+        init_database(make_engine(url))
+        with deployment(url, work) as base:
+            day = election_day.run(base, url, args.duration, args.write_rate, args.read_rate, args.photo_share, 0,
+                                   args.provinces, seed=1)
+            figures["day"] = day
+            if args.overload:
+                figures["overload"] = election_day.run(base, url, args.duration / 3, args.write_rate * args.overload,
+                                                       0, 0.0, 0, args.provinces, seed=2)
+        figures["baseline_inserts_per_s"] = round(plain_inserts(url, int(args.duration * args.write_rate)), 1)
+    day = figures["day"]
+    assert isinstance(day, dict)
+    print(f"{args.backend}: writes {day['writes']['ok_per_s']}/s (target {args.write_rate}), p50 "
+          f"{day['writes']['p50_ms']} ms, p99 {day['writes']['p99_ms']} ms, {day['writes']['by_status']}; reads "
+          f"{day['reads']['ok_per_s']}/s, p99 {day['reads']['p99_ms']} ms; tally lag p99 {day['tally_lag_p99_s']} s; "
+          f"baseline plain inserts in one transaction {figures['baseline_inserts_per_s']}/s; {day['check']}")
+    if "overload" in figures:
+        over = figures["overload"]
+        assert isinstance(over, dict)
+        print(f"overload x{args.overload}: {over['writes']['by_status']}, p99 {over['writes']['p99_ms']} ms, "
+              f"{over['check']}")
+    print(orjson.dumps(figures).decode())
+
+
+if __name__ == "__main__":
+    main()
