@@ -13,7 +13,11 @@ CHROMIUM = os.environ.get("SUARA_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PHONE = {"width": 390, "height": 844}
+NARROW_PHONE = {"width": 360, "height": 740}  # the narrowest phone every screen must fit
 DESKTOP = {"width": 1280, "height": 900}
+WIDTHS = {"desktop": DESKTOP, "phone": PHONE, "narrow": NARROW_PHONE}
+# Nothing on the page is wider than the window: wide tables scroll inside their own boxes.
+FITS = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
 def chromium_path() -> str:

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from browser_support import DESKTOP, PHONE
+from browser_support import DESKTOP, FITS, NARROW_PHONE, PHONE, WIDTHS
 from helpers import ppwp_form, watched_page
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
@@ -162,10 +162,10 @@ def test_keyboard_and_phone(browser: Browser, seeded: Any, live_server: str) -> 
     phone.keyboard.press("Enter")
     expect(phone).to_have_url(re.compile(r"#isi$"))
     # nothing wider than the phone but the children table, which scrolls in its own box
-    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    for path in ("/wilayah/ppwp/0", "/tps/ppwp/3171011001003", "/anomali/ppwp/0"):
-        phone.goto(live_server + path)
-        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+    assert phone.evaluate(FITS)
+    phone.locator("div.scroll.sticky").focus()  # the table's box is reachable by keyboard, to scroll it
+    phone.keyboard.press("ArrowRight")
+    assert phone.locator("div.scroll.sticky").evaluate("b => b.scrollLeft") > 0
     context.close()
 
 
@@ -179,15 +179,73 @@ def test_english_switch(page: Page, seeded: Any, live_server: str) -> None:
     expect(page.locator("html")).to_have_attribute("lang", "id")
 
 
-@pytest.mark.parametrize("path", ["/wilayah/ppwp/0", "/wilayah/ppwp/3171011001", "/tps/ppwp/3171011001003",
-                                  "/pengaduan", "/cari?q=gambir", "/wilayah/ppwp/0?lang=en", "/anomali/ppwp/0"])
-def test_pages_pass_axe(page: Page, seeded: Any, live_server: str, path: str) -> None:
-    """Labels, names, contrast, landmarks and language as axe-core checks them (WCAG 2 A/AA)."""
+AXE = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}}
+PUBLIC_PAGES = ["/wilayah/ppwp/0", "/wilayah/ppwp/3171011001", "/tps/ppwp/3171011001003", "/pengaduan",
+                "/cari?q=gambir", "/cari?q=TPS+1+gambir&lang=en", "/wilayah/ppwp/0?lang=en", "/anomali/ppwp/0",
+                "/tps/ppwp/3171011001003?lang=en", "/halaman-yang-tidak-ada"]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_pages_pass_axe(browser: Browser, seeded: Any, live_server: str, path: str) -> None:
+    """Labels, names, contrast, landmarks and language as axe-core checks them (WCAG 2 A/AA), on a
+    desktop and on the narrowest phone (where the region table scrolls in its own box)."""
     from axe_playwright_python.sync_playwright import Axe
 
-    page.goto(live_server + path)
-    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}})
-    assert result.violations_count == 0, result.generate_report()
+    for viewport in (DESKTOP, NARROW_PHONE):
+        context = browser.new_context(viewport=viewport, is_mobile=viewport is NARROW_PHONE)
+        opened = context.new_page()
+        opened.goto(live_server + path)
+        result = Axe().run(opened, options=AXE)
+        context.close()
+        assert result.violations_count == 0, (viewport, result.generate_report())
+
+
+@pytest.mark.parametrize("size", WIDTHS)
+def test_every_public_page_fits_the_window(browser: Browser, seeded: Any, live_server: str, size: str) -> None:
+    """At 1280, 390 and 360 px no page is wider than the window; the region table, wider than a
+    phone, scrolls in its own box with its names column in view, and says so only when it must."""
+    context = browser.new_context(viewport=WIDTHS[size], is_mobile=size != "desktop", has_touch=size != "desktop")
+    phone = context.new_page()
+    for path in PUBLIC_PAGES + ["/wilayah/ppwp/31", "/wilayah/ppwp/317101", "/pengaduan/PGD-22222222"]:
+        phone.goto(live_server + path)
+        assert phone.evaluate(FITS), (size, path)
+    phone.goto(live_server + "/wilayah/ppwp/0?lang=id")
+    box = phone.locator("table.children").locator("xpath=..")
+    first = phone.locator("table.children tr").nth(1).locator("th")
+    hint = phone.locator("#children-hint")
+    if size == "desktop":
+        expect(hint).to_be_hidden()  # the table fits: no hint
+    else:
+        expect(hint).to_be_visible()
+        expect(hint).to_have_text("Geser tabel ke samping untuk melihat semua kolom.")
+        left = first.bounding_box()["x"]
+        box.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
+        assert box.evaluate("b => b.scrollLeft") > 0
+        assert abs(first.bounding_box()["x"] - left) < 1  # the names column stays put
+        assert abs(first.bounding_box()["x"] - box.bounding_box()["x"]) < 1  # at the box's left edge
+    headers = [" ".join(h.split()) for h in phone.locator("table.children th.cand").all_inner_texts()]
+    assert headers[0].startswith("1 Anies-Muhaimin (ANIES RASYID BASWEDAN - MUHAIMIN ISKANDAR;")  # the rest hidden
+    assert [h.split(" (")[0] for h in headers] == ["1 Anies-Muhaimin", "2 Prabowo-Gibran", "3 Ganjar-Mahfud"]
+    context.close()
+
+
+def test_the_live_stamp_is_the_servers_time_in_the_regions_zone(browser: Browser, seeded: Any, live_server: str,
+                                                              engine: Any, reference: Any) -> None:
+    """A reader in New York sees the time of the server's last check in WIB, as the page's 'Data
+    per' line, not their own clock."""
+    from datetime import UTC, datetime, timedelta
+
+    with watched_page(browser, viewport=PHONE, timezone_id="America/New_York", locale="en-US") as phone:
+        phone.goto(live_server + "/wilayah/ppwp/0")
+        submit_forms(engine, reference, [Submission(ppwp_form("3201011001002", (7, 1, 1)))])
+        status = phone.locator("#live-status")
+        expect(status).to_have_text(re.compile(r"^Diperbarui \d\d:\d\d:\d\d WIB$"), timeout=30_000)
+        shown = datetime.strptime(status.inner_text().split()[1], "%H:%M:%S").time()
+        wib = (datetime.now(UTC) + timedelta(hours=7))
+        gap = abs((datetime.combine(wib.date(), shown) - wib.replace(tzinfo=None)).total_seconds())
+        assert min(gap, 86_400 - gap) < 120, (shown, wib)  # the server's clock in WIB, not New York's (UTC-4/5)
+        asof = phone.locator("#asof time").get_attribute("datetime")
+        assert asof == api(live_server, "/api/v1/results/ppwp/0")["as_of"]["time"]
 
 
 @pytest.mark.parametrize("path", ["/wilayah/pdpr/0", "/wilayah/pdpr/3171", "/dapil/pdpr/3102",
@@ -202,8 +260,11 @@ def test_legislative_pages_pass_axe(page: Page, pemilu_engine: Any, pemilu_refer
     forms = [weighted_form(ref, "pdpr", "3171011001001", {"1": 10, "3": 4}),
              weighted_form(ref, "pdpr", "99AG010001002", {"2": 7, "4": 1})]
     submit_forms(pemilu_engine, ref, [Submission(f) for f in forms], fold=True)
-    page.goto(pemilu_live_server + path)
-    for details in page.locator("details").all():  # the candidate lists, opened
-        details.locator("summary").click()
-    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}})
-    assert result.violations_count == 0, result.generate_report()
+    for viewport in (DESKTOP, NARROW_PHONE):  # party columns by abbreviation scroll in their box on a phone
+        page.set_viewport_size(viewport)
+        page.goto(pemilu_live_server + path)
+        for details in page.locator("details").all():  # the candidate lists, opened
+            details.locator("summary").click()
+        assert page.evaluate(FITS), viewport
+        result = Axe().run(page, options=AXE)
+        assert result.violations_count == 0, (viewport, result.generate_report())
