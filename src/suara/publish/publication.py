@@ -145,14 +145,18 @@ def publish(engine: Engine, reference: Reference, contests: Sequence[Contest], b
     meta = {"tally_seq": seq, "last_version_id": cursor, "tally_time": moment.isoformat(),
             "contests": [c.key for c in contests], "base_url": base_url, "disclaimer": DISCLAIMER["id"]}
 
+    # The same contests as before: the same paths (the reference data does not change during an
+    # election; load new reference data, then publish --full), so a desa whose rollup did not move
+    # is passed over without listing its TPS, and nothing is removed.
+    same_tree = not reason and previous is not None and previous.meta.get("contests") == meta["contests"]
     target.begin(bool(reason), keep_chain)
     try:
         written, seen = _write(engine, reference, contests, base_url, target, old_files, changed, bool(reason),
-                               progress, should_stop)
+                               same_tree, progress, should_stop)
     except BaseException:
         target.abort()
         raise
-    removed = sorted(set(previous.files) - seen) if previous is not None else []
+    removed = sorted(set(previous.files) - seen) if previous is not None and not same_tree else []
     files = dict(written) if reason else {**old_files, **written}
     for path in removed:
         files.pop(path, None)
@@ -179,14 +183,17 @@ def publish(engine: Engine, reference: Reference, contests: Sequence[Contest], b
 
 
 def _write(engine: Engine, reference: Reference, contests: Sequence[Contest], base_url: str, target: Target,
-           old_files: dict[str, dict[str, Any]], changed: set[Dependency], full: bool,
+           old_files: dict[str, dict[str, Any]], changed: set[Dependency], full: bool, same_tree: bool,
            progress: Progress | None, should_stop: Callable[[], bool] | None
            ) -> tuple[dict[str, dict[str, Any]], set[str]]:
-    """Render and put what has to be; returns the entries written and every path of the tree."""
+    """Render and put what has to be; returns the entries written and every path listed (all
+    of the tree's, unless `same_tree` let gated groups pass unlisted)."""
     written: dict[str, dict[str, Any]] = {}
     seen: set[str] = set()
     total = 0
     for group in tree.groups(engine, reference, contests, base_url):
+        if same_tree and group.gate is not None and group.gate not in changed:
+            continue
         chosen = []
         for path, dependencies in group.paths:
             check_path(path)

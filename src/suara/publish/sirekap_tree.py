@@ -156,7 +156,8 @@ def _single(path: str, depends: Dependencies, rendered: Callable[[], Rendered]) 
     def render(chosen: Collection[str] | None) -> Iterator[Rendered]:
         if chosen is None or path in chosen:
             yield rendered()
-    return Group(((path, depends),), render)
+    listed = ((path, depends),)
+    return Group(lambda: listed, render)
 
 
 def _tps_group(engine: Engine, reference: Reference, contest: Contest, scope: ContestScope, desa: Region,
@@ -182,4 +183,6 @@ def _tps_group(engine: Engine, reference: Reference, contest: Contest, scope: Co
             images = sirekap_routes.images_of(contest, version, photos, base_url)
             doc = sirekap_routes.tps_document(reference, contest, tps, version, images, moment)
             yield Rendered(path, orjson.dumps(doc), FRESHNESS[5])
-    return Group(tuple((path_of(tps), ((contest.key, tps),)) for tps in scope.tps_of(desa.kode)), render)
+    def listing() -> tuple[tuple[str, Dependencies], ...]:
+        return tuple((path_of(tps), ((contest.key, tps),)) for tps in scope.tps_of(desa.kode))
+    return Group(listing, render, (contest.key, desa.kode))

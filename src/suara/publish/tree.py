@@ -51,7 +51,8 @@ def single(engine: Engine, path: str, dependencies: Dependencies, builder: Calla
     def render(chosen: Collection[str] | None) -> Iterator[Rendered]:
         if chosen is None or path in chosen:
             yield render_built(engine, path, builder())
-    return Group(((path, dependencies),), render)
+    listed = ((path, dependencies),)
+    return Group(lambda: listed, render)
 
 
 def groups(engine: Engine, reference: Reference, contests: Sequence[Contest],
@@ -82,7 +83,8 @@ def documents(engine: Engine, reference: Reference, contests: Sequence[Contest],
 
 
 def _tps_group(engine: Engine, contest: Contest, scope: ContestScope, desa: Region) -> Group:
-    paths = tuple((f"api/v1/tps/{contest.key}/{tps}", ((contest.key, tps),)) for tps in scope.tps_of(desa.kode))
+    def listing() -> tuple[tuple[str, Dependencies], ...]:
+        return tuple((f"api/v1/tps/{contest.key}/{tps}", ((contest.key, tps),)) for tps in scope.tps_of(desa.kode))
 
     def render(chosen: Collection[str] | None) -> Iterator[Rendered]:
         with engine.connect() as conn:
@@ -94,7 +96,7 @@ def _tps_group(engine: Engine, contest: Contest, scope: ContestScope, desa: Regi
             if chosen is None or path in chosen:
                 doc = own.tps_doc(contest, scope.tree, tps, history.get(tps, []), seq, moment)
                 yield Rendered(path, orjson.dumps(own.with_chain_head(doc, *chain_head)), routes.FRESHNESS[5])
-    return Group(paths, render)
+    return Group(listing, render, (contest.key, desa.kode))
 
 
 def render_built(engine: Engine, path: str, builder: routes.Builder) -> Rendered:

@@ -22,12 +22,23 @@ class Rendered:
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """Documents rendered together: `paths` with their dependencies, and `render(chosen)` that
-    renders the chosen ones among them (all of them when `chosen` is None)."""
+    """Documents rendered together: `listing()` gives their paths with their dependencies, and
+    `render(chosen)` renders the chosen ones among them (all of them when `chosen` is None).
 
-    paths: tuple[tuple[str, Dependencies], ...]
+    `gate`: a dependency that changes whenever any of the group's do (a desa's rollup, for its
+    TPS: the tally folds every new version into it), so that an increment passes over a group
+    whose gate did not change without listing its paths."""
+
+    listing: Callable[[], tuple[tuple[str, Dependencies], ...]]
     render: Callable[[Collection[str] | None], Iterator[Rendered]]
+    gate: Dependency | None = None
+
+    @property
+    def paths(self) -> tuple[tuple[str, Dependencies], ...]:
+        return self.listing()
 
 
 def needs_render(dependencies: Dependencies, changed: Collection[Dependency]) -> bool:
-    return dependencies == ALWAYS or any(d in changed for d in dependencies)
+    if len(dependencies) == 1:  # nearly every document: one (contest, region or TPS)
+        return dependencies[0] in changed or dependencies == ALWAYS
+    return any(d in changed for d in dependencies)
