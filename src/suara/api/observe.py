@@ -145,7 +145,7 @@ class Observed:
                 # made and handled directly (Logger.info would also walk the stack for the caller),
                 # its fields in one dict that the JSON formatter takes as it is
                 access_log.handle(access_log.makeRecord(
-                    ACCESS_LOGGER, logging.INFO, "", 0, f"{method} {route} {status} {ms:.1f} ms", None, None,
+                    ACCESS_LOGGER, logging.INFO, "", 0, f"{method} {route} {status} {ms:.1f} ms", (), None,
                     extra={"request_id": rid, "fields": {
                         "method": method, "route": route, "status": status, "duration_ms": round(ms, 3),
                         "client": client[0] if client else None}}))
