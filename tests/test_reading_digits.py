@@ -10,13 +10,14 @@ from PIL import Image
 from suara.reading import heldout, synthetic
 from suara.reading.digits import CLASSES, EMPTY, classify, normalise
 
-# Floors a little under what scripts/train_digits.py measured on these exact boxes (seed 7):
+# Floors a little under what scripts/train_digits.py measured on these exact boxes (seeds 7, 8:
+# MNIST 95.2%, each digit 90-98%, load_digits 93.9%, empty 99.0%, digits taken for empty 0.7%):
 # a retrained model that reads worse fails here.
-MNIST_FLOOR = 0.87
-SMALL_FLOOR = 0.89
-EMPTY_FLOOR = 0.96
-PER_DIGIT_FLOOR = 0.8
-CONFIDENT_SHARE_FLOOR = 0.5  # of boxes classified with probability >= 0.99
+MNIST_FLOOR = 0.94
+SMALL_FLOOR = 0.92
+EMPTY_FLOOR = 0.98
+PER_DIGIT_FLOOR = 0.88
+CONFIDENT_SHARE_FLOOR = 0.65  # of boxes classified with probability >= 0.99
 CONFIDENT_RIGHT_FLOOR = 0.97  # of those, read right
 
 
@@ -54,7 +55,7 @@ def test_a_digit_is_rarely_taken_for_an_empty_box(held_out_mnist):
     # an empty verdict on a written box would drop a number: the worst mistake to make silently
     probabilities, labels = held_out_mnist
     digits = labels != EMPTY
-    assert (probabilities[digits].argmax(axis=1) == EMPTY).mean() < 0.03
+    assert (probabilities[digits].argmax(axis=1) == EMPTY).mean() < 0.015
 
 
 def test_confident_answers_are_mostly_right(held_out_mnist):

@@ -31,33 +31,41 @@ WEIGHTS = "digits.npz"
 
 
 def _ink(box: np.ndarray) -> np.ndarray:
+    """How much darker than the paper each pixel is, in [0, 1]. The paper is a plane fitted to
+    the box's brighter half, so a shadow or uneven light across the box is not taken for ink."""
     pixels = np.asarray(box, dtype=np.float32)
     if pixels.ndim == 3:
         pixels = pixels[..., :3].mean(axis=2)
-    paper = float(np.percentile(pixels, 90))
-    darkest = float(pixels.min())
-    # a box without ink has no contrast: dividing by its own range would turn noise into ink
-    contrast = max(paper - darkest, 70.0)
-    ink = np.clip((paper - pixels) / contrast, 0.0, 1.0)
+    h, w = pixels.shape
+    ys, xs = np.mgrid[0:h, 0:w]
+    bright = pixels >= np.median(pixels)
+    design = np.stack([np.ones(int(bright.sum())), xs[bright] / w, ys[bright] / h], axis=1)
+    coefficients, *_ = np.linalg.lstsq(design, pixels[bright].astype(np.float64), rcond=None)
+    plane = coefficients[0] + coefficients[1] * xs / w + coefficients[2] * ys / h
+    spread = float(np.std(pixels[bright] - plane[bright]))
+    darker = (plane + spread - pixels).astype(np.float32)  # the paper's own grain is not ink
+    # a box without ink has no contrast: dividing by its own range would turn grain into ink
+    contrast = max(float(darker.max()), 70.0)
+    ink = np.clip(darker / contrast, 0.0, 1.0)
     return np.asarray(np.clip((ink - 0.2) / 0.8, 0.0, 1.0), dtype=np.float32)
 
 
 def _strip_edges(ink: np.ndarray) -> np.ndarray:
-    """Clear the printed box edges: rows and columns in the outer fifth that are inked across
-    nearly all the box (a digit's stroke never spans the whole box)."""
+    """Clear the printed box edges: rows and columns in the outer 15% that are inked across
+    nearly all the box (a digit's stroke does not span the whole box)."""
     h, w = ink.shape
     ink = ink.copy()
-    band_h, band_w = max(1, round(0.2 * h)), max(1, round(0.2 * w))
+    band_h, band_w = max(1, round(0.15 * h)), max(1, round(0.15 * w))
     inked = ink > 0.05  # faint edges count: the photo's contrast is set by the darkest pen stroke
     row_cover = inked.mean(axis=1)
     col_cover = inked.mean(axis=0)
     for rows in (range(band_h), range(h - band_h, h)):
         for r in rows:
-            if row_cover[r] > 0.8:
+            if row_cover[r] > 0.9:
                 ink[max(0, r - 1):r + 2, :] = 0.0
     for cols in (range(band_w), range(w - band_w, w)):
         for c in cols:
-            if col_cover[c] > 0.8:
+            if col_cover[c] > 0.9:
                 ink[:, max(0, c - 1):c + 2] = 0.0
     # the last two pixels at the crop's border are the box's or the neighbour's, never the digit's
     m = 2 if min(h, w) >= 20 else 1
@@ -103,7 +111,26 @@ def normalise(box: np.ndarray) -> np.ndarray:
     top = int(np.clip(round(SIDE / 2 - cy), 0, SIDE - nh))
     left = int(np.clip(round(SIDE / 2 - cx), 0, SIDE - nw))
     out[top:top + nh, left:left + nw] = small
-    return out
+    return _deskew(out)
+
+
+def _deskew(image: np.ndarray) -> np.ndarray:
+    """Undo the writing's slant: shear it so that its ink has no x-y covariance (a slanted 1
+    and an upright 1 become alike, which a small model needs)."""
+    mass = float(image.sum())
+    if mass < 1.0:
+        return image
+    ys, xs = np.mgrid[0:SIDE, 0:SIDE].astype(np.float32)
+    cy = float((ys * image).sum() / mass)
+    cx = float((xs * image).sum() / mass)
+    var_y = float((((ys - cy) ** 2) * image).sum() / mass)
+    if var_y < 1.0:
+        return image
+    slant = float(np.clip((((xs - cx) * (ys - cy)) * image).sum() / mass / var_y, -0.7, 0.7))
+    sheared = Image.fromarray(image).transform((SIDE, SIDE), Image.Transform.AFFINE,
+                                               (1.0, slant, -slant * cy, 0.0, 1.0, 0.0),
+                                               Image.Resampling.BILINEAR)
+    return np.asarray(sheared, dtype=np.float32)
 
 
 @lru_cache(maxsize=1)

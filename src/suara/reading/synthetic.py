@@ -164,7 +164,7 @@ def _photograph(darkness: np.ndarray, paper: np.ndarray, rng: np.random.Generato
 
 
 def box_size(rng: np.random.Generator) -> tuple[int, int]:
-    h = int(rng.integers(26, 73))
+    h = int(rng.integers(30, 81))
     return h, max(16, round(h * rng.uniform(0.8, 1.25)))
 
 
@@ -185,10 +185,11 @@ def render_box(glyph: np.ndarray | None, rng: np.random.Generator,
         digit_h = max(8, round(h * rng.uniform(0.45, 0.85)))
         ink = _distort_glyph(glyph, rng, digit_h)
         dh, dw = ink.shape
-        if dw > w - 2:  # a wide glyph is squeezed to fit, as a writer would
-            ink = np.asarray(Image.fromarray((ink * 255).astype(np.uint8)).resize((w - 2, dh)),
+        widest = max(4, round(0.9 * w))
+        if dw > widest:  # a wide digit is written smaller, as a writer would
+            dh, dw = max(4, round(dh * widest / dw)), widest
+            ink = np.asarray(Image.fromarray((ink * 255).astype(np.uint8)).resize((dw, dh)),
                              dtype=np.float32) / 255.0
-            dw = w - 2
         y0 = int(np.clip(round((h - dh) / 2 + rng.uniform(-0.12, 0.12) * h), 0, h - dh))
         x0 = int(np.clip(round((w - dw) / 2 + rng.uniform(-0.15, 0.15) * w), 0, w - dw))
         pen = rng.uniform(90, 220)
