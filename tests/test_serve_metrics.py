@@ -111,3 +111,25 @@ def test_any_worker_answers_a_scrape_with_every_worker_s_counts(server):
     assert {(line["method"], line["status"], line["client"]) for line in reads} == {("GET", 200, "127.0.0.1")}
     assert len({line["request_id"] for line in reads}) == READS
     assert any(line.get("logger", "").startswith("_granian") for line in lines)  # Granian's lines are JSON too
+
+
+def test_a_killed_server_s_metrics_directory_is_removed_by_the_next(tmp_path, monkeypatch):
+    import tempfile
+
+    from suara.api.metrics import serving_multiprocess_dir
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "")  # restored (to absent) after the test
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    orphan = tmp_path / f"suara-metrics-{dead.pid}-abc"  # a server that was killed left it behind
+    orphan.mkdir()
+    (orphan / "counter_1.db").write_bytes(b"")
+    alive = tmp_path / f"suara-metrics-{os.getpid()}-def"  # a server still running keeps its own
+    alive.mkdir()
+    with serving_multiprocess_dir() as directory:
+        assert directory.parent == tmp_path and directory.exists()
+        assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == str(directory)
+        assert not orphan.exists() and alive.exists()
+    assert not directory.exists()

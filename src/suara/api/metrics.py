@@ -186,9 +186,13 @@ def _alive(pid: int) -> bool:
 @contextmanager
 def serving_multiprocess_dir() -> Iterator[Path]:
     """For `suara serve`, before its workers start: PROMETHEUS_MULTIPROC_DIR emptied of an earlier
-    run's values (which must not add to this run's), or a fresh temporary one removed afterwards."""
+    run's values (which must not add to this run's), or a fresh temporary one removed afterwards.
+    A temporary one is named after the server's pid, so that one left by a killed server is
+    removed by the next."""
     given = multiprocess_dir()
-    directory = given or Path(tempfile.mkdtemp(prefix="suara-metrics-"))
+    if given is None:
+        _remove_orphaned_dirs()
+    directory = given or Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
     directory.mkdir(parents=True, exist_ok=True)
     for old in directory.glob("*.db"):
         old.unlink()
@@ -198,6 +202,17 @@ def serving_multiprocess_dir() -> Iterator[Path]:
     finally:
         if given is None:
             shutil.rmtree(directory, ignore_errors=True)
+
+
+TEMP_PREFIX = "suara-metrics-"
+_ORPHAN = re.compile(rf"^{TEMP_PREFIX}(\d+)-")
+
+
+def _remove_orphaned_dirs() -> None:
+    for path in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*"):
+        found = _ORPHAN.match(path.name)
+        if found and not _alive(int(found.group(1))):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 @dataclass
