@@ -104,3 +104,25 @@ def watched_page(browser: Any, **context_options: Any) -> Iterator[Any]:
     yield opened
     context.close()
     assert errors == [], f"the page's script failed: {errors}"
+
+
+def run_async(coroutine: Any) -> Any:
+    """asyncio.run in a thread of its own: once the browser tests' sync Playwright has started,
+    the main thread has an event loop of its own and asyncio.run there refuses to start."""
+    import asyncio
+    import threading
+
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            result["value"] = asyncio.run(coroutine)
+        except BaseException as exc:  # noqa: BLE001 -- re-raised in the caller's thread
+            result["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result["value"]

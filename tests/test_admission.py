@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from helpers import count_rows, ppwp_form
+from helpers import count_rows, ppwp_form, run_async
 
 from suara.api import operator
 from suara.domain.access import Role
@@ -95,4 +95,4 @@ def test_a_write_is_shed_while_the_oldest_in_the_works_has_waited_too_long():
         first = await slow
         after = await call(admission, "/api/v1/submissions")  # nothing in the works: admitted
         return young, behind, first, after, admission.shed
-    assert asyncio.run(scenario()) == (201, 503, 201, 201, 1)
+    assert run_async(scenario()) == (201, 503, 201, 201, 1)

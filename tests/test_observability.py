@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 import pytest
-from helpers import ppwp_form
+from helpers import ppwp_form, run_async
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, update
 from test_db_outage import _take_database_away
@@ -115,7 +115,6 @@ def test_a_batch_of_several_lands_in_its_bucket():
 
 
 def test_shed_writes_are_counted():
-    import asyncio
 
     metrics = Metrics()
     sent: list[Any] = []
@@ -128,7 +127,7 @@ def test_shed_writes_are_counted():
 
     admission = WriteAdmission(never, bound=1, on_shed=metrics.writes_shed.inc)
     admission.started[0] = time.monotonic()  # one write already in the works: the bound is reached
-    asyncio.run(admission({"type": "http", "method": "POST", "path": "/api/v1/submissions"}, None, send))  # type: ignore[arg-type]
+    run_async(admission({"type": "http", "method": "POST", "path": "/api/v1/submissions"}, None, send))  # type: ignore[arg-type]
     assert sent[0]["status"] == 503
     assert value(samples(metrics.exposition().decode()), "suara_writes_shed_total") == 1
 
