@@ -1,4 +1,4 @@
-"""The README's screenshots: the national page and a TPS page, at desktop and phone widths, and
+"""The README's screenshots: the portal's pages at desktop and phone widths (screenshots_portal.py),
 the KPPS app and its receipt (screenshots_kpps.py), the officials' screens (screenshots_officials.py).
 
 Builds a throw-away deployment with the real 2024 region tree, an election night half way
@@ -30,7 +30,6 @@ PROVINCES = "11,12,13,14,15,16,17,18,19,21,31,32,33,34,35,36,51,52,53,61,62,63,6
 TPS = "3171011001001"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SIZES = {"desktop": {"width": 1280, "height": 1000}, "phone": {"width": 390, "height": 844}}
 
 
 def suara(*args: str) -> None:
@@ -51,6 +50,11 @@ def form_photo(page: int, votes: dict[str, int]) -> bytes:
 
 
 def with_photos(server: str) -> None:
+    """The KPPS of TPS sends its form with photos, one number misread (screenshots_portal.py
+    corrects it afterwards, so the TPS page has a history)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from screenshots_portal import ON_PAPER, TYPED, filed_form
+
     from suara.domain.access import Role
     from suara.services.accounts import create_account, login
     from suara.store.engine import make_engine
@@ -58,10 +62,9 @@ def with_photos(server: str) -> None:
     engine = make_engine(os.environ["SUARA_DATABASE_URL"])
     create_account(engine, "kpps-gambir-1", "layar-tangkap-2024", Role.KPPS, TPS, "screenshots")
     token = login(engine, "kpps-gambir-1", "layar-tangkap-2024", "hp")[0]
-    votes = {"1": 71, "2": 117, "3": 39}
-    form = {"tps": TPS, "contest": "ppwp", "suara": votes, "suara_sah": 227, "suara_tidak_sah": 3, "suara_total": 230}
+    form = filed_form(TYPED)
     sent = httpx.post(f"{server}/api/v1/submissions", data={"form": orjson.dumps(form).decode()},
-                      files={f"page{p}": (f"c{p}.jpg", form_photo(p, votes), "image/jpeg") for p in (1, 2, 3)},
+                      files={f"page{p}": (f"c{p}.jpg", form_photo(p, ON_PAPER), "image/jpeg") for p in (1, 2, 3)},
                       headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "screenshots-0001"})
     sent.raise_for_status()
 
@@ -80,28 +83,26 @@ def serve() -> tuple[uvicorn.Server, str]:
 
 
 def main() -> None:
+    import screenshots_portal  # the portal: national, a region east of WIB, the corrected TPS, search, a 404
+
     work = Path(tempfile.mkdtemp(prefix="suara-screens-"))
     os.environ["SUARA_DATABASE_URL"] = f"sqlite:///{work}/suara.db"
     os.environ["SUARA_DATA_DIR"] = str(work)
     suara("init")
     suara("synth", "--contests", "ppwp", "--out", str(work / "forms.jsonl"), "--provinces", PROVINCES, "--error-rate", "0.002")
+    screenshots_portal.leave_out(work / "forms.jsonl")  # its KPPS files it with photos below
     suara("ingest", str(work / "forms.jsonl"))
     suara("tally")
     server, url = serve()
     with_photos(url)
-    time.sleep(1.5)  # the server folds the new form and refreshes its documents
+    screenshots_portal.correct(os.environ["SUARA_DATABASE_URL"])
+    time.sleep(1.5)  # the server folds the new forms and refreshes its documents
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=os.environ.get("SUARA_CHROMIUM", "/usr/bin/chromium"),
                                              args=FLAGS)
-        for size, viewport in SIZES.items():
-            page = browser.new_page(viewport=viewport, device_scale_factor=1, is_mobile=size == "phone")
-            for name, path in (("national", "/wilayah/ppwp/0"), ("tps", f"/tps/ppwp/{TPS}")):
-                page.goto(url + path)
-                page.wait_for_load_state("networkidle")
-                target = OUT / f"{name}-{size}.png"
-                page.screenshot(path=str(target), full_page=False)
-                print(f"{target.relative_to(ROOT)}")
+        for target in screenshots_portal.photograph(browser, url):
+            print(f"{target.relative_to(ROOT)}")
         import screenshots_kpps  # the KPPS app offline and with a receipt, and the receipt check page
 
         screenshots_kpps.add_officer(os.environ["SUARA_DATABASE_URL"])

@@ -26,13 +26,13 @@ def test_the_version_history_and_the_flags_speak_the_forms_words(client, engine,
     second["administrasi"]["pengguna_dpt_j"] = 185  # J no longer L + P: R2, and R1 in the J column
     second["suara_sah"] = 273
     publish(client, engine, reference, Submission(first, "a"),
-            Submission(second, "b", actor="PPK GAMBIR", reason="salah ketik"))
+            Submission(second, "b", actor="PPK:ppk-gambir", reason="salah ketik"))
     page = client.get("/tps/ppwp/3171011001001").text
     history = page.split('class="history"')[1].split("</ol>")[0]
     assert "Pengguna hak pilih DPT (jumlah): 240 &rarr; 185" in history
     assert "Jumlah suara sah: 246 &rarr; 273" in history
     assert "administrasi." not in history and "suara_sah" not in history
-    assert "oleh sistem (impor data)" in history and "oleh PPK GAMBIR" in history
+    assert "oleh sistem (impor data)" in history and "oleh PPK ppk-gambir:" in history
     flags = page.split('class="flags"')[1].split("</ul>")[0]
     assert "Jumlah suara sah (273) tidak sama dengan jumlah suara semua pasangan calon (246)" in flags
     assert "Pengguna hak pilih DPT (jumlah: 185) tidak sama dengan laki-laki (120) + perempuan (120)" in flags

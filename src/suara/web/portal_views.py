@@ -10,6 +10,7 @@ from typing import Any
 from suara.domain.form import PERSON_GROUPS, SURAT_SUARA
 from suara.domain.form_labels import BALLOTS, GROUPS, TOTALS, box_label
 from suara.domain.rules import RULES, Severity
+from suara.web.correction_views import actor_words
 from suara.web.i18n import number
 
 CHILD_HEADINGS = {0: "Provinsi", 1: "Kabupaten/kota", 2: "Kecamatan", 3: "Kelurahan/desa", 4: "TPS"}
@@ -140,9 +141,12 @@ def record_flags_view(flags: list[Mapping[str, Any]], lang: str) -> list[dict[st
 
 
 def history_view(versions: list[Mapping[str, Any]], names: Mapping[str, str], lang: str) -> list[dict[str, Any]]:
-    """The versions of a TPS's form, newest first, each change named by the form's label."""
+    """The versions of a TPS's form, newest first, each change named by the form's label and
+    each account as officials say it ("PPK ppk-gambir"; None for the bulk import)."""
     return [{**v, "changes": [{"label": c["label"][lang] if "label" in c else box_label(c["field"], lang, names),
-                               "from": c["from"], "to": c["to"]} for c in v["changes"]]}
+                               "from": c["from"], "to": c["to"]} for c in v["changes"]],
+             "by": None if v["actor"] == "system" else actor_words(v["actor"]),
+             "authorised": actor_words(v["authorised_by"]) if v.get("authorised_by") else None}
             for v in versions]
 
 
