@@ -9,7 +9,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from suara.domain import form_labels
 from suara.domain.contests import Contest
+from suara.domain.form import PERSON_GROUPS, SURAT_SUARA
 from suara.domain.tally import Totals
 from suara.services.corrections import Correction
 from suara.services.resends import RESEND_REASON
@@ -17,16 +19,11 @@ from suara.web.entry import TOTALS, PartyForm, fields_of
 from suara.web.i18n import number
 from suara.web.nav import ROLE_NAMES
 
-GROUPS = (("pemilih_dpt", "Pemilih dalam DPT"), ("pengguna_dpt", "Pengguna hak pilih DPT"),
-          ("pengguna_dptb", "Pengguna hak pilih DPTb"), ("pengguna_non_dpt", "Pengguna hak pilih DPK"),
-          ("pengguna_total", "Jumlah pengguna hak pilih"))
-SEXES = (("l", "laki-laki"), ("p", "perempuan"), ("j", "jumlah"))
-BALLOTS = (("surat_suara_diterima", "Surat suara diterima (termasuk cadangan 2%)"),
-           ("surat_suara_dikembalikan", "Surat suara dikembalikan karena rusak/keliru coblos"),
-           ("surat_suara_tidak_digunakan", "Surat suara tidak digunakan"),
-           ("surat_suara_digunakan", "Surat suara digunakan"))
-TOTAL_LABELS = {"suara_sah": "Jumlah suara sah", "suara_tidak_sah": "Jumlah suara tidak sah",
-                "suara_total": "Jumlah seluruh suara sah dan tidak sah"}
+# the form's own labels, from the one table every screen and page shares (domain/form_labels.py)
+GROUPS = tuple((group, form_labels.GROUPS[group][0]) for group in PERSON_GROUPS)
+SEXES = tuple((sex, words[0]) for sex, words in form_labels.SEXES.items())
+BALLOTS = tuple((key, form_labels.BALLOTS[key][0]) for key in SURAT_SUARA)
+TOTAL_LABELS = {key: words[0] for key, words in form_labels.TOTALS.items()}
 ROLE_WORDS = {role.value: name for role, name in ROLE_NAMES.items()}
 STATUS_WORDS = {"proposed": "menunggu pengesahan KPU RI", "approved": "disahkan", "rejected": "ditolak"}
 

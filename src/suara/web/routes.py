@@ -15,8 +15,10 @@ from starlette.concurrency import run_in_threadpool
 from suara.api.access import access
 from suara.api.auth import log_in
 from suara.api.body_limits import read_upload, row_id
+from suara.domain import form_labels
 from suara.domain.access import Action, may
 from suara.domain.contests import Contest, UnknownContest
+from suara.domain.form import PERSON_GROUPS, SURAT_SUARA
 from suara.domain.form_labels import box_label
 from suara.domain.policy import OUTCOME_LABELS, Outcome
 from suara.domain.rules import Flag
@@ -45,12 +47,10 @@ TPS_CODE = r"^[0-9A-Z]{13}$"  # codes are text: overseas stations carry letters 
 # about 30 others. The body's size is capped before it is read (api/body_limits.py).
 ENTRY_MAX_FIELDS = 24 * 14 + 40
 OPEN = (complaints.RECEIVED, complaints.UNDER_REVIEW)
-GROUPS = [("pemilih_dpt", "Pemilih dalam DPT"), ("pengguna_dpt", "Pengguna hak pilih DPT"),
-          ("pengguna_dptb", "Pengguna hak pilih DPTb"), ("pengguna_non_dpt", "Pengguna hak pilih DPK"),
-          ("pengguna_total", "Jumlah pengguna hak pilih")]
-BALLOTS = [("surat_suara_diterima", "Diterima (termasuk cadangan 2%)"),
-           ("surat_suara_dikembalikan", "Dikembalikan karena rusak/keliru coblos"),
-           ("surat_suara_tidak_digunakan", "Tidak digunakan"), ("surat_suara_digunakan", "Digunakan")]
+# The rows of sections I-III under the form's own labels, from the one table every screen and page
+# shares (domain/form_labels.py)
+GROUPS = [(group, form_labels.GROUPS[group][0]) for group in PERSON_GROUPS]
+BALLOTS = [(key, form_labels.BALLOTS[key][0]) for key in SURAT_SUARA]
 
 
 # The session's helpers under the names the other screens import them by (web/recap_screens.py).
