@@ -268,3 +268,35 @@ def test_legislative_pages_pass_axe(page: Page, pemilu_engine: Any, pemilu_refer
         assert page.evaluate(FITS), viewport
         result = Axe().run(page, options=AXE)
         assert result.violations_count == 0, (viewport, result.generate_report())
+
+
+def test_the_send_result_points_at_the_boxes_on_a_narrow_phone(browser: Browser, live_server: str,
+                                                              engine: Any) -> None:
+    """While typing, the boxes a failing rule is about are marked; the send result says what is
+    wrong in the form's words and links each box; it fits 360 px and axe-core finds nothing."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    create_account(engine, "kpps-sempit", "rahasia-sekali-123", Role.KPPS, "3171011002002", "test")
+    with watched_page(browser, viewport=NARROW_PHONE, is_mobile=True, has_touch=True) as phone:
+        phone.goto(live_server + "/ui/login")
+        phone.get_by_label("Nama pengguna").fill("kpps-sempit")
+        phone.get_by_label("Kata sandi").fill("rahasia-sekali-123")
+        phone.get_by_role("button", name="Masuk").click()
+        phone.goto(live_server + "/ui/entry?contest=ppwp&tps=3171011002002")
+        for name, value in (("suara_1", "60"), ("suara_2", "70"), ("suara_3", "10"), ("suara_sah", "140"),
+                            ("suara_tidak_sah", "3"), ("suara_total", "143"), ("pengguna_total_j", "140"),
+                            ("surat_suara_digunakan", "143")):
+            phone.locator(f"#f-{name}").fill(value)
+        for box in ("#f-surat_suara_digunakan", "#f-pengguna_total_j", "#f-suara_total"):  # R7 and R10
+            expect(phone.locator(box)).to_have_attribute("aria-invalid", "true")
+        expect(phone.locator("#f-suara_sah")).not_to_have_attribute("aria-invalid", "true")
+        assert phone.evaluate(FITS)
+        phone.get_by_role("button", name="Kirim").click()
+        expect(phone.locator("h1")).to_have_text("Data Sudah Terkirim, dengan Catatan")
+        expect(phone.locator(".outcome-flags")).to_contain_text(
+            "Jumlah seluruh suara sah dan tidak sah (143) melebihi jumlah pengguna hak pilih (jumlah: 140)")
+        assert phone.evaluate(FITS)
+        result = Axe().run(phone, options=AXE)
+        assert result.violations_count == 0, result.generate_report()
+        phone.locator(".outcome-flags li").nth(1).get_by_role("link", name="Jumlah seluruh suara sah dan tidak sah").click()
+        expect(phone).to_have_url(live_server + "/ui/entry?contest=ppwp&tps=3171011002002#f-suara_total")
