@@ -50,8 +50,8 @@ bench-pemilu: venv
 	$(BIN)/python bench/legislative_load.py
 
 # suara publish with a province's forms (BENCH_PROVINCES, default DKI Jakarta; the tree has every
-# path of the nation): full, an increment after 1% more forms, and full again at the same point;
-# files, bytes, disk and seconds. Long (tens of minutes).
+# path of the nation): full, then an increment after 1% more forms drawn at random; files, bytes,
+# disk and seconds, and the time to verify the increment and the tree. Long (tens of minutes).
 bench-publish: venv
 	$(BIN)/python bench/publish_bench.py --provinces $(or $(BENCH_PROVINCES),31)
 
