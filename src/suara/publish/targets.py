@@ -10,7 +10,7 @@ publication swaps the whole staged tree in by rename (snapshot.py); an increment
 files over the old ones, one rename each, then replaces the manifest. Until the moves start,
 stopping leaves the previous snapshot exactly as it was.
 
-S3: each document is uploaded as it is rendered, with the Content-Type and Cache-Control the
+S3: each document is uploaded as it is rendered (16 at a time), with the Content-Type and Cache-Control the
 server sends for it; publication records are immutable (cached for a year), manifest.json and its
 signature are not to be cached. Objects are replaced in place, so a publication stopped half way
 leaves some documents newer than the manifest until the next one completes.
@@ -22,6 +22,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -40,6 +41,7 @@ MANIFEST_CACHE = "no-cache"
 RECORD_CACHE = "public, max-age=31536000, immutable"
 KEY_CACHE = "public, max-age=3600"
 DELETE_BATCH = 1000  # S3 DeleteObjects takes at most 1000 keys
+UPLOADERS = 16  # documents uploaded at once
 
 
 class Target(Protocol):
@@ -149,11 +151,15 @@ class DirectoryTarget:
 
 
 class S3Target:
+    """Documents are uploaded by UPLOADERS threads (two million objects one at a time would take
+    hours); the record and the manifest go up only once every document has."""
+
     stages = False
 
     def __init__(self, bucket: str, prefix: str, client: Any, description: str) -> None:
         self.bucket, self.prefix, self.client, self.description = bucket, prefix, client, description
-        self.puts = 0
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: set[Future[None]] = set()
 
     def read(self, name: str) -> bytes | None:
         try:
@@ -168,17 +174,32 @@ class S3Target:
         return data
 
     def begin(self, full: bool, keep_chain: bool) -> None:
-        pass
+        self._pool = ThreadPoolExecutor(UPLOADERS, thread_name_prefix="suara-s3-put")
+        self._pending = set()
 
     def _put(self, name: str, data: bytes, content_type: str, cache_control: str) -> None:
         self.client.put_object(Bucket=self.bucket, Key=self.prefix + name, Body=data, ContentType=content_type,
                                CacheControl=cache_control)
-        self.puts += 1
 
     def put(self, rendered: Rendered) -> None:
-        self._put(rendered.path, rendered.body, rendered.media_type, rendered.cache_control)
+        assert self._pool is not None, "begin() first"
+        if len(self._pending) >= 4 * UPLOADERS:  # bounded: the bodies wait in memory
+            done, self._pending = wait(self._pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                future.result()  # an upload that failed stops the publication, before its manifest
+        self._pending.add(self._pool.submit(self._put, rendered.path, rendered.body, rendered.media_type,
+                                            rendered.cache_control))
+
+    def _drain(self) -> None:
+        pending, self._pending = self._pending, set()
+        for future in pending:
+            future.result()
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
     def commit(self, records: list[tuple[str, bytes]], top: list[tuple[str, bytes]]) -> None:
+        self._drain()  # every document is up before the record that names it
         for name, data in records:
             self._put(name, data, _type_of(name), RECORD_CACHE)
         for name, data in top:  # manifest.json is last in `top`
@@ -191,7 +212,12 @@ class S3Target:
                                                                   "Quiet": True})
 
     def abort(self) -> None:
-        pass
+        for future in self._pending:
+            future.cancel()
+        self._pending = set()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
 
 def _type_of(name: str) -> str:
@@ -220,6 +246,6 @@ def target_from(destination: str | Path) -> DirectoryTarget | S3Target:
 
     # Path-style addressing, as for the blob store: S3-compatible servers on an IP and port have
     # no per-bucket DNS names.
-    config = Config(s3={"addressing_style": "path"}, max_pool_connections=16) if endpoint else None
+    config = Config(s3={"addressing_style": "path"} if endpoint else {}, max_pool_connections=UPLOADERS)
     client = boto3.client("s3", endpoint_url=endpoint, region_name=region, config=config)
     return S3Target(parts.netloc, f"{prefix}/" if prefix else "", client, text.split("?")[0])
