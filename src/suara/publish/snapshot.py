@@ -30,6 +30,10 @@ old snapshot in place, and files of the old tree that the new one no longer has 
 old tree, whether or not its manifest was intact. DIR must therefore not be a mount point
 (point it at a sub-directory of the mount), and only one writer may target a DIR at a time.
 
+`suara publish` writes this layout through publication.py, which adds the chain of publication
+records under manifests/ (snapshot_chain.py) and publishes increments; `write_snapshot` writes a
+standalone snapshot without a chain.
+
 This module is pure: no Rich, no printing. Callers may pass `progress` callbacks.
 """
 
