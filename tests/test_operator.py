@@ -147,7 +147,8 @@ def test_the_correction_lifecycle(client, engine, tokens):
     current = record["current"]
     assert current["version_no"] == 2 and current["reason"] == "angka 117 terbaca 617 (foto halaman 2)"
     assert current["actor"] == "PPK:ppk" and current["authorised_by"] == "KPU_RI:kpuri"
-    assert {"field": "suara.1", "from": 617, "to": 117} in current["changes"]
+    change = next(c for c in current["changes"] if c["field"] == "suara.1")
+    assert (change["from"], change["to"]) == (617, 117) and change["label"]["id"].startswith("Suara 1.")
 
     rejected = client.post("/api/v1/corrections", json={"form": ppwp_form("3171011001001", (1, 1, 1)),
                                                        "reason": "coba-coba saja"}, headers=tokens["provinsi"])
