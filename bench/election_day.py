@@ -26,12 +26,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import h11
 import httpx
 import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("SUARA_ARGON2_PROFILE", "CHEAPEST")  # thousands of bench accounts, made and logged in here
+
+import lean_http
 
 from suara.domain.access import Role
 from suara.services.accounts import create_account, login
@@ -43,7 +48,6 @@ PASSWORD = "rahasia-sekali-123"
 RETRIES = 20
 READ_PATHS = ("/api/v1/results/ppwp/0", "/api/v1/results/pdpr/0", "/api/v1/results/ppwp/31",
               "/sirekap/pemilu/hhcw/ppwp.json", "/wilayah/ppwp/0", "/api/v1/results/ppwp/3171")
-MAX_IN_FLIGHT = 512  # per process: past this the harness, not the server, would be the bottleneck
 
 
 @dataclass
@@ -62,6 +66,7 @@ class Tally:
     given_up: int = 0
     late: int = 0  # requests sent more than a second after their slot (the harness fell behind)
     ppwp_acked_at: list[float] = field(default_factory=list)  # time.monotonic() of each PPWP acknowledgement
+    active_s: float = 0.0  # from the first slot to the last answer (retries included)
 
 
 def photo_bytes(size: int = 1_000_000) -> bytes:
@@ -75,103 +80,127 @@ def photo_bytes(size: int = 1_000_000) -> bytes:
     return out.getvalue()
 
 
-def prepare(database_url: str, devices: int, provinces: str, seed: int) -> list[Device]:
-    """KPPS accounts and tokens for `devices` TPS, each with every ballot of its TPS."""
+def prepare(database_url: str, devices: int, provinces: str, seed: int, forms: int = 0) -> list[Device]:
+    """KPPS accounts and tokens for `devices` TPS (or, with `forms`, for as many TPS as carry that
+    many ballots), each with every ballot of its TPS."""
     engine = make_engine(database_url)
     with engine.connect() as conn:
         reference = load_reference(conn)
     options = SynthOptions(seed=seed, provinces=tuple(provinces.split(",")), contests=("pemilu",), error_rate=0.0)
     by_tps: dict[str, list[dict[str, Any]]] = {}
-    for form in Synthesizer(reference, options).forms():
-        if form["tps"] not in by_tps and len(by_tps) >= devices:
-            continue
-        by_tps.setdefault(form["tps"], []).append(form)
+    synthesizer = Synthesizer(reference, options)
+    for kab in synthesizer.kabs:  # a kab/kota's every ballot at a time, only as many as the devices need
+        if len(by_tps) >= devices:
+            break
+        for form in synthesizer.forms_of_kab(kab):
+            if form["tps"] not in by_tps and len(by_tps) >= devices:
+                continue
+            by_tps.setdefault(form["tps"], []).append(form)
+        if forms:  # as many TPS as carry that many forms (a DKI TPS has four ballots, elsewhere five)
+            per_tps = max(1, sum(map(len, by_tps.values())) // max(1, len(by_tps)))
+            devices = min(devices, -(-forms // per_tps))
+    by_tps = dict(sorted(by_tps.items())[:devices])
     found = []
     tag = f"{seed}-{int(time.time())}"
-    for n, (tps, forms) in enumerate(sorted(by_tps.items())):
+    for n, (tps, ballots) in enumerate(sorted(by_tps.items())):
         name = f"ed-{tag}-{n}"
         create_account(engine, name, PASSWORD, Role.KPPS, tps, "election-day")
-        found.append(Device(tps, login(engine, name, PASSWORD, "election-day")[0], forms))
+        found.append(Device(tps, login(engine, name, PASSWORD, "election-day")[0], ballots))
     engine.dispose()
     return found
 
 
-async def _send(client: httpx.AsyncClient, device: Device, form: dict[str, Any], key: str, photo: bytes | None,
+WRITE_CONNECTIONS = 64  # per process: a device's submission waits for one only when all are busy
+READ_CONNECTIONS = 32
+
+
+async def _send(conn: lean_http.Connection, device: Device, form: dict[str, Any], key: str, photo: bytes | None,
                 tally: Tally) -> None:
-    headers = {"Authorization": f"Bearer {device.token}", "Idempotency-Key": key}
+    headers = [(b"authorization", f"Bearer {device.token}".encode()), (b"idempotency-key", key.encode())]
+    if photo is None:
+        body, media_type = orjson.dumps(form), b"application/json"
+    else:
+        body, media_type = lean_http.multipart({"form": orjson.dumps(form)}, {"page1": ("c1.jpg", "image/jpeg", photo)})
+    headers.append((b"content-type", media_type))
     for _ in range(RETRIES):
         started = time.perf_counter()
+        answer: lean_http.Answer | None
         try:
-            if photo is None:
-                response = await client.post("/api/v1/submissions", content=orjson.dumps(form),
-                                             headers={**headers, "Content-Type": "application/json"})
-            else:
-                response = await client.post("/api/v1/submissions", data={"form": orjson.dumps(form).decode()},
-                                             files={"page1": ("c1.jpg", photo, "image/jpeg")}, headers=headers)
-            status = response.status_code
-        except httpx.HTTPError:
-            status, response = 0, None
+            answer = await conn.request(b"POST", b"/api/v1/submissions", headers, body)
+            status = answer.status
+        except (OSError, TimeoutError, h11.ProtocolError):
+            status, answer = 0, None
         tally.attempts.append((status, time.perf_counter() - started))
-        if status in (200, 201) and response is not None:
-            tally.acknowledged[key] = response.json()["version_id"]
+        if status in (200, 201) and answer is not None:
+            tally.acknowledged[key] = orjson.loads(answer.body)["version_id"]
             if form["contest"] == "ppwp":
                 tally.ppwp_acked_at.append(time.monotonic())  # one clock for every process (CLOCK_MONOTONIC)
             return
         if 400 <= status < 500 and status != 429:
             return  # refused for good: retrying the same body cannot help
-        wait = float(response.headers.get("retry-after", "0.5")) if response is not None else 0.5
+        wait = float(answer.headers.get(b"retry-after", b"0.5")) if answer is not None else 0.5
         await asyncio.sleep(min(wait, 2.0))
     tally.given_up += 1
 
 
+async def _paced(host: str, port: int, connections: int, rate: float, seconds: float | None, items: list[Any],
+                 serve: Any, out: Tally) -> None:
+    """Hands items (or, with `seconds`, the read paths for that long) to `connections` keep-alive
+    connections at `rate` a second: open loop, so a slow server meets a queue, not a politer harness."""
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+
+    async def worker() -> None:
+        conn = lean_http.Connection(host, port)
+        while (item := await queue.get()) is not None:
+            await serve(conn, item)
+        conn.close()
+
+    workers = [asyncio.create_task(worker()) for _ in range(connections)]
+    start, n = time.monotonic(), 0
+    while (seconds is None and n < len(items)) or (seconds is not None and time.monotonic() - start < seconds):
+        slot = start + n / rate
+        delay = slot - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        elif delay < -1:
+            out.late += 1
+        queue.put_nowait(items[n % len(items)])
+        n += 1
+    for _ in workers:
+        queue.put_nowait(None)
+    await asyncio.gather(*workers)
+    out.active_s = time.monotonic() - start
+
+
 async def _writes(url: str, work: list[tuple[Device, dict[str, Any], str, bool]], rate: float, photo: bytes,
                   out: Tally) -> None:
-    limits = httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT)
-    gate = asyncio.Semaphore(MAX_IN_FLIGHT)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-        start = time.monotonic()
-        tasks = []
+    host, port = _address(url)
 
-        async def one(item: tuple[Device, dict[str, Any], str, bool]) -> None:
-            async with gate:
-                device, form, key, with_photo = item
-                await _send(client, device, form, key, photo if with_photo else None, out)
+    async def serve(conn: lean_http.Connection, item: tuple[Device, dict[str, Any], str, bool]) -> None:
+        device, form, key, with_photo = item
+        await _send(conn, device, form, key, photo if with_photo else None, out)
 
-        for n, item in enumerate(work):
-            slot = start + n / rate
-            delay = slot - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            elif delay < -1:
-                out.late += 1
-            tasks.append(asyncio.create_task(one(item)))
-        await asyncio.gather(*tasks)
+    await _paced(host, port, WRITE_CONNECTIONS, rate, None, work, serve, out)
 
 
 async def _reads(url: str, rate: float, seconds: float, out: Tally) -> None:
-    limits = httpx.Limits(max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT)
-    gate = asyncio.Semaphore(MAX_IN_FLIGHT)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30,
-                                 headers={"Accept-Encoding": "gzip"}) as client:
-        async def one(path: str) -> None:
-            async with gate:
-                started = time.perf_counter()
-                try:
-                    status = (await client.get(path)).status_code
-                except httpx.HTTPError:
-                    status = 0
-                out.attempts.append((status, time.perf_counter() - started))
+    host, port = _address(url)
+    headers = [(b"accept-encoding", b"gzip")]
 
-        start, tasks, n = time.monotonic(), [], 0
-        while (now := time.monotonic()) - start < seconds:
-            slot = start + n / rate
-            if slot > now:
-                await asyncio.sleep(slot - now)
-            elif now - slot > 1:
-                out.late += 1
-            tasks.append(asyncio.create_task(one(READ_PATHS[n % len(READ_PATHS)])))
-            n += 1
-        await asyncio.gather(*tasks)
+    async def serve(conn: lean_http.Connection, path: bytes) -> None:
+        started = time.perf_counter()
+        try:
+            status = (await conn.request(b"GET", path, headers)).status
+        except (OSError, TimeoutError, h11.ProtocolError):
+            status = 0
+        out.attempts.append((status, time.perf_counter() - started))
+
+    await _paced(host, port, READ_CONNECTIONS, rate, seconds, [p.encode() for p in READ_PATHS], serve, out)
+
+
+def _address(url: str) -> tuple[str, int]:
+    parsed = urlsplit(url)
+    return parsed.hostname or "127.0.0.1", parsed.port or 80
 
 
 def _child(kind: str, url: str, payload: Any, rate: float, seconds: float, photo: bytes, results: Any) -> None:
@@ -194,7 +223,9 @@ def _summary(tallies: list[Tally], seconds: float) -> dict[str, Any]:
     attempts = [a for t in tallies for a in t.attempts]
     statuses = Counter(str(s) if s else "error" for s, _ in attempts)
     ok = [d for s, d in attempts if 200 <= s < 300]
-    return {"attempts": len(attempts), "ok_per_s": round(len(ok) / seconds, 1),
+    # over the time the answers actually took: a server that falls behind stretches it past the plan
+    seconds = max([seconds, *(t.active_s for t in tallies)])
+    return {"attempts": len(attempts), "ok_per_s": round(len(ok) / seconds, 1), "active_s": round(seconds, 1),
             "p50_ms": round(_percentile([d for _, d in attempts], 0.5) * 1000, 1),
             "p99_ms": round(_percentile([d for _, d in attempts], 0.99) * 1000, 1),
             "by_status": dict(sorted(statuses.items())), "given_up": sum(t.given_up for t in tallies),
@@ -248,8 +279,8 @@ def check_stored(database_url: str, acknowledged: dict[str, int]) -> dict[str, i
 
 def run(url: str, database_url: str, seconds: float, write_rate: float, read_rate: float, photo_share: float,
         devices: int, provinces: str, seed: int, processes: int = 2) -> dict[str, Any]:
-    needed = int(seconds * write_rate / 5) + 1  # five ballots per Pemilu TPS
-    prepared = prepare(database_url, min(devices, needed) if devices else needed, provinces, seed)
+    needed = int(seconds * write_rate)
+    prepared = prepare(database_url, devices or needed, provinces, seed, forms=needed)
     work = [(d, form, f"ed-{seed}-{d.tps}-{form['contest']}", (hash((d.tps, form["contest"])) % 1000) < photo_share * 1000)
             for d in prepared for form in d.forms]
     work = work[: int(seconds * write_rate)]

@@ -52,7 +52,9 @@ def database(backend: str, work: Path) -> Iterator[str]:
 def deployment(url: str, work: Path, workers: int = 2) -> Iterator[str]:
     env = dict(os.environ, SUARA_DATABASE_URL=url, SUARA_DATA_DIR=str(work), SUARA_SERVE_TALLY="0",
                SUARA_WRITES_PER_ADDRESS_MINUTE="100000000",  # every device shares the loopback address here
-               SUARA_MAX_WRITES_IN_FLIGHT=os.environ.get("SUARA_MAX_WRITES_IN_FLIGHT", "64"))
+               SUARA_MAX_WRITES_IN_FLIGHT=os.environ.get("SUARA_MAX_WRITES_IN_FLIGHT", "64"),
+               # successful reads are logged by the CDN in front in production; writes and errors still are here
+               SUARA_ACCESS_LOG=os.environ.get("SUARA_ACCESS_LOG", "writes"))
     port = free_port()
     procs = [subprocess.Popen([sys.executable, "-m", "suara.cli", "serve", "--port", str(port),
                                "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, start_new_session=True),

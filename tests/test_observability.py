@@ -263,6 +263,25 @@ def test_one_access_line_per_request_with_its_fields(client, caplog):
         "info", "suara.access", RESULTS, "baris-1")
 
 
+def test_access_log_of_writes_only_leaves_out_successful_reads(engine, db_url, kpps, caplog, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from suara.api.app import create_app
+
+    monkeypatch.setenv("SUARA_ACCESS_LOG", "writes")
+    caplog.set_level(logging.INFO, logger="suara.access")
+    with TestClient(create_app(db_url)) as quiet:
+        assert quiet.get("/api/v1/results/ppwp/3171").status_code == 200
+        assert quiet.get("/api/v1/results/ppwp/9999").status_code == 404
+        assert quiet.post("/api/v1/submissions", json=ppwp_form(TPS),
+                          headers={**kpps, "Idempotency-Key": "device-1:0101"}).status_code == 201
+    logged = [(r.fields["method"], r.fields["status"]) for r in caplog.records if r.name == "suara.access"]
+    assert logged == [("GET", 404), ("POST", 201)]
+    monkeypatch.setenv("SUARA_ACCESS_LOG", "some")
+    with pytest.raises(ValueError, match="SUARA_ACCESS_LOG must be one of all, writes"):
+        create_app(db_url)
+
+
 def test_a_log_line_written_during_a_request_names_that_request(client, engine, db_url, request, kpps):
     stream = io.StringIO()
     root = logging.getLogger()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from helpers import audit_count, count_rows, ppwp_form
 
 from suara.services.submission import Submission, submit_forms
@@ -170,6 +171,41 @@ def test_a_page_is_rendered_once_per_tally_point_and_language(client, engine, re
     publish(client, engine, reference, ppwp_form("3171011001001", (60, 122, 64)))
     moved = client.get("/wilayah/ppwp/0")
     assert moved.headers["etag"] != first.headers["etag"] and "1 dari 10 TPS" in moved.text
+
+
+def test_region_pages_are_answered_before_routing_only_while_they_show_the_data_of_now(client, engine, reference,
+                                                                                     monkeypatch):
+    from suara.web import portal
+
+    first = client.get("/wilayah/ppwp/0")
+    english = client.get("/wilayah/ppwp/0", headers={"cookie": "suara_lang=en"})
+    assert "not the official result" in english.text
+
+    def not_routed(*_args, **_kwargs):
+        raise AssertionError("the page was routed, not answered by the fast path")
+
+    monkeypatch.setattr(portal, "region_recap", not_routed)  # the route would need it; the fast path does not
+    again = client.get("/wilayah/ppwp/0")
+    assert (again.status_code, again.text, again.headers["etag"]) == (200, first.text, first.headers["etag"])
+    assert again.headers["cache-control"] == first.headers["cache-control"] == "public, max-age=5"
+    assert again.headers["vary"] == "Accept-Encoding, Cookie" and "script-src 'self'" in again.headers[
+        "content-security-policy"]
+    assert client.get("/wilayah/ppwp/0", headers={"cookie": "suara_lang=en"}).text == english.text  # by the cookie's language
+    assert client.get("/wilayah/ppwp/0", headers={"if-none-match": first.headers["etag"]}).status_code == 304
+    zipped = client.get("/wilayah/ppwp/0", headers={"accept-encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip" and zipped.text == first.text
+    with pytest.raises(AssertionError, match="routed"):
+        client.get("/wilayah/ppwp/0?urut=nomor")  # a query always goes to the route
+    monkeypatch.undo()
+
+    publish(client, engine, reference, ppwp_form("3171011001001", (60, 122, 64)))  # a new tally point
+    moved = client.get("/wilayah/ppwp/0")
+    assert "1 dari 10 TPS" in moved.text and moved.headers["etag"] != first.headers["etag"]
+    assert "1 of 10 polling stations" in client.get("/wilayah/ppwp/0", headers={"cookie": "suara_lang=en"}).text
+    monkeypatch.setattr(portal, "region_recap", not_routed)
+    client.app.state.recap_watch.invalidate()  # the recapitulation changed here: its stamp is read again
+    with pytest.raises(AssertionError, match="routed"):
+        client.get("/wilayah/ppwp/0")
 
 
 def test_searches_are_rate_limited_per_address(client):

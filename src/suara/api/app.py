@@ -41,12 +41,13 @@ from suara.api.body_limits import BodyCaps, BodyLimits
 from suara.api.fast_path import RenderedDocuments, SecurityHeaders
 from suara.api.limits import LoginThrottle, RateLimiter
 from suara.api.metrics import LiveState, Metrics
-from suara.api.observe import Observed
+from suara.api.observe import Observed, access_log_choice
 from suara.api.openapi import allowed_methods
 from suara.api.openapi import install as install_openapi
 from suara.api.readiness import ReadinessLimits
 from suara.api.responses import error
 from suara.api.shutdown import STOP_JOIN_SECONDS, exit_on_sigterm
+from suara.api.token_cache import TokenCache, ttl_from_env
 from suara.blobs import blob_store_from_settings
 from suara.config import Settings
 from suara.publish.publisher import Publisher
@@ -206,12 +207,15 @@ def create_app(database_url: str | None = None, replica_url: str | None = None) 
         log.exception("unexpected error on %s", request.url.path)
         return error(500, "internal", "kesalahan internal; sudah dicatat")
 
-    app.add_middleware(RenderedDocuments, publisher=lambda: getattr(app.state, "publisher", None))
+    app.add_middleware(RenderedDocuments, publisher=lambda: getattr(app.state, "publisher", None),
+                       pages=lambda: getattr(app.state, "pages", None))
     app.state.body_caps = BodyCaps()
+    app.state.token_cache = TokenCache(ttl_from_env())
     app.add_middleware(BodyLimits, refuse=refusal)  # caps and write budgets before any body is read
     app.add_middleware(SecurityHeaders)
     app.add_middleware(WriteAdmission, on_shed=metrics.writes_shed.inc)  # an overloaded process sheds a write before any work
-    app.add_middleware(Observed, metrics=metrics, routed_app=lambda: app)  # outermost: sees every answer
+    app.add_middleware(Observed, metrics=metrics, routed_app=lambda: app,  # outermost: sees every answer
+                       log_reads=access_log_choice() == "all")
     check_declared(app)
     install_openapi(app)
     return app

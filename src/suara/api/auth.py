@@ -60,7 +60,8 @@ def principal(request: Request) -> Principal:
     if not secret:
         raise ServiceError(401, "unauthenticated", "perlu token: Authorization: Bearer <token>")
     # a read (no write lock) on the primary: a token issued a moment ago may not be on a replica yet
-    who = authenticate(request.app.state.publisher.engine, secret)
+    state = request.app.state
+    who = state.token_cache.lookup(secret, lambda: authenticate(state.publisher.engine, secret))
     if who is None:
         raise ServiceError(401, "unauthenticated", "token tidak dikenal, sudah dicabut atau kedaluwarsa; "
                                                    "masuk lagi")

@@ -11,18 +11,27 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from suara.api.responses import DISCLAIMER_HEADER
-from suara.publish.publisher import Publisher
+from suara.publish.publisher import Document, Publisher
+from suara.web.i18n import COOKIE, LANGS
+from suara.web.page_cache import PageCache
 
 DISCLAIMER_BYTES = DISCLAIMER_HEADER.encode()
+LANGUAGE_COOKIE = COOKIE.encode()
+DEFAULT_LANGUAGE = LANGS[0]
 
 Scope = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
 
 
 class RenderedDocuments:
-    def __init__(self, app: ASGIApp, publisher: Callable[[], Publisher | None]) -> None:
+    """Documents the publisher has rendered for the current tally point, and portal pages
+    (national, province... region pages) whose rendering still shows the data of now."""
+
+    def __init__(self, app: ASGIApp, publisher: Callable[[], Publisher | None],
+                 pages: Callable[[], PageCache | None] = lambda: None) -> None:
         self.app = app
         self.publisher = publisher
+        self.pages = pages
 
     async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Any]],
                        send: Callable[[Any], Awaitable[None]]) -> None:
@@ -31,33 +40,58 @@ class RenderedDocuments:
             return
         publisher = self.publisher()
         document = publisher.cached(scope["path"][1:]) if publisher is not None else None
-        if document is None:
+        if document is not None:
+            headers = [(b"etag", document.etag.encode()), (b"cache-control", document.cache_control.encode()),
+                       (b"vary", b"Accept-Encoding"), (b"x-suara-tally-seq", str(document.tally_seq).encode()),
+                       (b"x-suara-disclaimer", DISCLAIMER_BYTES)]
+            if document.chain_head:
+                headers.append((b"x-suara-chain-head", document.chain_head.encode()))
+            await _answer(scope, send, document, headers)
+            return
+        pages = self.pages()
+        page = pages.current(scope["path"], _language(scope)) if pages is not None else None
+        if page is None:
             await self.app(scope, receive, send)
             return
-        if_none_match = accept_encoding = b""
-        for name, value in scope["headers"]:
-            if name == b"if-none-match":
-                if_none_match = value
-            elif name == b"accept-encoding":
-                accept_encoding = value
-        etag = document.etag.encode()
-        headers = [(b"etag", etag), (b"cache-control", document.cache_control.encode()),
-                   (b"vary", b"Accept-Encoding"), (b"x-suara-tally-seq", str(document.tally_seq).encode()),
-                   (b"x-suara-disclaimer", DISCLAIMER_BYTES)]
-        if document.chain_head:
-            headers.append((b"x-suara-chain-head", document.chain_head.encode()))
-        if if_none_match and (if_none_match.strip() == b"*" or etag in
-                              {t.strip().removeprefix(b"W/") for t in if_none_match.split(b",")}):
-            await send({"type": "http.response.start", "status": 304, "headers": headers})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        body = document.body
-        if b"gzip" in accept_encoding and (compressed := document.gzipped()) is not None:
-            body = compressed
-            headers.append((b"content-encoding", b"gzip"))
-        headers += [(b"content-type", document.media_type.encode()), (b"content-length", str(len(body)).encode())]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+        # as the portal's own answer (web/portal.py render): the page differs by language cookie
+        await _answer(scope, send, page, [(b"etag", page.etag.encode()), (b"cache-control", page.cache_control.encode()),
+                                          (b"vary", b"Accept-Encoding, Cookie")])
+
+
+def _language(scope: Scope) -> str:
+    """The portal's language as web/i18n.py reads it from the cookie (no query here)."""
+    for name, value in scope["headers"]:
+        if name == b"cookie":
+            for part in value.split(b";"):
+                key, _, kept = part.strip().partition(b"=")
+                lang = str(kept.decode("latin-1"))
+                if key == LANGUAGE_COOKIE and lang in LANGS:
+                    return lang
+    return DEFAULT_LANGUAGE
+
+
+async def _answer(scope: Scope, send: Callable[[Any], Awaitable[None]], document: Document,
+                  headers: list[tuple[bytes, bytes]]) -> None:
+    """The document as the request asks for it: 304 for the reader's own version, gzip if taken."""
+    if_none_match = accept_encoding = b""
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":
+            if_none_match = value
+        elif name == b"accept-encoding":
+            accept_encoding = value
+    etag = document.etag.encode()
+    if if_none_match and (if_none_match.strip() == b"*" or etag in
+                          {t.strip().removeprefix(b"W/") for t in if_none_match.split(b",")}):
+        await send({"type": "http.response.start", "status": 304, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    body = document.body
+    if b"gzip" in accept_encoding and (compressed := document.gzipped()) is not None:
+        body = compressed
+        headers.append((b"content-encoding", b"gzip"))
+    headers += [(b"content-type", document.media_type.encode()), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
 
 
 SECURITY_HEADERS = [

@@ -35,6 +35,18 @@ VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 UNMATCHED = "unmatched"
 CONVERTOR = re.compile(r"{(\w+):\w+}")
 TEMPLATE_CACHE_SIZE = 4096  # raw path -> template for requests that skip routing (the fast path)
+ACCESS_LOG_ENV = "SUARA_ACCESS_LOG"
+# all: a line for every request; writes: every request except successful reads (GET/HEAD under
+# 400), which are the bulk of election night and are logged by the CDN or proxy in front anyway
+ACCESS_LOG_CHOICES = ("all", "writes")
+READS = frozenset({"GET", "HEAD"})
+
+
+def access_log_choice() -> str:
+    choice = os.environ.get(ACCESS_LOG_ENV, "all")
+    if choice not in ACCESS_LOG_CHOICES:
+        raise ValueError(f"{ACCESS_LOG_ENV} must be one of {', '.join(ACCESS_LOG_CHOICES)}, not {choice!r}")
+    return choice
 
 
 class _MadeIds:
@@ -104,11 +116,12 @@ class RouteTemplates:
 class Observed:
     """ASGI middleware: X-Request-Id in and out, the metrics of every answer, one log line each."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, routed_app: Callable[[], FastAPI]) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, routed_app: Callable[[], FastAPI], log_reads: bool = True) -> None:
         self.app = app
         self.metrics = metrics
         self.routed_app = routed_app
         self._templates: RouteTemplates | None = None
+        self.log_reads = log_reads
 
     def templates(self) -> RouteTemplates:
         if self._templates is None:  # built on the first request: every route is included by then
@@ -139,7 +152,7 @@ class Observed:
             method = scope["method"] if scope["method"] in KNOWN_METHODS else OTHER_METHOD
             route = self.templates().of(scope)
             self.metrics.observe_request(method, route, status, seconds)
-            if access_log.isEnabledFor(logging.INFO):
+            if (self.log_reads or status >= 400 or method not in READS) and access_log.isEnabledFor(logging.INFO):
                 client = scope.get("client")
                 ms = seconds * 1000
                 # made and handled directly (Logger.info would also walk the stack for the caller),

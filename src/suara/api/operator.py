@@ -90,6 +90,7 @@ def _token_doc(secret: str, who: Principal, expires: Any) -> dict[str, Any]:
 def rotate(request: Request, who: Caller) -> Response:
     try:
         secret, who, expires = accounts.rotate_token(request.app.state.writer, bearer(request))
+        request.app.state.token_cache.forget(bearer(request))
     except AccountError as exc:  # revoked by a concurrent request since it was checked
         raise ServiceError(401, exc.code, exc.message) from None
     return _json(_token_doc(secret, who, expires), 201)
@@ -98,6 +99,7 @@ def rotate(request: Request, who: Caller) -> Response:
 @router.delete("/auth/token", openapi_extra=access("authenticated"), summary="Revoke the token of this request")
 def logout(request: Request, who: Caller) -> Response:
     accounts.revoke_token(request.app.state.writer, bearer(request))
+    request.app.state.token_cache.forget(bearer(request))
     return Response(status_code=204)
 
 
@@ -155,7 +157,7 @@ def _submit(state: Any, who: Principal, key: str, form: Any, uploads: dict[int, 
     if result.correction_id is not None:  # sent again after publication: waits for KPU RI (services/resends.py)
         return _json(result.as_dict(), 202)
     # the signed receipt of the stored version; a replay gets the same one (Ed25519 is deterministic)
-    return _json({**result.as_dict(), **receipts.for_submission(state, result.version_id)},
+    return _json({**result.as_dict(), **receipts.for_submission(state, result)},
                  200 if result.replayed else 201)
 
 
@@ -230,6 +232,7 @@ def revoke_account(request: Request, who: Caller, username: Annotated[str, Path(
         raise ServiceError(403, "forbidden", f"{who.actor} tidak boleh mengelola akun")
     try:
         accounts.revoke_account(request.app.state.writer, username, who.actor)
+        request.app.state.token_cache.forget_account(username)
     except AccountError as exc:
         raise ServiceError(404, exc.code, exc.message) from None
     return Response(status_code=204)

@@ -20,6 +20,7 @@ from suara.domain.receipts import MAX_TEXT, Receipt, ReceiptError, parse_receipt
 from suara.services import receipts
 from suara.services.errors import ServiceError
 from suara.services.receipts import ReceiptCheck, ReceiptKeys
+from suara.services.submission import SubmissionResult
 
 log = logging.getLogger("suara.api")
 router = APIRouter(prefix="/api/v1/receipts", tags=["receipts"])
@@ -46,16 +47,20 @@ def check_url(receipt: Receipt, base_url: str | None = None) -> str:
     return f"{base}/kwitansi?r={quote(receipt.compact(), safe='')}"
 
 
-def for_submission(state: Any, version_id: int | None) -> dict[str, Any]:
+def for_submission(state: Any, result: SubmissionResult) -> dict[str, Any]:
     """The receipt fields of a submission's answer. The version is stored by now, so a failure
     here must not turn its answer into an error: the device gets the receipt on its retry."""
-    if version_id is None:
+    if result.version_id is None:
         return {}
     try:
-        # on the primary: the version was stored a moment ago, a replica may not have it yet
-        receipt = receipts.issue(state.publisher.engine, keys(state).private(), version_id)
+        if result.sealed is not None and result.tps is not None and result.contest is not None \
+                and result.version_no is not None:  # stored by this request: signed from its own event
+            receipt: Receipt | None = receipts.issue_sealed(keys(state).private(), result.tps, result.contest,
+                                                            result.version_no, result.sealed)
+        else:  # a replay: found in the chain, on the primary (a replica may not have it yet)
+            receipt = receipts.issue(state.publisher.engine, keys(state).private(), result.version_id)
     except Exception:
-        log.exception("receipt for version %s could not be issued", version_id)
+        log.exception("receipt for version %s could not be issued", result.version_id)
         receipt = None
     if receipt is None:
         return {"receipt": None}

@@ -108,6 +108,14 @@ def version_event(conn: Connection, version_id: int) -> Any | None:
     return row
 
 
+def issue_sealed(key: Ed25519PrivateKey, tps: str, contest: str, version_no: int,
+                 sealed: tuple[str, int, str, str]) -> Receipt:
+    """The receipt of a version just stored, from what its own transaction wrote (its content hash
+    and its event's seq, hash and time): the same receipt `issue` finds in the chain later."""
+    content_hash, seq, chain_hash, stored_at = sealed
+    return sign(key, Receipt(tps, contest, version_no, content_hash, seq, chain_hash, stored_at, key_id=""))
+
+
 def issue(engine: Engine, key: Ed25519PrivateKey, version_id: int) -> Receipt | None:
     """The signed receipt of a stored form version (None if no such version is in the chain)."""
     with engine.connect() as conn:

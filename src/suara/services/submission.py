@@ -67,6 +67,9 @@ class SubmissionResult:
     message: str | None = None
     replayed: bool = False
     correction_id: int | None = None  # the re-sent numbers wait as this correction proposal
+    # what the signed receipt of a version stored by this very call needs: (content hash, and the
+    # chain's seq, hash and time of its event), so the receipt is signed without searching the chain
+    sealed: tuple[str, int, str, str] | None = None
 
     @property
     def status(self) -> str:
@@ -389,4 +392,7 @@ def _store(conn: Any, items: list[tuple[int, Submission, _Checked]],
             "photos": [{"page": p.page, "sha256": p.sha256, "public_sha256": p.public_sha256,
                         "media_type": p.media_type, "width": p.width, "height": p.height} for p in sub.photos],
         }))
-    audit.append(conn, events, now, head)
+    sealed: list[tuple[int, str, str]] = []
+    audit.append(conn, events, now, head, sealed)
+    for (index, _, checked), (seq, digest, stamp) in zip(items, sealed):
+        results[index].sealed = (checked.content_hash, seq, digest, stamp)

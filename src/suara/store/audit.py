@@ -50,8 +50,10 @@ def lock_head(conn: Connection) -> ChainHead:
     return ChainHead(int(row.seq), str(row.hash), int(row.last_version_id))
 
 
-def append(conn: Connection, events: Sequence[AuditEvent], at: datetime, head: ChainHead | None = None) -> int:
-    """Write events at the end of the chain inside the caller's transaction; returns the last seq."""
+def append(conn: Connection, events: Sequence[AuditEvent], at: datetime, head: ChainHead | None = None,
+           sealed: list[tuple[int, str, str]] | None = None) -> int:
+    """Write events at the end of the chain inside the caller's transaction; returns the last seq.
+    With `sealed`, each event's (seq, hash, at) is added to it, in the events' order."""
     head = head or lock_head(conn)
     if not events:
         return head.seq
@@ -64,6 +66,8 @@ def append(conn: Connection, events: Sequence[AuditEvent], at: datetime, head: C
         rows.append({"seq": head.seq, "at": stamp, "kind": event.kind, "actor": event.actor,
                      "subject": event.subject, "payload": payload, "prev_hash": head.hash, "hash": digest})
         head.hash = digest
+        if sealed is not None:
+            sealed.append((head.seq, digest, stamp))
     bulk_insert(conn, audit_events, rows)
     conn.execute(update(audit_head).where(audit_head.c.id == 1)
                  .values(seq=head.seq, hash=head.hash, last_version_id=head.last_version_id))

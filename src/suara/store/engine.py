@@ -20,6 +20,9 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+SQLITE_POOL_SIZE = 48
+
+
 def make_engine(url: str, read_only: bool = False, **kwargs: Any) -> Engine:
     """An engine for writers (the default) or for readers.
 
@@ -35,6 +38,12 @@ def make_engine(url: str, read_only: bool = False, **kwargs: Any) -> Engine:
         return create_engine(url, pool_recycle=1800, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    # A connection for every thread that may ask at once (the request threads, 40 by default, and
+    # the group commit's writer): past SQLAlchemy's default of 5 (+10 overflow) a request would
+    # open, set up and close a connection of its own, over and over on election day.
+    if parsed.database and parsed.database != ":memory:" and "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+        kwargs.setdefault("max_overflow", 16)
     engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
 
     @event.listens_for(engine, "connect")

@@ -28,7 +28,7 @@ from suara.services import complaints
 from suara.services.errors import ServiceError
 from suara.store.reference import Reference
 from suara.web import forms, i18n
-from suara.web.page_cache import PageCache
+from suara.web.page_cache import CurrentPage, PageCache
 from suara.web.portal_views import (
     CHILD_HEADINGS,
     Order,
@@ -46,7 +46,7 @@ from suara.web.portal_views import (
     totals_view,
 )
 from suara.web.recap_views import STATUS_PHRASES
-from suara.web.recap_watch import region_recap
+from suara.web.recap_watch import region_recap, watch_of
 from suara.web.routes import templates
 
 router = APIRouter(tags=["portal"])
@@ -61,10 +61,11 @@ PAGE_PARAMETERS = ("urut", "arah", "q", "nomor", "baru", "hal", "r", "halaman", 
 
 
 def render(request: Request, name: str, context: dict[str, Any] | Callable[[], dict[str, Any]], status: int = 200,
-           max_age: int = 5, version: str | None = None) -> Response:
+           max_age: int = 5, version: str | None = None, still_current: Callable[[], bool] | None = None) -> Response:
     """A portal page in the reader's language; `?lang=` is remembered in a cookie. A page given
     the `version` of the data it shows is rendered once per version, language and query (its
-    context may then be a function, only called to render)."""
+    context may then be a function, only called to render). A page given `still_current` (that
+    version is still the data of now) is also kept for the fast path when asked with no query."""
     lang = i18n.language(request)
     other = "en" if lang == "id" else "id"
     query = {k: v for k, v in request.query_params.items() if k in PAGE_PARAMETERS}
@@ -82,6 +83,8 @@ def render(request: Request, name: str, context: dict[str, Any] | Callable[[], d
     else:
         pages: PageCache = request.app.state.pages
         document = pages.get((name, request.url.path, tuple(sorted(query.items())), lang, version), page)
+        if still_current is not None and not request.url.query:
+            pages.remember_current(request.url.path, lang, CurrentPage(document, still_current))
     response = conditional(request, document, {"Cache-Control": cache_control, "Vary": "Accept-Encoding, Cookie",
                                                "ETag": document.etag}, status)
     if request.query_params.get("lang") in i18n.LANGS:
@@ -156,7 +159,15 @@ async def region_page(request: Request, contest: Annotated[str, CONTEST], kode: 
             "sirekap": _sirekap_path(doc["contest"], kode), "recap": recap_box,
             "recap_count": i18n.number(recap_box.discrepancies, lang),
             "recap_status": STATUS_PHRASES.get(recap_box.status or "", "")}
-    return render(request, "region.html", context, version=f"{document.etag}|{recap_box.version}")
+    publisher, watch = request.app.state.publisher, watch_of(request)
+
+    def still_current() -> bool:  # the same results document and recapitulation box as now
+        stamp = watch.fresh_stamp()
+        box = watch.cached_box(contest, kode, stamp, publisher.as_of[0]) if stamp is not None else None
+        return box is not None and box.version == recap_box.version and publisher.cached(key) is document
+
+    return render(request, "region.html", context, version=f"{document.etag}|{recap_box.version}",
+                  still_current=still_current)
 
 
 @router.get("/tps/{contest}/{tps}", openapi_extra=access(PUBLIC))

@@ -98,6 +98,7 @@ async def logout(request: Request) -> Response:
     _check_csrf(request, forms.text(form, "csrf"))
     if token := request.cookies.get(SESSION):
         accounts.revoke_token(request.app.state.writer, token)
+        request.app.state.token_cache.forget(token)
     response = RedirectResponse("/ui/login", status_code=303)
     response.delete_cookie(SESSION)
     return response

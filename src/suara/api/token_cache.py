@@ -1,0 +1,76 @@
+"""Who holds a bearer token, remembered for a few seconds in each process.
+
+On election day every submission carries a device token, and asking the database who holds it
+was the largest single cost of a submission after the form itself (a read transaction per
+request). A process keeps the answer for SUARA_TOKEN_CACHE_SECONDS (default 5; 0 asks every
+time). Only live tokens are kept, never a refusal. A token revoked or rotated through this
+process is forgotten at once; revoked through another process (another worker, the CLI), it
+stops working there within those seconds at most.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Callable
+
+from suara.services.accounts import Principal
+
+TTL_ENV = "SUARA_TOKEN_CACHE_SECONDS"
+DEFAULT_TTL = 5.0
+CAPACITY = 200_000  # live devices of a large province behind one process; past it, start afresh
+
+
+def ttl_from_env() -> float:
+    raw = os.environ.get(TTL_ENV, str(DEFAULT_TTL))
+    try:
+        ttl = float(raw)
+    except ValueError:
+        raise ValueError(f"{TTL_ENV} must be a number of seconds, not {raw!r}") from None
+    if not 0 <= ttl <= 300:
+        raise ValueError(f"{TTL_ENV} must be between 0 and 300 seconds, not {raw!r}")
+    return ttl
+
+
+class TokenCache:
+    def __init__(self, ttl: float = DEFAULT_TTL, clock: Callable[[], float] = time.monotonic,
+                 capacity: int = CAPACITY) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self.capacity = capacity
+        self._held: dict[bytes, tuple[float, Principal]] = {}  # sha256 of the secret -> (until, who)
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(secret: str) -> bytes:
+        return hashlib.sha256(secret.encode()).digest()  # the secret itself is not kept
+
+    def lookup(self, secret: str, ask: Callable[[], Principal | None]) -> Principal | None:
+        """The holder of `secret`: remembered if asked within the last ttl seconds, else ask()."""
+        if self.ttl <= 0:
+            return ask()
+        key = self._key(secret)
+        held = self._held.get(key)
+        now = self.clock()
+        if held is not None and held[0] > now:
+            return held[1]
+        who = ask()
+        with self._lock:
+            if who is None:
+                self._held.pop(key, None)
+            else:
+                if len(self._held) >= self.capacity:
+                    self._held.clear()
+                self._held[key] = (now + self.ttl, who)
+        return who
+
+    def forget(self, secret: str) -> None:
+        with self._lock:
+            self._held.pop(self._key(secret), None)
+
+    def forget_account(self, username: str) -> None:
+        with self._lock:
+            for key in [k for k, (_, who) in self._held.items() if who.username == username]:
+                del self._held[key]
