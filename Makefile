@@ -65,8 +65,8 @@ ELECTION_WRITE_RATE ?= 1000
 ELECTION_READ_RATE ?= 5000
 bench-election-day: venv
 	$(BIN)/python bench/election_day_run.py --backend sqlite --duration $(ELECTION_SECONDS) --write-rate $(ELECTION_WRITE_RATE) --read-rate $(ELECTION_READ_RATE) --overload 5
-	$(BIN)/python bench/election_day_run.py --backend postgresql --duration $(ELECTION_SECONDS) --write-rate $(ELECTION_WRITE_RATE) --read-rate $(ELECTION_READ_RATE) --overload 5
-	$(BIN)/python bench/election_day_run.py --backend postgresql --duration $(ELECTION_SECONDS) --write-rate $(ELECTION_WRITE_RATE) --read-rate $(ELECTION_READ_RATE) --photo-share 0.1
+	$(BIN)/python bench/election_day_run.py --backend postgresql-replica --duration $(ELECTION_SECONDS) --write-rate $(ELECTION_WRITE_RATE) --read-rate $(ELECTION_READ_RATE) --overload 5
+	$(BIN)/python bench/election_day_run.py --backend postgresql-replica --duration $(ELECTION_SECONDS) --write-rate $(ELECTION_WRITE_RATE) --read-rate $(ELECTION_READ_RATE) --photo-share 0.1
 
 bench-hostile: venv
 	$(BIN)/python bench/body_flood.py

@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import election_day
+from pg_replica import running_primary_and_replica
 from pg_server import fresh_database, running_postgres
 from serve_load import free_port, wait_http
 
@@ -40,17 +41,22 @@ from suara.store.engine import make_engine
 
 
 @contextmanager
-def database(backend: str, work: Path) -> Iterator[str]:
+def database(backend: str, work: Path) -> Iterator[tuple[str, str | None]]:
+    """(database URL, replica URL or None); every server durable (fsync on)."""
     if backend == "sqlite":
-        yield f"sqlite:///{work / 'suara.db'}"
-        return
-    with running_postgres(durable=True) as base:
-        yield fresh_database(base, "election_day")
+        yield f"sqlite:///{work / 'suara.db'}", None
+    elif backend == "postgresql":
+        with running_postgres(durable=True) as base:
+            yield fresh_database(base, "election_day"), None
+    else:  # a primary and its streaming replica: public reads from the replica, writes to the primary
+        with running_primary_and_replica(durable=True) as pair:
+            url = fresh_database(pair.primary, "election_day")
+            yield url, url.replace(pair.primary.rsplit("/", 1)[0], pair.replica.rsplit("/", 1)[0], 1)
 
 
 @contextmanager
-def deployment(url: str, work: Path, workers: int = 2) -> Iterator[str]:
-    env = dict(os.environ, SUARA_DATABASE_URL=url, SUARA_DATA_DIR=str(work), SUARA_SERVE_TALLY="0",
+def deployment(url: str, work: Path, workers: int = 2, replica: str | None = None) -> Iterator[str]:
+    env = dict(os.environ, SUARA_DATABASE_URL=url, **({"SUARA_REPLICA_URL": replica} if replica else {}), SUARA_DATA_DIR=str(work), SUARA_SERVE_TALLY="0",
                SUARA_WRITES_PER_ADDRESS_MINUTE="100000000",  # every device shares the loopback address here
                SUARA_MAX_WRITES_IN_FLIGHT=os.environ.get("SUARA_MAX_WRITES_IN_FLIGHT", "64"),
                # successful reads are logged by the CDN in front in production; writes and errors still are here
@@ -91,7 +97,7 @@ def plain_inserts(url: str, rows: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "postgresql-replica"), default="sqlite")
     parser.add_argument("--duration", type=float, default=300)
     parser.add_argument("--write-rate", type=float, default=1000)
     parser.add_argument("--read-rate", type=float, default=5000)
@@ -100,10 +106,11 @@ def main() -> None:
     parser.add_argument("--provinces", default="31,32,33,35,36")
     args = parser.parse_args()
     figures: dict[str, object] = {"backend": args.backend, "machine": f"{os.cpu_count()} cores"}
-    with tempfile.TemporaryDirectory(prefix="suara-election-day-") as tmp, database(args.backend, Path(tmp)) as url:
+    with tempfile.TemporaryDirectory(prefix="suara-election-day-") as tmp, \
+            database(args.backend, Path(tmp)) as (url, replica):
         work = Path(tmp)
         init_database(make_engine(url))
-        with deployment(url, work) as base:
+        with deployment(url, work, replica=replica) as base:
             day = election_day.run(base, url, args.duration, args.write_rate, args.read_rate, args.photo_share, 0,
                                    args.provinces, seed=1)
             figures["day"] = day

@@ -38,8 +38,9 @@ from pg_server import (
 
 REPLICATOR = "replicator"
 # durability off as for the single test server, but full page writes stay on: a base backup needs them
-SETTINGS = ("-F -c fsync=off -c synchronous_commit=off -c max_connections=100 -c shared_buffers=64MB"
+SETTINGS = ("-c max_connections=200 -c shared_buffers=64MB"
             " -c wal_level=replica -c max_wal_senders=4 -c hot_standby=on -c wal_receiver_status_interval=1s")
+NOT_DURABLE = "-F -c fsync=off -c synchronous_commit=off "  # the tests' servers; benches ask for durable ones
 REPLAY_TIMEOUT_S = 30
 
 
@@ -54,7 +55,7 @@ def _url(port: int, database: str = "postgres", user: str = PG_USER) -> str:
                          database=database).render_as_string(hide_password=False)
 
 
-def _start(bin_dir: str, work: Path, data: Path, name: str) -> int:
+def _start(bin_dir: str, work: Path, data: Path, name: str, durable: bool = False) -> int:
     """pg_ctl start on a free port (tried again if the port is taken meanwhile); returns the port."""
     sock, log = work / f"{name}-sock", work / f"{name}.log"
     sock.mkdir()
@@ -62,7 +63,7 @@ def _start(bin_dir: str, work: Path, data: Path, name: str) -> int:
         os.chown(sock, _uid(PG_USER), _gid(PG_USER))
     for attempt in range(3):
         port = _free_port()
-        opts = f"{SETTINGS} -c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={sock}"
+        opts = f"{'' if durable else NOT_DURABLE}{SETTINGS} -c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={sock}"
         try:
             _run([os.path.join(bin_dir, "pg_ctl"), "start", "-D", str(data), "-l", str(log), "-w",
                   "-t", str(START_TIMEOUT_S), "-o", opts], cwd=work, what=f"{name} start (pg_ctl start)", log=log)
@@ -85,7 +86,7 @@ def _execute(url: str, *statements: str) -> None:
 
 
 @contextmanager
-def running_primary_and_replica() -> Iterator[Pair]:
+def running_primary_and_replica(durable: bool = False) -> Iterator[Pair]:
     bin_dir = _bin_dir()  # installs Debian's postgresql when the binaries are missing (as root)
     work = _make_workdir()
     primary_data, replica_data = work / "primary", work / "replica"
@@ -93,12 +94,12 @@ def running_primary_and_replica() -> Iterator[Pair]:
         _run([os.path.join(bin_dir, "initdb"), "-D", str(primary_data), "-U", PG_USER, "-A", "trust", "-E", "UTF8",
               "--locale=C", "--no-sync", "--no-instructions"], cwd=work, what="initdb")
         # initdb -A trust lets any local role in, for replication too; the role is what production needs
-        primary_port = _start(bin_dir, work, primary_data, "primary")
+        primary_port = _start(bin_dir, work, primary_data, "primary", durable)
         _execute(_url(primary_port), f"CREATE ROLE {REPLICATOR} WITH REPLICATION LOGIN")
         _run([os.path.join(bin_dir, "pg_basebackup"), "-D", str(replica_data), "-h", "127.0.0.1",
               "-p", str(primary_port), "-U", REPLICATOR, "-R", "-X", "stream", "-c", "fast", "--no-sync"],
              cwd=work, what="pg_basebackup")
-        replica_port = _start(bin_dir, work, replica_data, "replica")
+        replica_port = _start(bin_dir, work, replica_data, "replica", durable)
         pair = Pair(_url(primary_port), _url(replica_port))
         _wait_streaming(pair)
         yield pair

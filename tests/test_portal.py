@@ -215,3 +215,30 @@ def test_searches_are_rate_limited_per_address(client):
     assert refused.status_code == 429 and "terlalu banyak permintaan" in refused.text
     assert refused.headers["content-type"].startswith("text/html")
     assert client.get("/api/v1/search", params={"q": "gambir"}).status_code == 429  # the same budget
+
+
+def test_readers_arriving_together_wait_for_one_rendering_of_a_document(client):
+    import threading
+    import time
+
+    from suara.publish import routes
+
+    publisher = client.app.state.publisher
+    reference = client.app.state.reference
+    real = routes.results(reference, "ppwp", "0")
+    builds = []
+
+    def slow(conn):  # a national document takes a while to render on election night
+        builds.append(threading.get_ident())
+        time.sleep(0.2)
+        return real(conn)
+
+    got = []
+    readers = [threading.Thread(target=lambda: got.append(publisher.document("api/v1/results/ppwp/0", slow)))
+               for _ in range(8)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+    assert len(builds) == 1 and len({id(doc) for doc in got}) == 1 and len(got) == 8
+    assert got[0].gzipped() is not None and not publisher._rendering  # compressed once, nothing left waiting

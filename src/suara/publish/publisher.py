@@ -61,6 +61,14 @@ class Document:
         return self._gzipped
 
 
+@dataclass(slots=True)
+class _Flight:
+    """A rendering under way and how many requests wait for it (the first renders)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    waiting: int = 0
+
+
 class Publisher:
     """engine: a read-only engine on the primary, for reads that must see this deployment's own
     latest writes (sessions, receipts, officials' screens, the tally's pending work). replica:
@@ -74,6 +82,7 @@ class Publisher:
         self._documents: dict[str, Document] = {}
         self._by_dependency: dict[tuple[str, str], set[str]] = defaultdict(set)
         self._lock = threading.Lock()
+        self._rendering: dict[str, _Flight] = {}  # key -> its one rendering under way
         with self.public_engine.connect() as conn:
             self.tally_seq, self.cursor, self.updated_at = tally_point(conn)
         self.renders = 0
@@ -83,12 +92,31 @@ class Publisher:
         return self._documents.get(key)
 
     def document(self, key: str, builder: routes.Builder) -> Document:
-        """The cached document for key, rendering it with builder when there is none."""
+        """The cached document for key, rendering it with builder when there is none.
+
+        One render per key at a time: on election night every tally point makes the national
+        documents stale at once, and the readers arriving meanwhile wait for that one rendering
+        (and its gzip) instead of each rendering the same megabyte again."""
         cached = self._documents.get(key)
         if cached is not None:
             return cached
+        with self._lock:
+            flight = self._rendering.setdefault(key, _Flight())
+            flight.waiting += 1
+        try:
+            with flight.lock:
+                cached = self._documents.get(key)
+                return cached if cached is not None else self._render_and_keep(key, builder)
+        finally:
+            with self._lock:
+                flight.waiting -= 1
+                if not flight.waiting:
+                    del self._rendering[key]
+
+    def _render_and_keep(self, key: str, builder: routes.Builder) -> Document:
         seq_before = self.tally_seq
         built, document = self._render(builder)
+        document.gzipped()  # once, here, rather than by every reader that takes gzip
         self.renders += 1
         with self._lock:
             # A refresh that ran while this was rendering may have dropped what it read; keep
