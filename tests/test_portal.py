@@ -242,3 +242,33 @@ def test_readers_arriving_together_wait_for_one_rendering_of_a_document(client):
         reader.join()
     assert len(builds) == 1 and len({id(doc) for doc in got}) == 1 and len(got) == 8
     assert got[0].gzipped() is not None and not publisher._rendering  # compressed once, nothing left waiting
+
+
+def test_while_one_reader_renders_a_new_tally_point_the_others_get_the_one_before(client, engine, reference):
+    import threading
+
+    from suara.publish import routes
+
+    publisher = client.app.state.publisher
+    key = "api/v1/results/ppwp/0"
+    before = publisher.document(key, routes.results(client.app.state.reference, "ppwp", "0"))
+    publish(client, engine, reference, ppwp_form("3171011001001", (60, 122, 64)))  # a new tally point
+    assert publisher.cached(key) is None
+    rendering, release = threading.Event(), threading.Event()
+    real = routes.results(client.app.state.reference, "ppwp", "0")
+
+    def slow(conn):
+        rendering.set()
+        release.wait(10)
+        return real(conn)
+
+    leader_got = []
+    leader = threading.Thread(target=lambda: leader_got.append(publisher.document(key, slow)))
+    leader.start()
+    assert rendering.wait(10)
+    meanwhile = publisher.document(key, slow)  # answered at once, not waiting for the leader
+    assert meanwhile is before and meanwhile.tally_seq < publisher.tally_seq
+    release.set()
+    leader.join()
+    assert leader_got[0].tally_seq == publisher.tally_seq and b'"tps_reported":1' in leader_got[0].body
+    assert publisher.document(key, slow) is leader_got[0]  # and from now on the new one only

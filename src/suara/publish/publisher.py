@@ -83,6 +83,8 @@ class Publisher:
         self._by_dependency: dict[tuple[str, str], set[str]] = defaultdict(set)
         self._lock = threading.Lock()
         self._rendering: dict[str, _Flight] = {}  # key -> its one rendering under way
+        # key -> the document of an earlier tally point, answered only while its new one renders
+        self._stale: dict[str, Document] = {}
         with self.public_engine.connect() as conn:
             self.tally_seq, self.cursor, self.updated_at = tally_point(conn)
         self.renders = 0
@@ -95,12 +97,17 @@ class Publisher:
         """The cached document for key, rendering it with builder when there is none.
 
         One render per key at a time: on election night every tally point makes the national
-        documents stale at once, and the readers arriving meanwhile wait for that one rendering
-        (and its gzip) instead of each rendering the same megabyte again."""
+        documents stale at once, and the readers arriving meanwhile are answered with the
+        document of the tally point before (its as_of says so) while one of them renders it
+        again, with its gzip, instead of each rendering the same megabyte. Without a document
+        of before, they wait for that one rendering."""
         cached = self._documents.get(key)
         if cached is not None:
             return cached
         with self._lock:
+            stale = self._stale.get(key)
+            if stale is not None and key in self._rendering:
+                return stale  # the tally point before, while one request renders this one
             flight = self._rendering.setdefault(key, _Flight())
             flight.waiting += 1
         try:
@@ -123,6 +130,7 @@ class Publisher:
             # the result only if none did, so nothing stale is ever cached.
             if self.tally_seq == seq_before and built.tally_seq <= self.tally_seq:
                 self._documents[key] = document
+                self._stale.pop(key, None)
                 # a document showing several contests (BuiltMany) lists the others here
                 for dependency in (built.depends_on, *getattr(built, "also_depends_on", ())):
                     if dependency is not None:
@@ -140,12 +148,16 @@ class Publisher:
             dropped = 0
             if len(changed) > FULL_INVALIDATION:
                 dropped = len(self._documents)
+                self._stale.update((k, v) for k, v in self._documents.items() if v.cache_control != routes.STATIC)
                 self._documents = {k: v for k, v in self._documents.items() if v.cache_control == routes.STATIC}
                 self._by_dependency.clear()
             else:
                 for dependency in changed:
                     for key in self._by_dependency.pop(dependency, ()):
-                        dropped += self._documents.pop(key, None) is not None
+                        gone = self._documents.pop(key, None)
+                        if gone is not None:
+                            self._stale[key] = gone
+                            dropped += 1
             self.tally_seq, self.cursor, self.updated_at = seq, cursor, updated_at
         return dropped
 
