@@ -49,11 +49,11 @@ class Settings:
                    public_base_url=base_url.rstrip("/"),
                    replica_url=_replica_url(os.environ.get("SUARA_REPLICA_URL"), url),
                    anomaly_thresholds=parse_thresholds(os.environ.get("SUARA_ANOMALY_THRESHOLDS")),
-                   resend_grace_seconds=_seconds(os.environ.get("SUARA_RESEND_GRACE_SECONDS", "0"),
+                   resend_grace_seconds=seconds_setting(os.environ.get("SUARA_RESEND_GRACE_SECONDS", "0"),
                                                  "SUARA_RESEND_GRACE_SECONDS"),
-                   group_commit_wait_ms=_seconds(os.environ.get("SUARA_GROUP_COMMIT_WAIT_MS", "2"),
+                   group_commit_wait_ms=seconds_setting(os.environ.get("SUARA_GROUP_COMMIT_WAIT_MS", "2"),
                                                  "SUARA_GROUP_COMMIT_WAIT_MS"),
-                   group_commit_max_batch=int(_seconds(os.environ.get("SUARA_GROUP_COMMIT_MAX_BATCH", "256"),
+                   group_commit_max_batch=int(seconds_setting(os.environ.get("SUARA_GROUP_COMMIT_MAX_BATCH", "256"),
                                                        "SUARA_GROUP_COMMIT_MAX_BATCH")) or 1,
                    serve_tally=_flag(os.environ.get("SUARA_SERVE_TALLY", "1"), "SUARA_SERVE_TALLY"))
 
@@ -77,11 +77,12 @@ def _replica_url(text: str | None, primary: str) -> str | None:
     return text
 
 
-def _seconds(text: str, name: str) -> float:
+def seconds_setting(text: str, name: str, most: float = 86_400) -> float:
+    """A setting in seconds, 0 to `most`; anything else is refused with the setting's name."""
     try:
         value = float(text)
     except ValueError:
         raise ValueError(f"{name} harus angka detik >= 0, bukan {text!r}") from None
-    if not 0 <= value <= 86_400:
-        raise ValueError(f"{name} harus antara 0 dan 86400 detik, bukan {text!r}")
+    if not 0 <= value <= most:
+        raise ValueError(f"{name} harus antara 0 dan {most:g} detik, bukan {text!r}")
     return value

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from suara.config import seconds_setting
 from suara.services.accounts import Principal
 
 TTL_ENV = "SUARA_TOKEN_CACHE_SECONDS"
@@ -24,14 +25,7 @@ CAPACITY = 200_000  # live devices of a large province behind one process; past 
 
 
 def ttl_from_env() -> float:
-    raw = os.environ.get(TTL_ENV, str(DEFAULT_TTL))
-    try:
-        ttl = float(raw)
-    except ValueError:
-        raise ValueError(f"{TTL_ENV} must be a number of seconds, not {raw!r}") from None
-    if not 0 <= ttl <= 300:
-        raise ValueError(f"{TTL_ENV} must be between 0 and 300 seconds, not {raw!r}")
-    return ttl
+    return seconds_setting(os.environ.get(TTL_ENV, str(DEFAULT_TTL)), TTL_ENV, most=300)
 
 
 class TokenCache:
