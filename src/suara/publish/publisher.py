@@ -13,7 +13,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import threading
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +31,7 @@ from suara.tally.fold import tally_point
 from suara.tally.queries import changed_since, tps_changed_between
 
 GZIP_MIN_BYTES = 512
+STALE_KEPT = 4096
 FULL_INVALIDATION = 20_000  # past this many changed regions, dropping everything is cheaper
 T = TypeVar("T")
 
@@ -84,7 +85,9 @@ class Publisher:
         self._lock = threading.Lock()
         self._rendering: dict[str, _Flight] = {}  # key -> its one rendering under way
         # key -> the document of an earlier tally point, answered only while its new one renders
-        self._stale: dict[str, Document] = {}
+        # (the most recently dropped STALE_KEPT of them: the hot national and province documents,
+        # dropped at every tally point, stay; a crawler's walk of every TPS does not stay in memory)
+        self._stale: OrderedDict[str, Document] = OrderedDict()
         with self.public_engine.connect() as conn:
             self.tally_seq, self.cursor, self.updated_at = tally_point(conn)
         self.renders = 0
@@ -148,7 +151,9 @@ class Publisher:
             dropped = 0
             if len(changed) > FULL_INVALIDATION:
                 dropped = len(self._documents)
-                self._stale.update((k, v) for k, v in self._documents.items() if v.cache_control != routes.STATIC)
+                for key, gone in self._documents.items():
+                    if gone.cache_control != routes.STATIC:
+                        self._keep_stale(key, gone)
                 self._documents = {k: v for k, v in self._documents.items() if v.cache_control == routes.STATIC}
                 self._by_dependency.clear()
             else:
@@ -156,10 +161,16 @@ class Publisher:
                     for key in self._by_dependency.pop(dependency, ()):
                         gone = self._documents.pop(key, None)
                         if gone is not None:
-                            self._stale[key] = gone
+                            self._keep_stale(key, gone)
                             dropped += 1
             self.tally_seq, self.cursor, self.updated_at = seq, cursor, updated_at
         return dropped
+
+    def _keep_stale(self, key: str, document: Document) -> None:  # under self._lock
+        self._stale[key] = document
+        self._stale.move_to_end(key)
+        if len(self._stale) > STALE_KEPT:
+            self._stale.popitem(last=False)
 
     @property
     def as_of(self) -> tuple[int, datetime]:
