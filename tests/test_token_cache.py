@@ -3,6 +3,7 @@ forgotten at once when revoked through the same process, never keeping a refusal
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from suara.domain.access import Role
 from suara.services.accounts import Principal, create_account, login, revoke_account
 
 TPS = "3171011001001"
+LATER = datetime.now(UTC) + timedelta(days=1)  # a token's expiry well after the test
 PASSWORD = "rahasia-sekali-123"
 
 
@@ -29,9 +31,9 @@ def test_a_holder_is_asked_again_only_after_the_ttl_and_a_refusal_is_never_kept(
     cache = TokenCache(ttl=5, clock=clock)
     who = Principal(1, "kpps-1", Role.KPPS, TPS)
 
-    def ask() -> Principal | None:
+    def ask() -> tuple[Principal, datetime] | None:
         asked.append(clock.now)
-        return who if clock.now < 110 else None  # revoked elsewhere at 110
+        return (who, LATER) if clock.now < 110 else None  # revoked elsewhere at 110
 
     assert cache.lookup("rahasia", ask) == who
     clock.now = 104.9
@@ -46,15 +48,21 @@ def test_a_holder_is_asked_again_only_after_the_ttl_and_a_refusal_is_never_kept(
 def test_forgetting_a_token_or_an_account_and_a_ttl_of_zero() -> None:
     cache = TokenCache(ttl=5)
     one, two = Principal(1, "a", Role.KPPS, TPS), Principal(2, "b", Role.KPPS, TPS)
-    cache.lookup("s1", lambda: one)
-    cache.lookup("s2", lambda: two)
+    cache.lookup("s1", lambda: (one, LATER))
+    cache.lookup("s2", lambda: (two, LATER))
     cache.forget("s1")
     assert cache.lookup("s1", lambda: None) is None
     cache.forget_account("b")
     assert cache.lookup("s2", lambda: None) is None
     never = TokenCache(ttl=0)
-    never.lookup("s", lambda: one)
+    never.lookup("s", lambda: (one, LATER))
     assert never.lookup("s", lambda: None) is None
+
+
+def test_a_remembered_token_stops_at_its_expiry() -> None:
+    cache, who = TokenCache(ttl=300), Principal(1, "a", Role.KPPS, TPS)
+    cache.lookup("s", lambda: (who, datetime.now(UTC) - timedelta(seconds=1)))  # expired since it was asked
+    assert cache.lookup("s", lambda: None) is None
 
 
 @pytest.mark.parametrize("raw", ["soon", "-1", "301"])

@@ -13,7 +13,7 @@ from suara.api.limits import (
     RateLimiter,
 )
 from suara.services import accounts
-from suara.services.accounts import Principal, authenticate
+from suara.services.accounts import Principal, authenticate_until
 from suara.services.errors import ServiceError
 
 
@@ -61,7 +61,7 @@ def principal(request: Request) -> Principal:
         raise ServiceError(401, "unauthenticated", "perlu token: Authorization: Bearer <token>")
     # a read (no write lock) on the primary: a token issued a moment ago may not be on a replica yet
     state = request.app.state
-    who = state.token_cache.lookup(secret, lambda: authenticate(state.publisher.engine, secret))
+    who = state.token_cache.lookup(secret, lambda: authenticate_until(state.publisher.engine, secret))
     if who is None:
         raise ServiceError(401, "unauthenticated", "token tidak dikenal, sudah dicabut atau kedaluwarsa; "
                                                    "masuk lagi")

@@ -15,9 +15,10 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 from suara.config import seconds_setting
-from suara.services.accounts import Principal
+from suara.services.accounts import Principal, still_live
 
 TTL_ENV = "SUARA_TOKEN_CACHE_SECONDS"
 DEFAULT_TTL = 5.0
@@ -34,31 +35,31 @@ class TokenCache:
         self.ttl = ttl
         self.clock = clock
         self.capacity = capacity
-        self._held: dict[bytes, tuple[float, Principal]] = {}  # sha256 of the secret -> (until, who)
+        # sha256 of the secret -> (kept until, by self.clock; the token's expiry; its holder)
+        self._held: dict[bytes, tuple[float, datetime, Principal]] = {}
         self._lock = threading.Lock()
 
     @staticmethod
     def _key(secret: str) -> bytes:
         return hashlib.sha256(secret.encode()).digest()  # the secret itself is not kept
 
-    def lookup(self, secret: str, ask: Callable[[], Principal | None]) -> Principal | None:
-        """The holder of `secret`: remembered if asked within the last ttl seconds, else ask()."""
-        if self.ttl <= 0:
-            return ask()
+    def lookup(self, secret: str, ask: Callable[[], tuple[Principal, datetime] | None]) -> Principal | None:
+        """The holder of `secret`: remembered if asked within the last ttl seconds and the token
+        has not expired since, else ask() (the holder and the token's expiry, or None)."""
         key = self._key(secret)
-        held = self._held.get(key)
+        held = self._held.get(key) if self.ttl > 0 else None
         now = self.clock()
-        if held is not None and held[0] > now:
-            return held[1]
-        who = ask()
+        if held is not None and held[0] > now and still_live(held[1]):
+            return held[2]
+        found = ask()
         with self._lock:
-            if who is None:
+            if found is None or self.ttl <= 0:
                 self._held.pop(key, None)
             else:
                 if len(self._held) >= self.capacity:
                     self._held.clear()
-                self._held[key] = (now + self.ttl, who)
-        return who
+                self._held[key] = (now + self.ttl, found[1], found[0])
+        return None if found is None else found[0]
 
     def forget(self, secret: str) -> None:
         with self._lock:
@@ -66,5 +67,5 @@ class TokenCache:
 
     def forget_account(self, username: str) -> None:
         with self._lock:
-            for key in [k for k, (_, who) in self._held.items() if who.username == username]:
+            for key in [k for k, (_, _, who) in self._held.items() if who.username == username]:
                 del self._held[key]

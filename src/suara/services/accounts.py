@@ -175,13 +175,27 @@ def _verify(stored: str, password: str) -> bool:
 
 def authenticate(engine: Engine, secret: str) -> Principal | None:
     """The account behind a bearer token, or None when the token is unknown, revoked or expired."""
+    found = authenticate_until(engine, secret)
+    return None if found is None else found[0]
+
+
+def authenticate_until(engine: Engine, secret: str) -> tuple[Principal, datetime] | None:
+    """authenticate(), with the moment the token expires (for a caller that remembers the answer)."""
     with engine.connect() as conn:
         row = conn.execute(
-            select(accounts.c.id, accounts.c.username, accounts.c.role, accounts.c.scope)
+            select(accounts.c.id, accounts.c.username, accounts.c.role, accounts.c.scope, api_tokens.c.expires_at)
             .join(api_tokens, api_tokens.c.account_id == accounts.c.id)
             .where(api_tokens.c.token_hash == _token_hash(secret), api_tokens.c.revoked_at.is_(None),
                    api_tokens.c.expires_at > _now(), accounts.c.active.is_(True))).first()
-    return None if row is None else Principal(row.id, row.username, Role(row.role), row.scope)
+    if row is None:
+        return None
+    expires = row.expires_at if row.expires_at.tzinfo is not None else row.expires_at.replace(tzinfo=UTC)
+    return Principal(row.id, row.username, Role(row.role), row.scope), expires
+
+
+def still_live(expires: datetime) -> bool:
+    """Whether a token expiring at `expires` still works now (by the service's clock)."""
+    return _now() < expires
 
 
 def token_expiry(engine: Engine, secret: str) -> datetime | None:
