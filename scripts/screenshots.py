@@ -82,13 +82,21 @@ def serve() -> tuple[uvicorn.Server, str]:
     return server, f"http://127.0.0.1:{port}"
 
 
+def scratch_deployment(prefix: str) -> Path:
+    """A throw-away deployment for a screenshot run: an initialised SQLite database and photo store
+    in a fresh temporary folder, named in the environment the server and `suara` read."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ["SUARA_DATABASE_URL"] = f"sqlite:///{work}/suara.db"
+    os.environ["SUARA_DATA_DIR"] = str(work)
+    os.environ["SUARA_BLOBS_URL"] = str(work / "blobs")
+    suara("init")
+    return work
+
+
 def main() -> None:
     import screenshots_portal  # the portal: national, a region east of WIB, the corrected TPS, search, a 404
 
-    work = Path(tempfile.mkdtemp(prefix="suara-screens-"))
-    os.environ["SUARA_DATABASE_URL"] = f"sqlite:///{work}/suara.db"
-    os.environ["SUARA_DATA_DIR"] = str(work)
-    suara("init")
+    work = scratch_deployment("suara-screens-")
     suara("synth", "--contests", "ppwp", "--out", str(work / "forms.jsonl"), "--provinces", PROVINCES, "--error-rate", "0.002")
     screenshots_portal.leave_out(work / "forms.jsonl")  # its KPPS files it with photos below
     suara("ingest", str(work / "forms.jsonl"))

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -101,13 +99,12 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(ROOT / "scripts"))
-    from screenshots import serve  # the same uvicorn-in-a-thread as the portal's screenshots
+    from screenshots import (  # the same uvicorn-in-a-thread as the portal's screenshots
+        scratch_deployment,
+        serve,
+    )
 
-    work = Path(tempfile.mkdtemp(prefix="suara-kpps-screens-"))
-    os.environ["SUARA_DATABASE_URL"] = f"sqlite:///{work}/suara.db"
-    os.environ["SUARA_DATA_DIR"] = str(work)
-    os.environ["SUARA_BLOBS_URL"] = str(work / "blobs")
-    subprocess.run([str(Path(sys.executable).parent / "suara"), "init"], check=True)
+    scratch_deployment("suara-kpps-screens-")
     add_officer(os.environ["SUARA_DATABASE_URL"])
     server, url = serve()
     os.environ["SUARA_PUBLIC_BASE_URL"] = url

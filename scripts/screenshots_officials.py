@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -117,14 +116,13 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(ROOT / "scripts"))
-    from screenshots import serve  # the same uvicorn-in-a-thread as the portal's screenshots
+    from screenshots import (  # the same uvicorn-in-a-thread as the portal's screenshots
+        scratch_deployment,
+        serve,
+    )
 
-    work = Path(tempfile.mkdtemp(prefix="suara-officials-screens-"))
-    os.environ["SUARA_DATABASE_URL"] = f"sqlite:///{work}/suara.db"
-    os.environ["SUARA_DATA_DIR"] = str(work)
-    os.environ["SUARA_BLOBS_URL"] = str(work / "blobs")
+    work = scratch_deployment("suara-officials-screens-")
     suara = str(Path(sys.executable).parent / "suara")
-    subprocess.run([suara, "init"], check=True)
     subprocess.run([suara, "synth", "--contests", "ppwp", "--out", str(work / "forms.jsonl"), "--provinces", "31",
                     "--error-rate", "0.01"], check=True)
     subprocess.run([suara, "ingest", str(work / "forms.jsonl")], check=True)

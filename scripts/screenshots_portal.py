@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -108,14 +107,10 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(ROOT / "scripts"))
-    from screenshots import serve, with_photos
+    from screenshots import scratch_deployment, serve, with_photos
 
-    work = Path(tempfile.mkdtemp(prefix="suara-portal-screens-"))
-    os.environ["SUARA_DATABASE_URL"] = f"sqlite:///{work}/suara.db"
-    os.environ["SUARA_DATA_DIR"] = str(work)
-    os.environ["SUARA_BLOBS_URL"] = str(work / "blobs")
+    work = scratch_deployment("suara-portal-screens-")
     suara = str(Path(sys.executable).parent / "suara")
-    subprocess.run([suara, "init"], check=True)
     subprocess.run([suara, "synth", "--contests", "ppwp", "--out", str(work / "forms.jsonl"), "--provinces",
                     f"31,{EAST}", "--error-rate", "0.01"], check=True)
     leave_out(work / "forms.jsonl")
