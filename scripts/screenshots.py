@@ -16,7 +16,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
@@ -91,6 +93,19 @@ def scratch_deployment(prefix: str) -> Path:
     os.environ["SUARA_BLOBS_URL"] = str(work / "blobs")
     suara("init")
     return work
+
+
+def photograph_in_chromium(photograph: Callable[[Any, str], list[Path]], url: str, server: uvicorn.Server) -> None:
+    """`photograph(browser, url)` in Debian's Chromium, each picture's path printed, then the
+    scratch server stopped."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=os.environ.get("SUARA_CHROMIUM", "/usr/bin/chromium"),
+                                             args=FLAGS)
+        for target in photograph(browser, url):
+            print(target.relative_to(ROOT))
+        browser.close()
+    server.should_exit = True
 
 
 def main() -> None:

@@ -18,8 +18,6 @@ OUT = ROOT / "docs" / "screenshots"
 TPS = "3171011001002"  # beside scripts/screenshots.py's TPS, which it files through the API
 USER, PASSWORD = "kpps-gambir-2", "layar-tangkap-2024"
 VOTES = {"1": "58", "2": "131", "3": "47"}
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
@@ -96,10 +94,9 @@ def photograph(browser: Any, url: str, out: Path = OUT) -> list[Path]:
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
-
     sys.path.insert(0, str(ROOT / "scripts"))
-    from screenshots import (  # the same uvicorn-in-a-thread as the portal's screenshots
+    from screenshots import (  # the same uvicorn-in-a-thread and browser as the portal's screenshots
+        photograph_in_chromium,
         scratch_deployment,
         serve,
     )
@@ -108,14 +105,7 @@ def main() -> None:
     add_officer(os.environ["SUARA_DATABASE_URL"])
     server, url = serve()
     os.environ["SUARA_PUBLIC_BASE_URL"] = url
-    OUT.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=os.environ.get("SUARA_CHROMIUM", "/usr/bin/chromium"),
-                                             args=FLAGS)
-        for target in photograph(browser, url):
-            print(target.relative_to(ROOT))
-        browser.close()
-    server.should_exit = True
+    photograph_in_chromium(photograph, url, server)
 
 
 if __name__ == "__main__":

@@ -19,8 +19,6 @@ PASSWORD = "layar-tangkap-2024"
 ACCOUNTS = {"kpps-gambir-3": ("KPPS", TPS), "ppk-gambir": ("PPK", "317101"), "kpu-ri": ("KPU_RI", "0")}
 ON_PAPER = {"1": 64, "2": 139, "3": 41}  # what the photographed form says
 TYPED = {**ON_PAPER, "2": 739}  # what was typed: a 1 read as a 7
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
@@ -113,10 +111,10 @@ def photograph(browser: Any, url: str, out: Path = OUT) -> list[Path]:
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(ROOT / "scripts"))
-    from screenshots import (  # the same uvicorn-in-a-thread as the portal's screenshots
+    from screenshots import (  # the same uvicorn-in-a-thread and browser as the portal's screenshots
+        photograph_in_chromium,
         scratch_deployment,
         serve,
     )
@@ -129,14 +127,7 @@ def main() -> None:
     subprocess.run([suara, "tally"], check=True)
     prepare(os.environ["SUARA_DATABASE_URL"])
     server, url = serve()
-    OUT.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=os.environ.get("SUARA_CHROMIUM", "/usr/bin/chromium"),
-                                             args=FLAGS)
-        for target in photograph(browser, url):
-            print(target.relative_to(ROOT))
-        browser.close()
-    server.should_exit = True
+    photograph_in_chromium(photograph, url, server)
 
 
 if __name__ == "__main__":

@@ -22,8 +22,6 @@ TPS = "3171011001001"  # the TPS of scripts/screenshots.py, filed with photos
 ON_PAPER = {"1": 71, "2": 117, "3": 39}
 TYPED = {**ON_PAPER, "2": 177}  # a 1 read as a 7, corrected afterwards
 EAST = "51"  # Bali: WITA
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SIZES = {"desktop": {"width": 1280, "height": 1000}, "phone": {"width": 390, "height": 844},
          "narrow": {"width": 360, "height": 740}}
 
@@ -104,10 +102,9 @@ def photograph(browser: Any, url: str, out: Path = OUT) -> list[Path]:
 
 
 def main() -> None:
-    from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(ROOT / "scripts"))
-    from screenshots import scratch_deployment, serve, with_photos
+    from screenshots import photograph_in_chromium, scratch_deployment, serve, with_photos
 
     work = scratch_deployment("suara-portal-screens-")
     suara = str(Path(sys.executable).parent / "suara")
@@ -120,13 +117,7 @@ def main() -> None:
     with_photos(url)
     correct(os.environ["SUARA_DATABASE_URL"])
     time.sleep(1.5)  # the server folds the new versions and refreshes its documents
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=os.environ.get("SUARA_CHROMIUM", "/usr/bin/chromium"),
-                                             args=FLAGS)
-        for target in photograph(browser, url):
-            print(target.relative_to(ROOT))
-        browser.close()
-    server.should_exit = True
+    photograph_in_chromium(photograph, url, server)
 
 
 if __name__ == "__main__":
