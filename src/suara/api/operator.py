@@ -107,47 +107,57 @@ REFUSAL_STATUS = {"malformed": 422, "unknown_tps": 404, "unknown_contest": 404, 
                   "rules_failed": 422}
 
 
-async def _submission_parts(request: Request) -> tuple[Any, dict[int, tuple[bytes, str | None]]]:
-    """The form JSON and page photos of a submission: JSON alone, or multipart with photos."""
+async def _submission_parts(request: Request) -> tuple[Any, dict[int, tuple[bytes, str | None]], Any]:
+    """The form JSON, page photos and reading record of a submission: JSON alone, or multipart
+    with photos page1..page5 and, where the device pre-filled numbers from a reading of them, the
+    part `reading` ({"numbers": {path: "machine_read"|"confirmed"|"changed"}})."""
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
-        fields, files = await read_upload(request, max_fields=1)  # 400 if cut off: nothing is stored
+        fields, files = await read_upload(request, max_fields=2)  # 400 if cut off: nothing is stored
         raw = fields.get("form")
         if not isinstance(raw, str):
             raise ServiceError(422, "missing_form", "bagian 'form' (JSON formulir) wajib ada")
+        if set(fields) - {"form", "reading"}:
+            unknown = min(set(fields) - {"form", "reading"})[:40]
+            raise ServiceError(422, "bad_part", f"bagian tidak dikenal: {unknown!r} (form, reading, page1..page{MAX_PAGES})")
         uploads: dict[int, tuple[bytes, str | None]] = {}
         for upload in files:
             if upload.name not in PAGE_FIELDS:
-                raise ServiceError(422, "bad_part", f"bagian tidak dikenal: {upload.name!r} (form, page1..page{MAX_PAGES})")
+                raise ServiceError(422, "bad_part", f"bagian tidak dikenal: {upload.name!r} (form, reading, page1..page{MAX_PAGES})")
             uploads[int(upload.name[-1])] = (upload.data, upload.content_type)
-        body: bytes = raw.encode()
-    else:
-        body, uploads = await request.body(), {}
+        record = fields.get("reading")
+        reading = _json_part(record.encode(), "catatan pembacaan: ") if isinstance(record, str) else None
+        return _json_part(raw.encode()), uploads, reading
+    return _json_part(await request.body()), {}, None
+
+
+def _json_part(body: bytes, what: str = "") -> Any:
     try:
-        return orjson.loads(body), uploads
+        return orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise ServiceError(422, "bad_json", f"JSON tidak sah: {exc}") from None
+        raise ServiceError(422, "bad_json", f"{what}JSON tidak sah: {exc}") from None
 
 
 @router.post("/submissions", openapi_extra=access("role:KPPS, own TPS"),
              summary="Submit one TPS's C Hasil form, as JSON or multipart with photos page1..page3 "
                      "(retries with the same Idempotency-Key are harmless)")
 async def submit(request: Request, who: Caller, key: Annotated[str, KEY]) -> Response:
-    form, uploads = await _submission_parts(request)
+    form, uploads, reading = await _submission_parts(request)
     if not isinstance(form, dict):
         raise ServiceError(422, "malformed", f"formulir harus objek JSON, bukan {type(form).__name__}")
     tps = form.get("tps")
     if not isinstance(tps, str) or not may(who.role, who.scope, Action.SUBMIT_FORM, tps):
         raise ServiceError(403, "forbidden", f"{who.actor} hanya boleh mengirim formulir TPS {who.scope}")
     state = request.app.state
-    return await run_in_threadpool(_submit, state, who, key, form, uploads)
+    return await run_in_threadpool(_submit, state, who, key, form, uploads, reading)
 
 
-def _submit(state: Any, who: Principal, key: str, form: Any, uploads: dict[int, tuple[bytes, str | None]]) -> Response:
+def _submit(state: Any, who: Principal, key: str, form: Any, uploads: dict[int, tuple[bytes, str | None]],
+            reading: Any = None) -> Response:
     result = submit_with_photos(state.blobs, state.writer, state.reference,
                                 Submission(form, f"{who.username}:{key}", who.actor,
                                            resend_grace=state.resend_grace), uploads, state.policy,
-                                state.committer)
+                                state.committer, reading)
     if isinstance(result, IdempotencyConflict):
         raise ServiceError(409, "idempotency_conflict", "Idempotency-Key ini sudah dipakai untuk isi yang lain")
     if result.outcome is Outcome.REFUSED:

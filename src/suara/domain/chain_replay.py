@@ -24,7 +24,7 @@ import orjson
 from suara.domain.audit import canonical
 
 VERSION_COLUMNS = ("contest", "tps", "version_no", "content_hash", "outcome", "flags", "actor", "reason",
-                   "submitted_at")
+                   "submitted_at", "reading")
 PHOTO_COLUMNS = ("sha256", "public_sha256", "media_type", "width", "height")
 ACCOUNT_COLUMNS = ("id", "role", "scope", "active", "password_sha256")
 TOKEN_COLUMNS = ("account_id", "token_hash", "label", "created_at", "expires_at", "revoked_at")
@@ -51,10 +51,19 @@ def flags_text(flags: Any) -> str:
     return canonical(orjson.loads(flags) if isinstance(flags, str) else flags).decode()
 
 
+def reading_text(reading: Any) -> str | None:
+    """A version's reading record (a mapping, or its stored JSON text) in canonical form; versions
+    stored before readings were kept have none."""
+    if reading is None:
+        return None
+    return canonical(orjson.loads(reading) if isinstance(reading, str) else reading).decode()
+
+
 def version_columns(actor: str, payload: Mapping[str, Any]) -> tuple[Any, ...]:
     """The form_versions columns a form.version event records, in VERSION_COLUMNS order."""
     return (payload["contest"], payload["tps"], payload["version_no"], payload["content_hash"], payload["outcome"],
-            flags_text(payload["flags"]), actor, payload.get("reason"), instant(payload["submitted_at"]))
+            flags_text(payload["flags"]), actor, payload.get("reason"), instant(payload["submitted_at"]),
+            reading_text(payload.get("reading")))
 
 
 def columns_digest(columns: tuple[Any, ...]) -> bytes:

@@ -3,7 +3,8 @@
 Each rule is a small function of (form, contest) returning the flags it raises. A rule checks
 only what the form has: a missing field makes a rule silent, never a failure. R12 (malformed)
 is parsing, in form.py; R13 (the photo or TPS code belongs elsewhere) needs stored photos and
-is checked by the submission service.
+is checked by the submission service; R16 (a number the machine reads otherwise on the form's own
+photo) by the reading of the photos (domain/machine_reading.py).
 """
 
 from __future__ import annotations
@@ -87,6 +88,9 @@ RULES: dict[str, RuleInfo] = {
                  "A party's total does not equal its party votes plus its candidates' votes"),
         RuleInfo("R15", Severity.ERROR, "Angka melebihi tiga kotak angka (lebih dari 999)",
                  "A number does not fit its three digit boxes (over 999)"),
+        # Raised where the photos are read (services/photo_reading.py, domain/machine_reading.py)
+        RuleInfo("R16", Severity.WARNING, "Angka formulir berbeda dengan bacaan mesin atas fotonya",
+                 "A number differs from the machine reading of the form's own photo"),
     )
 }
 

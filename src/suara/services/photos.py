@@ -23,6 +23,7 @@ from suara.domain.contests import KIND_LIST
 from suara.domain.policy import Outcome, Policy
 from suara.services.errors import ServiceError
 from suara.services.group_commit import GroupCommitter
+from suara.services.photo_reading import PhotoReading, officer_record, read_filed_photos
 from suara.services.submission import (
     IdempotencyConflict,
     PagePhoto,
@@ -76,13 +77,19 @@ def _pages_of(reference: Any, doc: Any) -> int:
 
 def submit_with_photos(store: BlobStore, writer: Engine, reference: Any, submission: Submission,
                        uploads: Mapping[int, tuple[bytes, str | None]],
-                       policy: Policy, committer: GroupCommitter | None = None) -> SubmissionResult | IdempotencyConflict:
+                       policy: Policy, committer: GroupCommitter | None = None,
+                       reading: Any = None) -> SubmissionResult | IdempotencyConflict:
     """Submit one form with its page photos; the photos reach the store only if the form is stored.
 
-    Decoding and hashing the photos, and writing them, happen here, outside the database's lock;
-    with a committer the form is stored in a batch with others arriving at the same moment."""
+    Decoding, hashing and reading the photos (services/photo_reading.py), and writing them, happen
+    here, outside the database's lock; with a committer the form is stored in a batch with others
+    arriving at the same moment. `reading`: the device's record of the numbers it pre-filled from
+    a reading of these photos ({"numbers": {path: origin}})."""
+    origins = officer_record(reading, submission.doc)
     pages = check_pages(uploads, _pages_of(reference, submission.doc)) if uploads else CheckedPages()
-    checked = replace(submission, photos=pages.photos)
+    read = (read_filed_photos([data for _, (data, _) in sorted(uploads.items())], submission.doc, origins)
+            if isinstance(submission.doc, dict) and (uploads or origins) else PhotoReading(None))
+    checked = replace(submission, photos=pages.photos, reading=read.reading, photo_flags=read.flags)
     if committer is not None:
         result = committer.submit(checked, policy)
     else:

@@ -41,6 +41,11 @@ class Submission:
     # proposal after this many seconds from the first send (services/resends.py); None: a bulk
     # ingest, a demo or an authorised correction, which store versions as they come
     resend_grace: float | None = None
+    # the machine reading of the photos and the officer's record of it, as stored with the
+    # version (canonical JSON; domain/machine_reading.py), and the flags that reading raises
+    # (R16 for a number read otherwise, R13 for a page of another TPS)
+    reading: str | None = None
+    photo_flags: tuple[Flag, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,14 +169,19 @@ def check(reference: Reference, doc: Any, policy: Policy) -> _Checked | Submissi
     flags = check_form(form, contest)
     outcome = decide(policy, flags)
     if outcome is Outcome.REFUSED:
-        failing = ", ".join(sorted({f.rule for f in flags if f.severity is Severity.ERROR}, key=lambda r: int(r[1:])))
-        return _refused("rules_failed", f"Data Tidak Terkirim: gagal {failing}", form, flags)
+        return _refused("rules_failed", _failing(flags), form, flags)
     payload = form.to_json()
     text = canonical(payload).decode()
     digest = text_hash(text)
     # the stored payload is the request itself unless it was sent with "administrasi": null
     doc_hash = digest if payload == doc else content_hash(doc)
     return _Checked(form.tps, form.contest, flags, outcome, text, digest, doc_hash, form)
+
+
+def _failing(flags: Sequence[Flag]) -> str:
+    """The refusal's message: the error rules the form fails, in their order."""
+    failing = ", ".join(sorted({f.rule for f in flags if f.severity is Severity.ERROR}, key=lambda r: int(r[1:])))
+    return f"Data Tidak Terkirim: gagal {failing}"
 
 
 def prepare(reference: Reference, docs: Sequence[Any], policy: Policy
@@ -226,6 +236,8 @@ def submit_forms(
     checked: dict[int, _Checked] = {}
     for index, sub in enumerate(submissions):
         outcome = prechecked[index] if prechecked is not None else check(reference, sub.doc, policy)
+        if sub.photo_flags and isinstance(outcome, _Checked):
+            outcome = _with_photo_flags(outcome, sub.photo_flags, policy)
         if isinstance(outcome, SubmissionResult):
             results[index] = outcome
         else:
@@ -262,6 +274,16 @@ def submit_forms(
             results[index] = (_echo(original) if same_body
                               else IdempotencyConflict(submissions[index].idempotency_key))
     return [r for r in results if r is not None]
+
+
+def _with_photo_flags(checked: _Checked, flags: Sequence[Flag], policy: Policy) -> _Checked | SubmissionResult:
+    """A checked form with the flags its photos raise, decided again under the policy."""
+    all_flags = [*checked.flags, *flags]
+    outcome = decide(policy, all_flags)
+    if outcome is Outcome.REFUSED:
+        return SubmissionResult(Outcome.REFUSED, all_flags, checked.tps, checked.contest, error_code="rules_failed",
+                                message=_failing(all_flags))
+    return replace(checked, flags=all_flags, outcome=outcome)
 
 
 def _check_photo_reuse(conn: Any, items: list[tuple[int, Submission, _Checked]], results: list[Any],
@@ -358,7 +380,7 @@ def _store(conn: Any, items: list[tuple[int, Submission, _Checked]],
     if not items:
         return
     numbers = _current_numbers(conn, [(c.contest, c.tps) for _, _, c in items])
-    rows = []
+    rows: list[dict[str, Any]] = []
     for _, sub, checked in items:
         pair = (checked.contest, checked.tps)
         numbers[pair] = numbers.get(pair, 0) + 1
@@ -370,6 +392,7 @@ def _store(conn: Any, items: list[tuple[int, Submission, _Checked]],
             "reason": sub.reason, "idempotency_key": sub.idempotency_key,
             "request_hash": (checked.doc_hash if not sub.photos else request_hash(sub))
             if sub.idempotency_key else None,
+            "reading": sub.reading,
         })
     ids = head.allocate_versions(len(rows))
     for row, version_id in zip(rows, ids):
@@ -389,6 +412,7 @@ def _store(conn: Any, items: list[tuple[int, Submission, _Checked]],
             "tps": row["tps"], "content_hash": row["content_hash"], "outcome": row["outcome"],
             "flags": [flag_dict(f) for f in checked.flags], "reason": sub.reason,
             "submitted_at": now.isoformat(),
+            **({"reading": orjson.loads(sub.reading)} if sub.reading is not None else {}),
             "photos": [{"page": p.page, "sha256": p.sha256, "public_sha256": p.public_sha256,
                         "media_type": p.media_type, "width": p.width, "height": p.height} for p in sub.photos],
         }))

@@ -84,7 +84,7 @@ def _check_versions(conn: Connection, state: ChainState, report: VerifyReport,
     stmt = (select(form_versions.c.id, form_versions.c.contest, form_versions.c.tps, form_versions.c.payload,
                    form_versions.c.content_hash, form_versions.c.flags, form_versions.c.version_no,
                    form_versions.c.outcome, form_versions.c.actor, form_versions.c.reason,
-                   form_versions.c.submitted_at)
+                   form_versions.c.submitted_at, form_versions.c.reading)
             .order_by(form_versions.c.tps, form_versions.c.contest, form_versions.c.version_no))
     current: tuple[str, str, str, str] | None = None  # contest, tps, payload, flags
 

@@ -32,6 +32,7 @@ from suara.domain.chain_replay import (
     columns_digest,
     flags_text,
     instant,
+    reading_text,
     version_columns,
 )
 from suara.store import audit
@@ -107,11 +108,14 @@ def check_version(conn: Connection, state: ChainState, row: Any, report: Report)
         report.problem(f"versi #{row.id}: tidak tercatat di rantai audit")
         return
     stored = (row.contest, row.tps, row.version_no, row.content_hash, row.outcome, flags_text(row.flags), row.actor,
-              row.reason, instant(row.submitted_at))
+              row.reason, instant(row.submitted_at), reading_text(row.reading))
     seq, digest = recorded
     if columns_digest(stored) == digest:
         return
     event = audit.event_at(conn, seq)  # rare: derive the columns again to name the difference
+    if event is None:
+        report.problem(f"versi #{row.id}: peristiwa #{seq} rantai audit hilang")
+        return
     expected = version_columns(event.actor, orjson.loads(event.payload))
     _differences(report, f"versi #{row.id}", dict(zip(VERSION_COLUMNS, stored)),
                  dict(zip(VERSION_COLUMNS, expected)), VERSION_COLUMNS)

@@ -153,6 +153,8 @@ form_versions = Table(
     Column("reason", Text, nullable=True),
     Column("idempotency_key", Text, nullable=True, unique=True),
     Column("request_hash", String(64), nullable=True),
+    # the machine reading of the photos and what the officer did with it (domain/machine_reading.py)
+    Column("reading", Text, nullable=True),
     # tps first: lookups are by a list of TPS codes, and a leading column the planner can match
     # keeps PostgreSQL on the index even before it has statistics for a fresh table
     Index("ix_form_versions_tps", "tps", "contest", "version_no", unique=True),

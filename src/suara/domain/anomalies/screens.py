@@ -75,11 +75,11 @@ LEYS = ("Leys, C. et al. (2013). Detecting outliers: Do not use standard deviati
 
 SCREENS: dict[str, Screen] = {s.id: s for s in (
     Screen("A1", Target.TPS, "Aturan formulir", "Form rules",
-           "TPS yang formulirnya melanggar paling sedikit {threshold} aturan konsistensi C Hasil (R1-R15: "
-           "jumlah pemilih, surat suara, suara sah dan tidak sah, tiga kotak angka).",
-           "TPS whose form breaks at least {threshold} of the C Hasil consistency rules (R1-R15: voters, "
-           "ballots, valid and invalid votes, the three digit boxes).",
-           1, 1, 15, "aturan", "rules"),
+           "TPS yang formulirnya melanggar paling sedikit {threshold} aturan konsistensi C Hasil (R1-R16: "
+           "jumlah pemilih, surat suara, suara sah dan tidak sah, tiga kotak angka, bacaan mesin atas fotonya).",
+           "TPS whose form breaks at least {threshold} of the C Hasil consistency rules (R1-R16: voters, "
+           "ballots, valid and invalid votes, the three digit boxes, the machine reading of its photo).",
+           1, 1, 16, "aturan", "rules"),
     Screen("A2", Target.TPS, "Partisipasi di atas DPT", "Turnout above the register",
            "TPS dengan pengguna hak pilih (pengguna_total) di atas {threshold}% DPT, atau tepat 100% DPT dengan "
            "semua suara sah untuk satu calon. Pemilih DPTb dan DPK dapat membuat TPS sedikit melewati 100% "
