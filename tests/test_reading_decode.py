@@ -214,3 +214,73 @@ def test_a_reading_as_form_json():
               "partai.3.jumlah": 9, "suara_sah": 210, "suara_tidak_sah": None}
     assert form_json(values) == {"administrasi": {"pemilih_dpt_j": 250}, "suara": {"1": 117},
                                  "partai": {"3": {"caleg": {"2": 5}, "jumlah": 9}}, "suara_sah": 210}
+
+
+def _party_form(parties: dict[str, list[int]], partai_votes: list[int], invalid: int) -> dict[str, int | None]:
+    values: dict[str, int | None] = {}
+    for (nomor, caleg), own in zip(parties.items(), partai_votes, strict=True):
+        values[f"partai.{nomor}.suara_partai"] = own
+        values.update({f"partai.{nomor}.caleg.{i}": v for i, v in enumerate(caleg, 1)})
+        values[f"partai.{nomor}.jumlah"] = own + sum(caleg)
+    sah = sum(v for k, v in values.items() if k.endswith(".jumlah") and v is not None)
+    return values | {"suara_sah": sah, "suara_tidak_sah": invalid, "suara_total": sah + invalid}
+
+
+def test_a_full_dpr_form_is_weighed_block_by_block() -> None:
+    """18 parties of 8 candidates (186 numbers, one group under R8): each party's block is
+    searched alone, so a misread candidate is set right by its party's total and a misread
+    party total by the block and R8 together, and the rest stays sure."""
+    rng = np.random.default_rng(4)
+    parties = {str(n): [int(v) for v in rng.integers(0, 6, 8)] for n in (*range(1, 18), 24)}
+    values = _party_form(parties, [int(v) for v in rng.integers(0, 9, 18)], 11)
+    layout = party_layout({n: [str(i) for i in range(1, 9)] for n in parties})
+    adm = {f"administrasi.{k}": v for k, v in ADMINISTRASI.items()}
+    values = adm | values
+    clean = decode(layout, probabilities(values, layout=layout))
+    assert clean.sure and clean.values() == values
+    caleg = "partai.5.caleg.3"
+    text = f"{values[caleg]:>3}"
+    misread = {(caleg, 2): {(int(text[2]) + 3) % 10: 0.7, int(text[2]): 0.29},
+               ("partai.9.jumlah", 2): {(values["partai.9.jumlah"] + 1) % 10: 0.8, values["partai.9.jumlah"] % 10: 0.19}}
+    reading = decode(layout, probabilities(values, layout=layout, misread=misread))
+    assert reading.values() == values
+    assert set(reading.corrected) == {caleg, "partai.9.jumlah"}
+    assert reading.broken == ()
+    assert sum(n.unsure for n in reading.numbers.values()) <= 4
+
+
+def test_a_party_block_a_misread_cannot_be_explained_in_is_flagged_not_forced() -> None:
+    parties = {"1": [3, 0, 7], "2": [12, 4]}
+    values = _party_form(parties, [20, 5], 2)
+    layout = party_layout({"1": ["1", "2", "3"], "2": ["1", "2"]}, administrasi=False)
+    # the candidate's 7 is read as a 1 beyond doubt: R14 breaks, and the block says so
+    reading = decode(layout, probabilities(values, layout=layout, misread={("partai.1.caleg.3", 2): {1: 0.99999}}))
+    assert "R14" in reading.broken
+    assert reading.numbers["partai.1.caleg.3"].unsure
+    wrong_and_sure = [name for name, n in reading.numbers.items() if not n.unsure and n.value != values[name]]
+    assert wrong_and_sure == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(parties=st.lists(st.lists(st.integers(0, 60), min_size=0, max_size=4), min_size=1, max_size=4),
+       own=st.lists(st.integers(0, 60), min_size=4, max_size=4), invalid=st.integers(0, 30), wrong=st.data())
+def test_any_single_misread_digit_of_a_party_list_is_corrected_or_flagged(parties, own, invalid, wrong):
+    """The acceptance property on party-list layouts (R14 blocks under R8 and R9)."""
+    by_party = {str(i + 1): caleg for i, caleg in enumerate(parties)}
+    values = _party_form(by_party, own[:len(parties)], invalid)
+    if values["suara_total"] > 999:
+        return
+    layout = party_layout({n: [str(i) for i in range(1, len(c) + 1)] for n, c in by_party.items()},
+                          administrasi=False)
+    field = wrong.draw(st.sampled_from(layout.fields))
+    position = wrong.draw(st.integers(0, 2))
+    text = f"{values[field]:>3}"
+    truth = EMPTY if text[position] == " " else int(text[position])
+    other = wrong.draw(st.sampled_from([c for c in range(11) if c != truth]))
+    confidence = wrong.draw(st.sampled_from([0.6, 0.9, 0.999, 0.99999]))
+    misread = {(field, position): {other: confidence, truth: (1 - confidence) * 0.5}}
+    reading = decode(layout, probabilities(values, layout=layout, misread=misread))
+    wrong_and_sure = [name for name, n in reading.numbers.items() if not n.unsure and n.value != values[name]]
+    assert wrong_and_sure == []
+    if reading.sure:
+        assert reading.values() == values

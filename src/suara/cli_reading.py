@@ -28,7 +28,8 @@ reading = typer.Typer(help="The machine-readable C Hasil: form-sheet, read-form.
 @reading.command("form-sheet")
 def form_sheet(
     tps: Annotated[str, typer.Option(help="TPS code (13 characters)")],
-    contest: Annotated[str, typer.Option(help="Contest key: ppwp, pkwkp-<provinsi>, pkwkk-<kab/kota>")],
+    contest: Annotated[str, typer.Option(help="Contest key: ppwp, pdpr, pdprdp, pdprdk, pdpd-<provinsi>, "
+                                              "pkwkp-<provinsi>, pkwkk-<kab/kota>")],
     out: Annotated[Path, typer.Option(help="PDF file to write")],
     png_dir: Annotated[Path | None, typer.Option(help="Also write each page as PNG here")] = None,
 ) -> None:
@@ -43,22 +44,25 @@ def form_sheet(
     if not tree.has_tps(tps) or not chosen.covers(tps):
         err.print(f"[red]TPS {tps} tidak ada dalam pemilihan {chosen.key}[/red]")
         raise typer.Exit(2)
-    if chosen.kind not in sheet.SHEET_KINDS:
-        err.print(f"[red]lembar formulir baca-mesin untuk {chosen.kind} belum tersedia "
-                  f"(tersedia: {', '.join(sheet.SHEET_KINDS)})[/red]")
-        raise typer.Exit(2)
+    ballot = None
+    if chosen.is_party_list:  # the parties standing in the TPS's dapil and their candidates
+        ballot = sheet.ballot_of(reference.book, chosen.kind, tps) if reference.book is not None else None
+        if ballot is None:
+            err.print(f"[red]TPS {tps} tidak masuk daerah pemilihan mana pun untuk {chosen.key}[/red]")
+            raise typer.Exit(2)
     place = [tree.get(kode).nama for kode in ancestors(tps)[1:]]
-    pages = sheet.render_sheet(chosen, tps, place)
+    pages = sheet.render_sheet(chosen, tps, place, ballot)
     sheet.write_pdf(pages, out)
     if png_dir is not None:
         png_dir.mkdir(parents=True, exist_ok=True)
         for number, page in enumerate(pages, 1):
             page.save(png_dir / f"{chosen.key}-{tps}-{number}.png")
-    console.print(f"{len(pages)} halaman formulir {chosen.key} TPS {tps} ditulis ke {out}")
+    dapil = f", dapil {ballot.dapil}" if ballot is not None else ""
+    console.print(f"{len(pages)} halaman formulir {chosen.key} TPS {tps}{dapil} ditulis ke {out}")
 
 
 def _table(read: reader.FormRead) -> Table:
-    table = Table(title=f"{read.contest} TPS {read.tps}")
+    table = Table(title=f"{read.contest} TPS {read.tps}" + (f" dapil {read.dapil}" if read.dapil else ""))
     for column in ("hal.", "isian", "kunci", "angka", "keyakinan", ""):
         table.add_column(column)
     for n in read.numbers:

@@ -47,6 +47,7 @@ SPREAD = 10.0  # readings of the whole form kept for the posterior: within this 
 UNCERTAIN = 5.0  # a number whose second value is within this of its first is in doubt
 MAX_CANDIDATES = 12
 SEARCH_BUDGET = 200_000  # nodes per group of linked numbers; beyond, the group is unsure
+BLOCK_BUDGET = 60_000  # nodes per party block (a form has up to 24): beyond, the block is unsure
 SEARCH_DEPTHS = (2.0, 5.0, 10.0, 20.0, 40.0)  # nats below the numbers' own best, searched in turn
 
 
@@ -199,6 +200,7 @@ class _Search:
     best: float = -math.inf
     nodes: int = 0
     exhausted: bool = False
+    budget: int = SEARCH_BUDGET
 
     def run(self) -> None:
         """Every reading within SPREAD of the best. Searched under a rising floor (readings at
@@ -227,7 +229,7 @@ class _Search:
             if total + self.remaining_best[depth + 1] < max(self.floor, self.best - SPREAD):
                 break
             self.nodes += 1
-            if self.nodes > SEARCH_BUDGET:
+            if self.nodes > self.budget:
                 self.exhausted = True
                 return
             chosen.append(value)
@@ -253,8 +255,9 @@ class _Search:
         return total == s.constant
 
 
-def _decode_group(numbers: dict[str, _Number], names: list[str], sums: list[Sum],
-                  bar: float, log_epsilon: float) -> tuple[dict[str, NumberReading], list[str], bool]:
+def _searched(numbers: dict[str, _Number], names: list[str], sums: list[Sum],
+              log_epsilon: float, budget: int = SEARCH_BUDGET) -> tuple[list[str], _Search]:
+    """The branch and bound search over a group's numbers, run."""
     order: list[str] = []
     for s in sums:  # numbers in the order their sums complete, smallest sums first
         order += [name for name, _ in s.terms if name not in order]
@@ -266,32 +269,159 @@ def _decode_group(numbers: dict[str, _Number], names: list[str], sums: list[Sum]
     remaining = [0.0] * (len(order) + 1)
     for i in range(len(order) - 1, -1, -1):
         remaining[i] = remaining[i + 1] + numbers[order[i]].candidates[0][1]
-    search = _Search([numbers[n] for n in order], completes, position, remaining, log_epsilon)
+    search = _Search([numbers[n] for n in order], completes, position, remaining, log_epsilon, budget=budget)
     search.run()
+    return order, search
+
+
+def _kept(search: _Search) -> list[tuple[float, tuple[int, ...]]]:
+    return [(score, chosen) for score, chosen in search.leaves if score >= search.best - SPREAD]
+
+
+def _reported(numbers: dict[str, _Number], name: str, value: int, confidence: float,
+              unsure: bool) -> NumberReading:
+    if value == OTHER:  # nothing likely: report what the boxes say best, unsure
+        value = next((v for v, _ in numbers[name].candidates if v != OTHER), BLANK)
+        confidence, unsure = 0.0, True
+    shown = None if value == BLANK else value
+    return NumberReading(shown, round(confidence, 6), unsure or shown is None)
+
+
+def _unread(numbers: dict[str, _Number], names: list[str]) -> dict[str, NumberReading]:
+    """Each number as its boxes alone say, unsure: nothing near what they say fits the sums."""
+    return {name: NumberReading(_top_value(numbers[name]), 0.0, True) for name in names}
+
+
+def _decode_group(numbers: dict[str, _Number], names: list[str], sums: list[Sum],
+                  bar: float, log_epsilon: float) -> tuple[dict[str, NumberReading], list[str], bool]:
+    order, search = _searched(numbers, names, sums, log_epsilon)
+    result, broken = _group_result(numbers, order, search, sums, bar)
+    return result, broken, search.exhausted
+
+
+def _group_result(numbers: dict[str, _Number], order: list[str], search: _Search, sums: list[Sum],
+                  bar: float) -> tuple[dict[str, NumberReading], list[str]]:
     if not search.leaves:  # nothing near what the boxes say fits: each number as read, unsure
-        return ({name: NumberReading(_top_value(numbers[name]), 0.0, True) for name in order},
-                [s.rule for s in sums], search.exhausted)
-    kept = [(score, chosen) for score, chosen in search.leaves if score >= search.best - SPREAD]
+        return _unread(numbers, order), [s.rule for s in sums]
+    kept = _kept(search)
     best_score, best = max(kept, key=lambda leaf: leaf[0])
     broken_sums = [s for s in sums if not search._holds(s, best)]
-    broken = [s.rule for s in broken_sums]
     in_broken_sums = {name for s in broken_sums for name, _ in s.terms}
     weights = np.exp(np.asarray([score for score, _ in kept]) - best_score)
-    result: dict[str, NumberReading] = {}
     choices = np.asarray([chosen for _, chosen in kept])
     total_weight = float(weights.sum())
+    result: dict[str, NumberReading] = {}
     for i, name in enumerate(order):
-        chosen_value = best[i]
-        confidence = float(weights[choices[:, i] == chosen_value].sum() / total_weight)
-        in_broken = name in in_broken_sums
-        if chosen_value == OTHER:  # nothing likely: report what the boxes say best, unsure
-            own = numbers[name].candidates
-            chosen_value = next((v for v, _ in own if v != OTHER), BLANK)
-            confidence = 0.0
-        value = None if chosen_value == BLANK else chosen_value
-        unsure = (value is None or confidence < bar or in_broken or search.exhausted)
-        result[name] = NumberReading(value, round(confidence, 6), unsure)
-    return result, broken, search.exhausted
+        confidence = float(weights[choices[:, i] == best[i]].sum() / total_weight)
+        result[name] = _reported(numbers, name, best[i], confidence,
+                                 confidence < bar or name in in_broken_sums or search.exhausted)
+    return result, [s.rule for s in broken_sums]
+
+
+def _blocks(sums: list[Sum]) -> list[Sum]:
+    """The party blocks of a group (R14: jumlah = suara_partai + its candidates), where every
+    number but the block's total is in no other sum: a block is read on its own first, and only
+    its total meets the rest of the form (R8)."""
+    count: dict[str, int] = {}
+    for s in sums:
+        for name, _ in s.terms:
+            count[name] = count.get(name, 0) + 1
+    return [s for s in sums if s.rule == "R14" and count[s.terms[0][0]] > 1
+            and all(count[name] == 1 for name, _ in s.terms[1:])]
+
+
+@dataclass
+class _Block:
+    """A party block searched on its own: its readings, and its total's values as candidates
+    for the form's sums (each weighing the whole block's readings with that total)."""
+
+    sum: Sum
+    order: list[str]
+    kept: list[tuple[float, tuple[int, ...]]]
+    exhausted: bool
+    total: _Number
+
+
+def _block(numbers: dict[str, _Number], s: Sum, log_epsilon: float) -> _Block:
+    total_name = s.terms[0][0]
+    order, search = _searched(numbers, [name for name, _ in s.terms], [s], log_epsilon, BLOCK_BUDGET)
+    kept = [] if search.exhausted else _kept(search)
+    if not kept:  # the total goes on as its boxes say; the block's numbers are left unsure
+        return _Block(s, order, [], search.exhausted, numbers[total_name])
+    at = order.index(total_name)
+    mass: dict[int, float] = {}
+    for score, chosen in kept:
+        mass[chosen[at]] = float(np.logaddexp(mass.get(chosen[at], -math.inf), score))
+    candidates = sorted(mass.items(), key=lambda c: -c[1])
+    own = numbers[total_name]
+    return _Block(s, order, kept, False, _Number(total_name, own.log_p, candidates, candidates[0][1]))
+
+
+def _decode_with_blocks(numbers: dict[str, _Number], names: list[str], sums: list[Sum], blocks: list[Sum],
+                        bar: float, log_epsilon: float) -> tuple[dict[str, NumberReading], list[str], bool]:
+    """A group with party blocks: each block searched alone, then the form's other sums (R8,
+    R9) over the blocks' totals, whose candidates carry the mass of their block's readings. A
+    number inside a block gets its posterior from both: its block's readings given each total
+    that the form's readings keep, weighed by those readings."""
+    parts = {s.terms[0][0]: _block(numbers, s, log_epsilon) for s in blocks}
+    in_blocks = {name for s in blocks for name, _ in s.terms}
+    top_names = [name for name in names if name not in in_blocks or name in parts]
+    top_numbers = {name: parts[name].total if name in parts else numbers[name] for name in top_names}
+    top_sums = [s for s in sums if s not in blocks]
+    order, search = _searched(top_numbers, top_names, top_sums, log_epsilon)
+    result, broken = _group_result(top_numbers, order, search, top_sums, bar)
+    exhausted = search.exhausted or any(part.exhausted for part in parts.values())
+    top_kept = _kept(search) if search.leaves else []
+    top_best = max((score for score, _ in top_kept), default=0.0)
+    for total_name, part in parts.items():
+        block_names = [name for name in part.order if name != total_name]
+        at, top_at = part.order.index(total_name), order.index(total_name)
+        chosen_total = max(top_kept, key=lambda leaf: leaf[0])[1][top_at] if top_kept else OTHER
+        given = [leaf for leaf in part.kept if leaf[1][at] == chosen_total]
+        if search.exhausted or not given:  # no reading of the block to go by: as its boxes say, unsure
+            result.update(_unread(numbers, block_names))
+            result[total_name] = replace_unsure(result[total_name])
+            broken.append(part.sum.rule)
+            continue
+        best = max(given, key=lambda leaf: leaf[0])[1]
+        holds = _holds_alone(part.sum, part.order, best)
+        if not holds:
+            broken.append(part.sum.rule)
+            result[total_name] = replace_unsure(result[total_name])
+        by_total: dict[int, float] = {}  # the weight the form's readings give each total of the block
+        for score, chosen in top_kept:
+            by_total[chosen[top_at]] = by_total.get(chosen[top_at], 0.0) + math.exp(score - top_best)
+        weight_sum = sum(by_total.values())
+        for name in block_names:
+            i = part.order.index(name)
+            confidence = sum(weight * _conditional(part, at, total, i, best[i])
+                             for total, weight in by_total.items()) / weight_sum
+            result[name] = _reported(numbers, name, best[i], confidence, confidence < bar or not holds)
+    return result, broken, exhausted
+
+
+def replace_unsure(reading: NumberReading) -> NumberReading:
+    return NumberReading(reading.value, reading.confidence, True)
+
+
+def _holds_alone(s: Sum, order: list[str], chosen: tuple[int, ...]) -> bool:
+    total = 0
+    for name, coefficient in s.terms:
+        value = chosen[order.index(name)]
+        if value == OTHER:
+            return False
+        total += coefficient * _as_sum_value(value)
+    return total == s.constant
+
+
+def _conditional(part: _Block, at: int, total: int, i: int, value: int) -> float:
+    """P(the block's number i is `value` | the block's total is `total`), over its readings."""
+    scores = [(score, chosen[i] == value) for score, chosen in part.kept if chosen[at] == total]
+    if not scores:
+        return 0.0
+    top = max(score for score, _ in scores)
+    weights = [(math.exp(score - top), same) for score, same in scores]
+    return sum(w for w, same in weights if same) / sum(w for w, _ in weights)
 
 
 def decode(layout: FormLayout, probabilities: np.ndarray | Mapping[str, np.ndarray], *,
@@ -320,7 +450,11 @@ def decode(layout: FormLayout, probabilities: np.ndarray | Mapping[str, np.ndarr
     broken: list[str] = []
     notes: list[str] = []
     for names, sums in _groups(layout.fields, layout.sums):
-        group, group_broken, exhausted = _decode_group(numbers, names, sums, bar, math.log(epsilon))
+        blocks = _blocks(sums)
+        if blocks:
+            group, group_broken, exhausted = _decode_with_blocks(numbers, names, sums, blocks, bar, math.log(epsilon))
+        else:
+            group, group_broken, exhausted = _decode_group(numbers, names, sums, bar, math.log(epsilon))
         readings.update(group)
         broken += group_broken
         if exhausted:

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from suara.reading.sheet import INSET, Box, PageLayout
+from suara.reading.sheet import Box, PageLayout
 
 DIGIT_SIDE = 28
 DigitPool = Mapping[int, Sequence[np.ndarray]]  # digit -> images of it (28 x 28, ink bright on black)
@@ -58,6 +58,16 @@ def font_digit_pool(per_digit: int = 20, seed: int = 0) -> dict[int, list[np.nda
     return {d: [font_digit(d, rng) for _ in range(per_digit)] for d in range(10)}
 
 
+@lru_cache(maxsize=1)
+def heldout_pool() -> dict[int, list[np.ndarray]]:
+    """The classifier's held-out MNIST digits by label (reading/heldout.py): handwriting it never
+    saw in training, for the tests, the benches and the demo's photos."""
+    from suara.reading import heldout  # the digit module and its data only where asked for
+
+    images, labels = heldout.mnist()
+    return {d: [images[i] for i in np.flatnonzero(labels == d)] for d in range(10)}
+
+
 def box_digits(value: int | None, leading: str = "empty") -> tuple[int | None, int | None, int | None]:
     """A number as its three boxes (hundreds, tens, units); None is an empty box. Leading zeros
     are left empty (`leading="empty"`, the usual hand) or written (`"zero"`); a missing number
@@ -92,7 +102,7 @@ def fill_page(page: Image.Image, layout: PageLayout, values: Mapping[str, int | 
 
 
 def _write(paper: np.ndarray, box: Box, digit: np.ndarray, rng: np.random.Generator) -> None:
-    inner = box.inner(INSET + 2)
+    inner = box.inner(box.inset + 2)
     scale = rng.uniform(0.85, 1.05)
     h = max(8, int(inner.h * scale))
     w = max(6, min(inner.w, int(h * 0.8)))

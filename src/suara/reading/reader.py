@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from suara.reading.geometry import LocatedPage, PhotoUnreadable, locate
+from suara.reading.layout import FormLayout, candidate_layout, form_json, party_layout
 from suara.reading.sheet import FieldBoxes, SheetId
 
 NO_CLASSIFIER = "pengklasifikasi angka belum tersedia: halaman ditemukan, angka belum dibaca"
@@ -61,6 +62,7 @@ class FormRead:
     corrected: tuple[str, ...] = ()  # numbers the sums read otherwise than their boxes alone
     notes: tuple[str, ...] = ()
     seconds: float = 0.0
+    dapil: str = ""  # a party-list form's dapil, from its QR code
 
     @property
     def unsure(self) -> list[str]:
@@ -125,7 +127,7 @@ def read_form(photos: Sequence[bytes], tps: str | None = None, contest: str | No
     models = _classifier()
     if models is None:
         return _unread(pages, fields, started)
-    digits, decode, layouts = models
+    digits, decode, _ = models
     try:
         probabilities = digits.classify([crop for _, _, boxes in fields for crop in boxes])
     except FileNotFoundError:  # the module without its trained weights
@@ -133,7 +135,7 @@ def read_form(photos: Sequence[bytes], tps: str | None = None, contest: str | No
     if probabilities is None:
         return _unread(pages, fields, started)
     rows = {f.key: probabilities[3 * i:3 * i + 3] for i, (_, f, _) in enumerate(fields)}
-    form_layout = layouts.candidate_layout([str(n) for n in range(1, sheet.candidates + 1)]).only(rows)
+    form_layout = whole_layout(sheet).only(rows)
     reading = decode.decode(form_layout, rows)
     numbers = []
     for page, f, boxes in fields:
@@ -141,14 +143,23 @@ def read_form(photos: Sequence[bytes], tps: str | None = None, contest: str | No
         numbers.append(NumberRead(f.key, f.label, page.sheet.page, got.value, float(got.confidence), bool(got.unsure),
                                   boxes))
     return FormRead(sheet.tps, sheet.contest, pages, numbers, True, tuple(reading.broken), tuple(reading.corrected),
-                    tuple(reading.notes), time.perf_counter() - started)
+                    tuple(reading.notes), time.perf_counter() - started, sheet.dapil)
+
+
+def whole_layout(sheet: SheetId) -> FormLayout:
+    """The numbers and sums of the whole form a page belongs to, from what its QR code says: a
+    party list's parties and their candidates, or the number of candidates. The reader keeps
+    the part its pages hold (`FormLayout.only`), so a sum over a page not given is not used."""
+    if sheet.lists:
+        return party_layout(sheet.parties)
+    return candidate_layout([str(n) for n in range(1, sheet.candidates + 1)])
 
 
 def _unread(pages: list[PageFound], fields: list[tuple[PageFound, FieldBoxes, tuple[np.ndarray, ...]]],
             started: float) -> FormRead:
     numbers = [NumberRead(f.key, f.label, page.sheet.page, None, None, True, boxes) for page, f, boxes in fields]
     return FormRead(pages[0].sheet.tps, pages[0].sheet.contest, pages, numbers, False, notes=(NO_CLASSIFIER,),
-                    seconds=time.perf_counter() - started)
+                    seconds=time.perf_counter() - started, dapil=pages[0].sheet.dapil)
 
 
 def png_data_url(image: np.ndarray) -> str:
@@ -159,9 +170,16 @@ def png_data_url(image: np.ndarray) -> str:
 
 
 def form_read_json(read: FormRead, images: bool = True) -> dict[str, Any]:
-    """The reading as the API and `suara read-form --json` answer it."""
+    """The reading as the API and `suara read-form --json` answer it. `form` is the numbers read
+    (sure or not) as the form JSON the API takes, to pre-fill an entry: a number read as empty
+    is left out."""
+    form: dict[str, Any] = {"tps": read.tps, "contest": read.contest}
+    if read.dapil:
+        form["dapil"] = read.dapil
+    form.update(form_json({n.key: n.value for n in read.numbers}))
     return {
-        "tps": read.tps, "contest": read.contest, "stored": False, "classified": read.classified,
+        "tps": read.tps, "contest": read.contest, **({"dapil": read.dapil} if read.dapil else {}),
+        "stored": False, "classified": read.classified, "form": form,
         "sure": read.classified and not read.unsure,
         "pages": [{"photo": p.photo, "page": p.sheet.page, "of": p.sheet.pages, "rotation": p.rotation,
                    "brightness": round(p.brightness, 1), "sharpness": round(p.sharpness, 1),

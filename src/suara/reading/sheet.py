@@ -14,8 +14,12 @@ The layout is the reader's map: `page_layout(kind, candidates, page)` gives ever
 in page pixels, keyed as the form's JSON keys ("administrasi.pemilih_dpt_j", "suara.1",
 "suara_sah"). Rendering and reading share it, so they cannot drift apart.
 
-Only the three-page paslon forms (PPWP, Pilkada) have a sheet so far; the five-page DPD and
-party-list forms are refused by name.
+The paslon forms (PPWP, Pilkada) have three pages. The long forms (DPD and the party lists: DPR,
+DPRD provinsi, DPRD kab/kota) keep page 1 and then flow their candidates' rows, or their parties'
+blocks, down four columns over as many pages as the lists need, the totals of section V last
+(reading/columns.py). Their QR code also carries what the layout is made of, so the reader
+needs no reference data: the number of DPD candidates, or for a party list the dapil and, per
+party on the ballot, its candidates' numbers (`columns.encode_lists`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,10 @@ import segno
 from PIL import Image, ImageDraw, ImageFont
 
 from suara.domain.contests import KIND_INFO, Contest, Shape, kind_of_key
+from suara.reading import columns
+from suara.reading.columns import Ballot, PartyList, ballot_of, decode_lists, encode_lists
+
+__all__ = ["Ballot", "PartyList", "ballot_of", "decode_lists", "encode_lists"]  # the sheet's lists, from columns
 
 DPI = 150
 PAGE_W, PAGE_H = 1240, 1754  # A4 (210 x 297 mm) at 150 dpi
@@ -44,9 +52,14 @@ BORDER = 3  # digit box line width, px
 INSET = 8  # a crop keeps the box's inside this far from its outer edge (border and slack)
 INK = 0
 PAPER = 255
-SHEET_KINDS = tuple(k.key for k in KIND_INFO.values() if k.shape is Shape.PASLON and k.pages == 3)
+PASLON_KINDS = tuple(k.key for k in KIND_INFO.values() if k.shape is Shape.PASLON and k.pages == 3)
+PARTY_KINDS = tuple(k.key for k in KIND_INFO.values() if k.shape is Shape.PARTAI)
+SHEET_KINDS = tuple(KIND_INFO)
 FORM_NAMES = {"ppwp": "MODEL C.HASIL-PWP", "pkwkp": "MODEL C.HASIL-KWK GUBERNUR",
-              "pkwkk": "MODEL C.HASIL-KWK BUPATI/WALIKOTA"}
+              "pkwkk": "MODEL C.HASIL-KWK BUPATI/WALIKOTA", "pdpd": "MODEL C.HASIL-DPD",
+              "pdpr": "MODEL C.HASIL-DPR", "pdprdp": "MODEL C.HASIL-DPRD PROV",
+              "pdprdk": "MODEL C.HASIL-DPRD KAB/KOTA"}
+
 CONTENT_TOP, CONTENT_BOTTOM = 420, PAGE_H - 170
 
 
@@ -60,9 +73,11 @@ class Box:
     y: int
     w: int
     h: int
+    inset: int = INSET  # how far inside its edge the box's crop starts
 
-    def inner(self, inset: int = INSET) -> Box:
-        return Box(self.x + inset, self.y + inset, self.w - 2 * inset, self.h - 2 * inset)
+    def inner(self, inset: int | None = None) -> Box:
+        step = self.inset if inset is None else inset
+        return Box(self.x + step, self.y + step, self.w - 2 * step, self.h - 2 * step, 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +97,7 @@ class PageLayout:
     page: int
     pages: int
     fields: tuple[FieldBoxes, ...]
+    lists: str = ""
 
     @property
     def boxes(self) -> list[Box]:
@@ -92,17 +108,25 @@ class PageLayout:
 
 @dataclass(frozen=True, slots=True)
 class SheetId:
-    """What a page's QR code says."""
+    """What a page's QR code says. `candidates` counts the paslon or DPD candidates, or on a
+    party-list form the parties; `lists` and `dapil` are a party-list form's (see
+    `columns.encode_lists`)."""
 
     tps: str
     contest: str
     page: int
     pages: int
     candidates: int
+    lists: str = ""
+    dapil: str = ""
 
     @property
     def kind(self) -> str:
         return kind_of_key(self.contest)
+
+    @property
+    def parties(self) -> dict[str, tuple[str, ...]]:
+        return decode_lists(self.lists)
 
 
 def marker_boxes() -> tuple[Box, Box, Box, Box]:
@@ -118,18 +142,22 @@ def qr_box() -> Box:
 
 
 def qr_payload(sheet: SheetId) -> str:
-    return f"{QR_PREFIX};C-HASIL;{sheet.tps};{sheet.contest};{sheet.page}/{sheet.pages};{sheet.candidates}"
+    text = f"{QR_PREFIX};C-HASIL;{sheet.tps};{sheet.contest};{sheet.page}/{sheet.pages};{sheet.candidates}"
+    return f"{text};{sheet.lists};{sheet.dapil}" if sheet.lists else text
 
 
 def parse_qr(text: str) -> SheetId:
     """The sheet a QR text names; ValueError when it is not one of ours."""
     parts = text.split(";")
-    if len(parts) != 6 or parts[0] != QR_PREFIX or parts[1] != "C-HASIL":
+    if len(parts) not in (6, 8) or parts[0] != QR_PREFIX or parts[1] != "C-HASIL":
         raise ValueError(f"kode QR bukan kode formulir Suara: {text[:60]!r}")
     page, _, pages = parts[4].partition("/")
     if not (page.isdigit() and pages.isdigit() and parts[5].isdigit()):
         raise ValueError(f"kode QR formulir rusak: {text[:60]!r}")
-    return SheetId(parts[2], parts[3], int(page), int(pages), int(parts[5]))
+    lists, dapil = (parts[6], parts[7]) if len(parts) == 8 else ("", "")
+    if len(parts) == 8 and len(decode_lists(lists)) != int(parts[5]):
+        raise ValueError(f"kode QR formulir rusak: {text[:60]!r}")
+    return SheetId(parts[2], parts[3], int(page), int(pages), int(parts[5]), lists, dapil)
 
 
 def _row_boxes(x: int, y: int, w: int, h: int, gap: int) -> tuple[Box, Box, Box]:
@@ -163,6 +191,8 @@ SECTION_TITLES = {
     "III": "III. DATA PENGGUNAAN SURAT SUARA",
     "IV": "IV. RINCIAN PEROLEHAN SUARA SAH SETIAP PASANGAN CALON",
     "V": "V. JUMLAH SUARA SAH DAN TIDAK SAH",
+    "IV-partai": "IV. RINCIAN PEROLEHAN SUARA SAH PARTAI POLITIK DAN CALON",
+    "IV-dpd": "IV. RINCIAN PEROLEHAN SUARA SAH CALON ANGGOTA DPD",
 }
 
 
@@ -225,36 +255,80 @@ def _big_rows(rows: Sequence[tuple[str, str]], title: str) -> tuple[tuple[FieldB
     return fields, (_Heading(title, LABEL_X, CONTENT_TOP),)
 
 
-@lru_cache(maxsize=64)
-def _page(kind: str, candidates: int, page: int) -> tuple[PageLayout, tuple[_Heading, ...]]:
+def _checked(kind: str, candidates: int, lists: str) -> None:
     if kind not in SHEET_KINDS:
         raise UnsupportedSheet(f"lembar formulir baca-mesin untuk {kind!r} belum tersedia "
                                f"(tersedia: {', '.join(SHEET_KINDS)})")
-    if candidates < 1:
-        raise UnsupportedSheet("jumlah pasangan calon harus paling sedikit 1")
+    if kind in PARTY_KINDS:
+        try:
+            parties = decode_lists(lists)
+        except ValueError as exc:
+            raise UnsupportedSheet(str(exc)) from None
+        if not parties or len(parties) != candidates:
+            raise UnsupportedSheet("formulir partai tanpa daftar partai dan calonnya")
+    elif candidates < 1:
+        raise UnsupportedSheet("jumlah calon harus paling sedikit 1")
+
+
+@lru_cache(maxsize=16)
+def _vote_pages(kind: str, candidates: int, lists: str) -> tuple[columns.VotePage, ...]:
+    """The vote pages of a long form (DPD, party lists), the totals closing the last."""
+    groups = (columns.party_groups(decode_lists(lists)) if kind in PARTY_KINDS
+              else columns.candidate_groups(candidates))
+    return tuple(columns.pack([*groups, columns.totals_group()]))
+
+
+def sheet_pages(kind: str, candidates: int, lists: str = "") -> int:
+    """How many pages a contest kind's sheet has for these lists."""
+    _checked(kind, candidates, lists)
+    return 3 if kind in PASLON_KINDS else 1 + len(_vote_pages(kind, candidates, lists))
+
+
+def _vote_fields(vote_page: columns.VotePage) -> tuple[FieldBoxes, ...]:
+    fields = []
+    for placed in vote_page.rows:
+        a, b, c = (Box(x, y, w, h, columns.BOX_INSET) for x, y, w, h in placed.boxes())
+        fields.append(FieldBoxes(placed.row.key, placed.row.label, (a, b, c)))
+    return tuple(fields)
+
+
+@lru_cache(maxsize=64)
+def _page(kind: str, candidates: int, page: int, lists: str = "") -> tuple[PageLayout, tuple[_Heading, ...]]:
+    _checked(kind, candidates, lists)
+    pages = sheet_pages(kind, candidates, lists)
+    if not 1 <= page <= pages:
+        raise UnsupportedSheet(f"halaman {page} tidak ada; formulir ini {pages} halaman")
     if page == 1:
         fields, headings = _page_one()
+    elif kind not in PASLON_KINDS:
+        fields = _vote_fields(_vote_pages(kind, candidates, lists)[page - 2])
+        title = SECTION_TITLES["IV-partai" if kind in PARTY_KINDS else "IV-dpd"]
+        headings = (_Heading(title + (" (lanjutan)" if page > 2 else ""), LABEL_X, CONTENT_TOP),)
     elif page == 2:
         fields, headings = _big_rows([(f"suara.{n}", f"Pasangan Calon Nomor Urut {n:02d}")
                                       for n in range(1, candidates + 1)], SECTION_TITLES["IV"])
-    elif page == 3:
-        fields, headings = _big_rows(TOTAL_ROWS, SECTION_TITLES["V"])
     else:
-        raise UnsupportedSheet(f"halaman {page} tidak ada; formulir ini 3 halaman")
-    return PageLayout(kind, candidates, page, 3, fields), headings
+        fields, headings = _big_rows(TOTAL_ROWS, SECTION_TITLES["V"])
+    return PageLayout(kind, candidates, page, pages, fields, lists), headings
 
 
-def page_layout(kind: str, candidates: int, page: int) -> PageLayout:
-    """Every field's boxes on one page of a contest kind's sheet, in page pixels."""
-    return _page(kind, candidates, page)[0]
+def page_layout(kind: str, candidates: int, page: int, lists: str = "") -> PageLayout:
+    """Every field's boxes on one page of a contest kind's sheet, in page pixels. `candidates`
+    counts the paslon or DPD candidates, or the parties of a party list, whose candidates'
+    numbers `lists` gives (see `columns.encode_lists`)."""
+    return _page(kind, candidates, page, lists)[0]
 
 
-def form_layout(kind: str, candidates: int) -> tuple[PageLayout, ...]:
-    return tuple(page_layout(kind, candidates, page) for page in (1, 2, 3))
+def form_layout(kind: str, candidates: int, lists: str = "") -> tuple[PageLayout, ...]:
+    return tuple(page_layout(kind, candidates, page, lists)
+                 for page in range(1, sheet_pages(kind, candidates, lists) + 1))
 
 
 def layout_of(sheet: SheetId) -> PageLayout:
-    return page_layout(sheet.kind, sheet.candidates, sheet.page)
+    layout = page_layout(sheet.kind, sheet.candidates, sheet.page, sheet.lists)
+    if layout.pages != sheet.pages:
+        raise UnsupportedSheet(f"formulir ini {layout.pages} halaman, kode QR menyebut {sheet.pages}")
+    return layout
 
 
 # --- rendering ---
@@ -299,12 +373,32 @@ def _candidate_label(contest: Contest, nomor: int) -> str:
     return ""
 
 
-def render_page(contest: Contest, tps: str, page: int, place: Sequence[str] = ()) -> Image.Image:
+def sheet_id(contest: Contest, tps: str, page: int, ballot: Ballot | None = None) -> SheetId:
+    """The QR code's content for a page of a contest's sheet (a party list needs its ballot)."""
+    if contest.kind in PARTY_KINDS:
+        if ballot is None:
+            raise UnsupportedSheet(f"formulir {contest.kind} perlu daftar partai dan calon dapil TPS ini")
+        lists, candidates, dapil = ballot.lists, len(ballot.parties), ballot.dapil
+    else:
+        lists, candidates, dapil = "", len(contest.candidates), ""
+    return SheetId(tps, contest.key, page, sheet_pages(contest.kind, candidates, lists), candidates, lists, dapil)
+
+
+def _names(contest: Contest, ballot: Ballot | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Printed names by row key, and party titles by party number."""
+    if ballot is None:
+        return {f"suara.{c.nomor_urut}": c.nama for c in contest.candidates}, {}
+    names = {f"partai.{p.nomor}.caleg.{nomor}": nama for p in ballot.parties for nomor, nama in p.caleg}
+    return names, {p.nomor: f"{p.nomor}. {p.nama.upper()}" for p in ballot.parties}
+
+
+def render_page(contest: Contest, tps: str, page: int, place: Sequence[str] = (),
+                ballot: Ballot | None = None) -> Image.Image:
     """One page of a contest's sheet for a TPS, as a grayscale image (mode "L"). `place` is the
-    TPS's regions from the province down (printed under the title)."""
-    candidates = len(contest.candidates)
-    layout, headings = _page(contest.kind, candidates, page)
-    sheet = SheetId(tps, contest.key, page, layout.pages, candidates)
+    TPS's regions from the province down (printed under the title); `ballot` the TPS's party
+    lists (party-list contests only: see `ballot_of`)."""
+    sheet = sheet_id(contest, tps, page, ballot)
+    layout, headings = _page(contest.kind, sheet.candidates, page, sheet.lists)
     image = Image.new("L", (PAGE_W, PAGE_H), PAPER)
     draw = ImageDraw.Draw(image)
     for marker_id, box in enumerate(marker_boxes()):
@@ -316,18 +410,26 @@ def render_page(contest: Contest, tps: str, page: int, place: Sequence[str] = ()
     draw.text((left, 96), contest.nama.upper()[:60], fill=INK, font=_font(18))
     draw.text((left, 122), "SERTIFIKAT HASIL PENGHITUNGAN PEROLEHAN SUARA DI TPS", fill=INK, font=_font(16))
     draw.text((LABEL_X, 180), f"TPS: {tps}", fill=INK, font=_font(30))
-    for i, name in enumerate(place[-4:]):
-        label = ("PROVINSI", "KABUPATEN/KOTA", "KECAMATAN", "KELURAHAN/DESA")[i + 4 - len(place[-4:])]
+    lines = list(place[-4:])
+    labels = ["PROVINSI", "KABUPATEN/KOTA", "KECAMATAN", "KELURAHAN/DESA"][4 - len(lines):]
+    if ballot is not None:
+        lines, labels = lines[-3:] + [f"{ballot.dapil_nama} ({ballot.dapil})"], labels[-3:] + ["DAERAH PEMILIHAN"]
+    for i, (label, name) in enumerate(zip(labels, lines, strict=True)):
         draw.text((LABEL_X, 226 + 26 * i), f"{label}: {name.upper()[:48]}", fill=INK, font=_font(17))
     draw.text((qr.x + qr.w // 2, qr.y + qr.h + 8), f"Halaman {page} dari {layout.pages}", fill=INK,
               font=_font(17), anchor="mt")
     for heading in headings:
         anchor = "mt" if heading.size == 17 else "lt"
         draw.text((heading.x, heading.y), heading.text, fill=INK, font=_font(heading.size), anchor=anchor)
-    for field in layout.fields:
-        _draw_field(draw, contest, field, page)
-    if page == 3:
-        _draw_signatures(draw, layout)
+    if page > 1 and contest.kind not in PASLON_KINDS:
+        names, titles = _names(contest, ballot)
+        columns.draw_page(draw, _vote_pages(contest.kind, sheet.candidates, sheet.lists)[page - 2], names, titles,
+                          _font, INK, BORDER)
+    else:
+        for field in layout.fields:
+            _draw_field(draw, contest, field, page)
+        if page == 3:
+            _draw_signatures(draw, layout)
     draw.text((PAGE_W // 2, PAGE_H - MARKER_MARGIN - 20),
               "Tulis satu angka di tiap kotak (ratusan, puluhan, satuan); kotak yang tidak dipakai dibiarkan kosong.",
               fill=INK, font=_font(14), anchor="mb")
@@ -369,8 +471,9 @@ def _draw_signatures(draw: ImageDraw.ImageDraw, layout: PageLayout) -> None:
         draw.line((PAGE_W // 2 + 60, y + 30, PAGE_W - 140, y + 30), fill=INK, width=1)
 
 
-def render_sheet(contest: Contest, tps: str, place: Sequence[str] = ()) -> list[Image.Image]:
-    return [render_page(contest, tps, page, place) for page in range(1, KIND_INFO[contest.kind].pages + 1)]
+def render_sheet(contest: Contest, tps: str, place: Sequence[str] = (), ballot: Ballot | None = None) -> list[Image.Image]:
+    pages = sheet_id(contest, tps, 1, ballot).pages
+    return [render_page(contest, tps, page, place, ballot) for page in range(1, pages + 1)]
 
 
 def pdf_bytes(pages: Sequence[Image.Image]) -> bytes:
