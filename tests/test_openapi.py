@@ -20,7 +20,8 @@ def test_the_description_names_true_media_types_bodies_and_refusals(client: Any)
         {"image/jpeg", "image/png", "image/webp"}
     submission = paths["/api/v1/submissions"]["post"]
     multipart = submission["requestBody"]["content"]["multipart/form-data"]["schema"]
-    assert set(multipart["properties"]) == {"form", "page1", "page2", "page3", "page4", "page5"}  # 5 on a legislative form
+    assert set(multipart["properties"]) == {"form", "reading", "page1", "page2", "page3", "page4", "page5"}
+    # 5 pages on a legislative form; the reading record beside them
     assert {"201", "401", "403", "409", "413", "422", "429"} <= set(submission["responses"])
     refusal = submission["responses"]["409"]["content"]["application/json"]["schema"]
     assert refusal == {"$ref": "#/components/schemas/Error"}

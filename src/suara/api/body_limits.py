@@ -89,6 +89,7 @@ RULES = (
     RouteRule("POST", re.compile(r"/api/v1/submissions"), "upload"),
     RouteRule("POST", re.compile(r"/api/v1/read-form"), "upload"),  # page photos to read, no form part
     RouteRule("POST", re.compile(r"/ui/submit"), "upload"),
+    RouteRule("POST", re.compile(r"/ui/read"), "upload"),  # the entry screen's photos to read
     RouteRule("POST", re.compile(r"/api/v1/auth/token"), "login"),
     RouteRule("POST", re.compile(r"/ui/login"), "login"),
     RouteRule("POST", re.compile(r"/api/v1/complaints"), "complaint"),

@@ -109,8 +109,11 @@ PAGE_CSP = (b"content-security-policy", (b"default-src 'none'; script-src 'self'
                                         b"worker-src 'self'; form-action 'self'; "
                                         b"frame-ancestors 'none'; base-uri 'none'"))
 # The API docs page (Swagger UI, served from here) is the same, except that its stylesheet draws
-# its icons as data: SVG images; an image cannot run script, so scripts stay 'self' only.
+# its icons as data: SVG images; the KPPS app and the entry screen show the digit boxes cut out of
+# a photo as the reader answers them, data: PNG images. An image cannot run script, so scripts
+# stay 'self' only.
 DOCS_CSP = (PAGE_CSP[0], PAGE_CSP[1].replace(b"img-src 'self';", b"img-src 'self' data:;"))
+DATA_IMAGES = ("/docs", "/app/", "/ui/entry")
 
 
 class SecurityHeaders:
@@ -126,7 +129,8 @@ class SecurityHeaders:
             return
 
         path = scope["path"]
-        csp = DATA_CSP if path.startswith(("/api/", "/sirekap/")) else DOCS_CSP if path == "/docs" else PAGE_CSP
+        csp = (DATA_CSP if path.startswith(("/api/", "/sirekap/")) else DOCS_CSP if path.startswith(DATA_IMAGES)
+               else PAGE_CSP)
 
         async def with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":

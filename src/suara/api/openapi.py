@@ -123,8 +123,14 @@ SUBMISSION_BODY = {"required": True, "content": {
     "multipart/form-data": {
         "schema": {"type": "object", "required": ["form"], "additionalProperties": False,
                    "properties": {"form": {"type": "string", "description": "the form as JSON text (CHasilForm)"},
+                                  "reading": {"type": "string", "description": (
+                                      "optional, JSON text: the numbers the device pre-filled from a reading of "
+                                      "these photos (POST /api/v1/read-form) and what the officer did with each, "
+                                      '{"numbers": {"suara.1": "machine_read" | "confirmed" | "changed"}}; kept '
+                                      "with the version")},
                                   **{field: PHOTO for field in PAGE_FIELDS}}},
-        "encoding": {"form": {"contentType": JSON}, **{field: PHOTO_ENCODING for field in PAGE_FIELDS}}}}}
+        "encoding": {"form": {"contentType": JSON}, "reading": {"contentType": JSON},
+                     **{field: PHOTO_ENCODING for field in PAGE_FIELDS}}}}}
 READ_FORM_BODY = {"required": True, "content": {"multipart/form-data": {
     "schema": {"type": "object", "additionalProperties": False, "minProperties": 1,
                "properties": {field: PHOTO for field in PAGE_FIELDS}},
@@ -151,7 +157,7 @@ RECAP_BODY = {"required": True, "content": {
                    "properties": {"record": {"type": "string", "description": "the D Hasil as JSON text"},
                                   "minutes": {**PHOTO, "description": "a photo of the plenary's minutes"}}},
         "encoding": {"record": {"contentType": JSON}, "minutes": PHOTO_ENCODING}}}}
-ENTRY_FIELDS = {"csrf": TEXT, "contest": TEXT, "tps": TEXT, "key": TEXT, "dapil": TEXT, "suara_sah": TEXT,
+ENTRY_FIELDS = {"csrf": TEXT, "contest": TEXT, "tps": TEXT, "key": TEXT, "dapil": TEXT, "reading": TEXT, "suara_sah": TEXT,
                 "suara_tidak_sah": TEXT, "suara_total": TEXT, "suara_1": TEXT, "suara_2": TEXT, "suara_3": TEXT}
 # the entry screen's numbered boxes: per candidate, and on a party-list ballot per party and candidate
 ENTRY_BOXES = {r"^(suara|suara_partai|jumlah)_[0-9]{1,4}$": TEXT, r"^caleg_[0-9]{1,4}_[0-9]{1,4}$": TEXT}
@@ -238,6 +244,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         _json_body({"type": "object", "required": ["contest", "tps", "fields"],
                     "properties": {"contest": TEXT, "tps": TEXT,
                                    "fields": {"type": "object", "additionalProperties": TEXT}}})),
+    ("post", "/ui/read"): Operation(_answers({200: JSON}, (401, 403, 404, 422)), READ_FORM_BODY),
     ("post", "/ui/submit"): Operation(
         _answers({200: HTML, 303: NO_BODY}, (403, 409, 422), s409=HTML, s422=(HTML, JSON)),
         _form_post({**ENTRY_FIELDS, **{field: PHOTO for field in PAGE_FIELDS}}, ["csrf"],

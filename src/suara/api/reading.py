@@ -57,6 +57,12 @@ async def read_form(request: Request, who: Caller,
                     contest: Annotated[str | None, Query(pattern=CONTEST_KEY)] = None) -> Response:
     if not may(who.role, who.scope, Action.SUBMIT_FORM, who.scope):
         raise ServiceError(403, "forbidden", f"{who.actor}: hanya KPPS yang membaca formulir TPS-nya sendiri")
+    return Response(orjson.dumps(await read_uploaded(request, who.scope, contest)), media_type="application/json")
+
+
+async def read_uploaded(request: Request, tps: str, contest: str | None) -> dict[str, Any]:
+    """The reading of the page photos a request carries (multipart page1..pageN) for a TPS; also
+    the entry screen's (web/routes.py, POST /ui/read). Nothing is stored."""
     pages = MAX_PAGES
     if contest is not None:
         try:
@@ -73,5 +79,4 @@ async def read_form(request: Request, who: Caller,
         raise ServiceError(422, "missing_photo", "kirim foto halaman formulir sebagai bagian page1..page3 (multipart)")
     check_pages(uploads, pages)  # 4xx naming the page for anything that is not a usable photo
     parts = sorted(uploads)
-    answer = await run_in_threadpool(_read, parts, [uploads[p][0] for p in parts], who.scope, contest)
-    return Response(orjson.dumps(answer), media_type="application/json")
+    return await run_in_threadpool(_read, parts, [uploads[p][0] for p in parts], tps, contest)

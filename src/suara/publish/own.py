@@ -171,7 +171,7 @@ def tps_doc(contest: Contest, tree: RegionTree, tps: str, versions: Sequence[Sto
                         "submitted_at": utc_text(v.submitted_at), "submitted_at_wib": wib_text(v.submitted_at),
                         "actor": v.actor, "reason": v.reason, "authorised_by": v.authorised_by,
                         "outcome": v.outcome,
-                        "flags": flag_docs(v.flags), "form": v.form,
+                        "flags": flag_docs(v.flags), "form": v.form, "reading": v.reading,
                         "photos": {str(p): url for p, url in sorted((photos or {}).get(v.version_id, {}).items())},
                         "changes": changes(previous, v.form, names) if previous is not None else []})
         previous = v.form

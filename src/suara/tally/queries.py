@@ -112,6 +112,8 @@ class StoredVersion:
     form: dict[str, Any]
     flags: list[dict[str, str]]
     authorised_by: str | None = None  # for a correction: the KPU RI account that applied it
+    # the machine reading of its photos and what the officer did with it (domain/machine_reading.py)
+    reading: dict[str, Any] | None = None
 
 
 def versions_of(conn: Connection, contest: str, tps: str) -> list[StoredVersion]:
@@ -121,8 +123,12 @@ def versions_of(conn: Connection, contest: str, tps: str) -> list[StoredVersion]
             .outerjoin(corrections, corrections.c.version_id == form_versions.c.id)
             .where(form_versions.c.tps == tps, form_versions.c.contest == contest, form_versions.c.id <= cursor)
             .order_by(form_versions.c.version_no))
-    return [StoredVersion(r.id, r.version_no, r.submitted_at, r.actor, r.reason, r.outcome,
-                          orjson.loads(r.payload), orjson.loads(r.flags), r.decided_by) for r in conn.execute(stmt)]
+    return [_stored_version(r) for r in conn.execute(stmt)]
+
+
+def _stored_version(r: Any) -> StoredVersion:
+    return StoredVersion(r.id, r.version_no, r.submitted_at, r.actor, r.reason, r.outcome, orjson.loads(r.payload),
+                         orjson.loads(r.flags), r.decided_by, orjson.loads(r.reading) if r.reading else None)
 
 
 def changed_since(conn: Connection, tally_seq: int) -> set[tuple[str, str]]:
@@ -147,9 +153,7 @@ def versions_in(conn: Connection, contest: str, prefix: str) -> dict[str, list[S
             .order_by(form_versions.c.tps, form_versions.c.version_no))
     found: dict[str, list[StoredVersion]] = {}
     for r in conn.execute(stmt):
-        found.setdefault(r.tps, []).append(StoredVersion(r.id, r.version_no, r.submitted_at, r.actor, r.reason,
-                                                         r.outcome, orjson.loads(r.payload), orjson.loads(r.flags),
-                                                         r.decided_by))
+        found.setdefault(r.tps, []).append(_stored_version(r))
     return found
 
 

@@ -87,6 +87,9 @@ ENGLISH = {
     "sistem (impor data)": "the system (data import)",
     "Peringatan": "Warning",
     "disahkan {who}": "authorised by {who}",
+    "Angka dari foto: {read} dibaca mesin, {confirmed} diperiksa petugas, {changed} diubah petugas":
+        "Numbers from the photos: {read} read by machine, {confirmed} checked by the officer, {changed} changed by "
+        "the officer",
     "Pengaduan untuk TPS ini": "Complaints about this polling station",
     "Belum ada pengaduan.": "No complaints yet.",
     "Laporkan ketidaksesuaian": "Report a mismatch",

@@ -9,6 +9,7 @@ from typing import Any
 
 from suara.domain.form import PERSON_GROUPS, SURAT_SUARA
 from suara.domain.form_labels import BALLOTS, GROUPS, TOTALS, box_label
+from suara.domain.machine_reading import origin_counts
 from suara.domain.rules import RULES, Severity
 from suara.web.correction_views import actor_words
 from suara.web.i18n import number
@@ -146,6 +147,7 @@ def history_view(versions: list[Mapping[str, Any]], names: Mapping[str, str], la
     return [{**v, "changes": [{"label": c["label"][lang] if "label" in c else box_label(c["field"], lang, names),
                                "from": c["from"], "to": c["to"]} for c in v["changes"]],
              "by": None if v["actor"] == "system" else actor_words(v["actor"]),
+             "origins": origin_counts(v.get("reading")) if (v.get("reading") or {}).get("origins") else None,
              "authorised": actor_words(v["authorised_by"]) if v.get("authorised_by") else None}
             for v in versions]
 

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from suara.api.access import access
 from suara.api.auth import log_in
 from suara.api.body_limits import read_upload, row_id
+from suara.api.reading import read_uploaded
 from suara.domain import form_labels
 from suara.domain.access import Action, may
 from suara.domain.contests import Contest, UnknownContest
@@ -209,6 +210,20 @@ def _check_answer(contest: Contest | None, fields: dict[str, str], flags: list[F
     return Response(orjson.dumps({"flags": shown, "error": error, **extra}), media_type="application/json")
 
 
+@router.post("/read", openapi_extra=access("role:KPPS, own TPS"))
+async def read_photos(request: Request, contest: Annotated[str, Query(pattern=r"^[a-z0-9-]{1,32}$")]) -> Response:
+    """The entry screen's reading of the page photos chosen (entry.js): numbers to pre-fill, the
+    unsure ones marked; nothing is stored (the API's POST /api/v1/read-form, by session)."""
+    _check_csrf(request, request.headers.get("x-csrf-token"))
+    who = _who(request)
+    if who is None:
+        raise ServiceError(401, "unauthenticated", "sesi berakhir; masuk lagi")
+    if not may(who.role, who.scope, Action.SUBMIT_FORM, who.scope):
+        raise ServiceError(403, "forbidden", f"{who.actor}: hanya KPPS yang membaca formulir TPS-nya sendiri")
+    answer = await read_uploaded(request, who.scope, contest)
+    return Response(orjson.dumps(answer), media_type="application/json")
+
+
 @router.post("/submit", openapi_extra=access("role:KPPS, own TPS"))
 async def submit(request: Request) -> Response:
     form, files = await read_upload(request, max_fields=ENTRY_MAX_FIELDS)  # 400 if cut off: nothing is stored
@@ -226,9 +241,10 @@ async def submit(request: Request) -> Response:
     submission = Submission(doc, f"{who.username}:ui:{fields.get('key', '')}", who.actor,
                             resend_grace=state.resend_grace)
     try:
+        reading = _reading_record(fields.get("reading"))
         result = await run_in_threadpool(submit_with_photos, state.blobs, state.writer, state.reference, submission,
-                                         uploads, state.policy, state.committer)
-    except ServiceError as exc:  # a photo refused: the form is not stored either
+                                         uploads, state.policy, state.committer, reading)
+    except ServiceError as exc:  # a photo or the reading's record refused: the form is not stored either
         return _outcome(request, who, doc, Outcome.REFUSED, [], exc.message, None, exc.status)
     if isinstance(result, IdempotencyConflict):
         return _outcome(request, who, doc, Outcome.REFUSED, [], "formulir ini sudah dikirim dengan isi lain", None, 409)
@@ -238,6 +254,17 @@ async def submit(request: Request) -> Response:
                         "KPU RI mengesahkannya.", None, 200, status_text=result.status)
     return _outcome(request, who, doc, result.outcome, _flags(result.flags), result.message, result.version_no,
                     422 if result.outcome is Outcome.REFUSED else 200)
+
+
+def _reading_record(text: str | None) -> Any:
+    """The entry screen's record of the numbers it pre-filled from the photos (entry.js fills the
+    hidden field `reading`; without script it is empty)."""
+    if not text:
+        return None
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        raise ServiceError(422, "bad_reading", "catatan pembacaan foto tidak sah; muat ulang halaman") from None
 
 
 def _outcome(request: Request, who: Principal, doc: dict[str, Any], outcome: Outcome, flags: list[dict[str, Any]],

@@ -1,5 +1,8 @@
 // Shows the failing rules while numbers are typed: the server runs the same rules as on send.
 // A rule about one party (R14, R15) is also shown in that party's block, beside its boxes.
+// With photos chosen, "Baca angka dari foto" has the server read them (/ui/read) and pre-fills the
+// boxes (reading.js); the unsure ones must be confirmed or corrected before the form is sent, and
+// what the officer did with each number goes with the form (the hidden field `reading`).
 (function () {
   const form = document.getElementById("entry");
   const list = document.getElementById("flags");
@@ -66,7 +69,64 @@
       list.appendChild(item({rule: "", severity: "ok", judul: "Tidak ada aturan yang gagal", message: ""}));
     }
   }
+  const R = window.SuaraReading;
+  const tools = document.getElementById("reading-tools");
+  const state = document.getElementById("read-state");
+  let reading = null;
+  function typed() {
+    const values = {};
+    for (const input of form.querySelectorAll("input.n")) values[input.name] = input.value;
+    return values;
+  }
+  function showReading() {
+    R.mark(form, reading, confirmNumber);
+    state.textContent = R.describe(reading, typed());
+    form.elements.reading.value = JSON.stringify(R.record(reading, typed()));
+  }
+  function confirmNumber(name) {
+    if (!reading.confirmed.includes(name)) reading.confirmed.push(name);
+    showReading();
+    const next = R.pending(reading, typed())[0];
+    (next ? document.getElementById("f-" + next) : form.querySelector("button:not([type=button])")).focus();
+  }
+  async function readPhotos() {
+    const photos = {};
+    for (const input of form.querySelectorAll("input[type=file]")) {
+      if (input.files && input.files[0]) photos[input.name.slice(4)] = {blob: input.files[0], name: input.files[0].name};
+    }
+    if (!Object.keys(photos).length) { state.textContent = "Pilih dulu foto halaman formulir, lalu baca angkanya."; return; }
+    const button = document.getElementById("read-photos");
+    button.disabled = true;
+    state.textContent = "Membaca foto…";
+    try {
+      const answer = await R.read("/ui/read?contest=" + encodeURIComponent(form.dataset.contest),
+                                  {"X-CSRF-Token": form.elements.csrf.value}, photos);
+      reading = R.fromAnswer(answer);
+      R.fill(form, reading);
+      showReading();
+      check();
+      const first = R.pending(reading, typed())[0];
+      if (first) document.getElementById("f-" + first).focus();
+    } catch (e) {
+      state.textContent = "Foto tidak terbaca: " + e.message;
+    } finally {
+      button.disabled = false;
+    }
+  }
+  if (tools && R) {
+    tools.hidden = false;
+    document.getElementById("read-photos").addEventListener("click", readPhotos);
+    form.addEventListener("submit", function (event) {
+      const unchecked = reading ? R.pending(reading, typed()) : [];
+      if (!unchecked.length) return;
+      event.preventDefault();
+      state.textContent = "Belum bisa dikirim: " + unchecked.length + " angka hasil bacaan foto perlu diperiksa " +
+        "(disorot kuning). Tekan Benar, atau tulis angka yang benar.";
+      document.getElementById("f-" + unchecked[0]).focus();
+    });
+  }
   form.addEventListener("input", function () {
+    if (reading) showReading();
     clearTimeout(timer);
     timer = setTimeout(check, 250);
   });

@@ -7,6 +7,7 @@
   const S = window.SuaraStore;
   const F = window.SuaraForm;
   const O = window.SuaraOutbox;
+  const R = window.SuaraReading;
   const $ = function (id) { return document.getElementById(id); };
   const STATES = {
     queued: "Di antrean: terkirim otomatis saat ada jaringan",
@@ -148,6 +149,58 @@
     return li;
   }
 
+  function markReading(draft) {
+    R.mark($("fields"), draft.reading, confirmNumber);
+    const line = $("read-state");
+    if (!draft.reading) { line.textContent = ""; return; }
+    line.textContent = R.describe(draft.reading, fields());
+  }
+
+  async function confirmNumber(name) {
+    const draft = await draftOf(contest.key);
+    if (!draft.reading || draft.reading.confirmed.includes(name)) return;
+    draft.reading.confirmed.push(name);
+    draft.sent_key = null;
+    await S.put("drafts", draft);
+    markReading(draft);
+    const next = R.pending(draft.reading, fields())[0];
+    const input = next ? $("f-" + next) : $("send");
+    if (input) input.focus();
+  }
+
+  async function readPhotos() {
+    const draft = await draftOf(contest.key);
+    const line = $("read-state");
+    const session = await S.get("kv", "session");
+    if (!Object.keys(draft.photos).length) { line.textContent = "Foto dulu halaman formulir, lalu baca angkanya."; return; }
+    if (!navigator.onLine || !session) {
+      line.textContent = "Pembacaan foto memerlukan jaringan. Isi angka dengan tangan, atau baca lagi saat daring.";
+      return;
+    }
+    $("read-photos").disabled = true;
+    line.textContent = "Membaca foto…";
+    try {
+      const answer = await R.read("/api/v1/read-form?contest=" + encodeURIComponent(contest.key),
+                                  {"Authorization": "Bearer " + session.token}, draft.photos);
+      draft.reading = R.fromAnswer(answer);
+      R.fill($("fields"), draft.reading);
+      draft.fields = Object.fromEntries(Object.entries(fields()).filter(function (e) { return e[1] !== ""; }));
+      draft.sent_key = null;
+      draft.saved_at = Date.now();
+      await S.put("drafts", draft);
+      recheck();
+      markReading(draft);
+      await describeState(draft);
+      renderNav();
+      const first = R.pending(draft.reading, fields())[0];
+      if (first) $("f-" + first).focus();
+    } catch (e) {
+      line.textContent = "Foto tidak terbaca: " + e.message;
+    } finally {
+      $("read-photos").disabled = false;
+    }
+  }
+
   function recheck() {
     const typed = fields();
     const answer = F.check(ballots, contest, typed);
@@ -220,6 +273,7 @@
     }
     photoInputs(draft);
     recheck();
+    markReading(draft);
     await describeState(draft);
     await renderNav();
   }
@@ -238,6 +292,7 @@
 
   function typed() {
     recheck();
+    draftOf(contest.key).then(markReading);
     clearTimeout(saveTimer);
     saveTimer = setTimeout(saveDraft, 250);
   }
@@ -254,6 +309,13 @@
       return;
     }
     const draft = await draftOf(contest.key);
+    const unchecked = R.pending(draft.reading, draft.fields);
+    if (unchecked.length) {
+      $("form-state").textContent = "Belum bisa dikirim: " + unchecked.length + " angka hasil bacaan foto perlu " +
+        "diperiksa (disorot kuning). Tekan Benar, atau tulis angka yang benar.";
+      $("f-" + unchecked[0]).focus();
+      return;
+    }
     if (draft.sent_key) {
       $("form-state").textContent = "Formulir ini sudah di antrean atau terkirim; ubah angkanya untuk mengirim versi baru.";
       return;
@@ -261,6 +323,7 @@
     const key = newKey();  // kept with the item: every retry of this form is the same request
     const item = {key: key, contest: contest.key, label: contest.label, tps: ballots.tps,
                   form: F.formDoc(ballots, contest, draft.fields), photos: draft.photos, state: "queued",
+                  reading: R.record(draft.reading, draft.fields),
                   attempts: 0, next_at: 0, created: Date.now(), note: navigator.onLine ? "" : "Menunggu jaringan."};
     draft.sent_key = key;
     await S.put("drafts", draft);
@@ -272,6 +335,12 @@
     const answer = item.result;
     const receipt = answer.receipt;
     const parts = [F.el("p", {class: "outcome " + answer.outcome, text: answer.status + " · versi " + answer.version_no})];
+    if (item.reading && Object.keys(item.reading.numbers).length) {
+      const n = {machine_read: 0, confirmed: 0, changed: 0};
+      for (const origin of Object.values(item.reading.numbers)) n[origin] += 1;
+      parts.push(F.el("p", {class: "hint", text: "Angka dari foto: " + n.machine_read + " dibaca mesin, " + n.confirmed +
+                                                 " diperiksa petugas, " + n.changed + " diubah petugas."}));
+    }
     if (!receipt) {
       parts.push(F.el("p", {text: "Kwitansi belum tersedia; buka lagi saat daring."}));
       return parts;
@@ -353,6 +422,7 @@
   $("logout").addEventListener("click", logOut);
   $("fields").addEventListener("input", typed);
   $("form").addEventListener("submit", queue);
+  $("read-photos").addEventListener("click", readPhotos);
   O.subscribe(async function () {
     if (!ballots) return;
     renderOutbox();

@@ -25,6 +25,7 @@
   async function send(item, token) {
     const body = new FormData();
     body.append("form", JSON.stringify(item.form));
+    if (item.reading) body.append("reading", JSON.stringify(item.reading));
     for (const [page, photo] of Object.entries(item.photos || {})) {
       body.append("page" + page, photo.blob, photo.name || "halaman-" + page);
     }

@@ -3,9 +3,9 @@
 // from the network behind it (stale while revalidate); receipt QR codes never change, so a kept
 // one is final. The API is never answered from here: forms and photos live in IndexedDB.
 "use strict";
-const CACHE = "suara-kpps-v1";
-const SHELL = ["/app/", "/app/manifest.webmanifest", "/static/kpps/app.css", "/static/kpps/store.js",
-               "/static/kpps/form.js", "/static/kpps/outbox.js", "/static/kpps/app.js", "/static/kpps/icon.svg",
+const CACHE = "suara-kpps-v2";
+const SHELL = ["/app/", "/app/manifest.webmanifest", "/static/kpps/app.css", "/static/reading.css", "/static/kpps/store.js",
+               "/static/kpps/form.js", "/static/reading.js", "/static/kpps/outbox.js", "/static/kpps/app.js", "/static/kpps/icon.svg",
                "/static/kpps/icon-192.png"];
 
 self.addEventListener("install", function (event) {
