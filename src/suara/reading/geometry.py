@@ -55,6 +55,12 @@ BLUR_PAGE = 130.0  # the straightened QR code
 BLUR_QR = 400.0  # below this, a QR code that cannot be read is put down to blur
 MAX_SIDE = 2400  # larger photos are shrunk first: markers stay large, detection stays fast
 SHARPNESS_SIDE = 1000
+# Markers are looked for first on a small copy of the photo, where a 15 mm marker is still some
+# 40 px: a photo without any (not a sheet at all, or noise sent on purpose) is refused for a
+# fraction of what searching 2,400 px twice costs (0.1 s instead of 2 s for 3 megapixels of noise),
+# and its QR code is looked for at QR_SCOUT_SIDE, where OpenCV's detector is quick.
+SCOUT_SIDE = 800
+QR_SCOUT_SIDE = 640
 
 
 class PhotoUnreadable(ValueError):
@@ -194,7 +200,7 @@ def _refuse_without_markers(gray: np.ndarray, seen: int) -> PhotoUnreadable:
     if float(small.std()) < BLANK_STD:
         return PhotoUnreadable("not_a_form", "foto tidak memuat formulir (gambar kosong)",
                                "the photo shows no form (a blank image)")
-    text, _, _ = _QR.detectAndDecode(small)
+    text, _, _ = _QR.detectAndDecode(_shrunk(gray, QR_SCOUT_SIDE))
     if text and text.startswith("SUARA1;"):
         return PhotoUnreadable("cut_off", "halaman terpotong: penanda sudut tidak terlihat; foto ulang seluruh halaman",
                                "the page is cut off: its corner markers are not visible; photograph the whole page",
@@ -226,7 +232,7 @@ def locate(data: bytes | np.ndarray, tps: str | None = None, contest: str | None
                               "dari 255); foto ulang di tempat yang lebih terang", f"the photo is too dark "
                               f"(brightness {brightness:.0f} < {DARK_MEAN:.0f} of 255); take it again in more light",
                               brightness=round(brightness, 1))
-    markers = find_markers(gray)
+    markers = find_markers(gray) if find_markers(_shrunk(gray, SCOUT_SIDE)) else {}
     if len(markers) < 4:
         raise _refuse_without_markers(gray, len(markers))
     page = even_lighting(straighten(gray, markers))
