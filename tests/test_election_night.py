@@ -11,11 +11,12 @@ from sqlalchemy import func, select
 
 from suara.blobs import FilesystemBlobStore
 from suara.cli import night_start_text
+from suara.reading import sheet
 from suara.services import election_night
 from suara.services.election_night import NightOptions, NightStart
 from suara.store import audit
 from suara.store.schema import form_versions, version_photos
-from suara.synth import Synthesizer, SynthOptions, photos
+from suara.synth import Synthesizer, SynthOptions
 
 
 def key(form: dict) -> tuple[str, str]:
@@ -104,8 +105,7 @@ def test_a_restarted_night_carries_on_and_a_complete_one_sends_nothing(pemilu_en
     assert demo_versions(pemilu_engine) == stored
 
 
-def test_a_share_of_tps_arrives_with_photos_of_every_page(pemilu_engine, pemilu_reference, tmp_path, monkeypatch):
-    monkeypatch.setattr(photos, "SHOT_VARIANTS", 1)  # each printed page photographed once: a quicker test
+def test_a_share_of_tps_arrives_with_photos_of_every_page(pemilu_engine, pemilu_reference, tmp_path):
     blobs = FilesystemBlobStore(tmp_path / "blobs")
     options = NightOptions(seed=7, contests=("ppwp", "pdpd-31"), duration_seconds=1, photo_share=0.5)
     photographed: list[tuple[str, str]] = []
@@ -121,7 +121,8 @@ def test_a_share_of_tps_arrives_with_photos_of_every_page(pemilu_engine, pemilu_
     assert 0 < len(photographed) < sent
     for contest_tps in photographed:
         stored = sorted(pages[versions[contest_tps]])
-        assert [page for page, _ in stored] == list(range(1, pemilu_reference.contest(contest_tps[0]).info.pages + 1))
+        contest = pemilu_reference.contest(contest_tps[0])  # every page of its machine-readable sheet
+        assert [page for page, _ in stored] == list(range(1, sheet.sheet_pages(contest.kind, len(contest.candidates)) + 1))
         assert all(blobs.exists(digest) for _, digest in stored)
     assert {versions[k] for k in photographed} == set(pages)  # the others have none
     # a TPS photographed has every ballot photographed

@@ -1,5 +1,6 @@
-"""Synthetic photos of C Hasil pages: real JPEGs that pass the photo checks, one per page of the
-contest's form, carrying the form's numbers, cheap and repeatable."""
+"""The demo's photos of C Hasil pages: the form's machine-readable sheet, written with held-out
+handwriting and photographed; real JPEGs that pass the photo checks, one per page of the sheet,
+and that the reader reads back to the form's own numbers (or marks unsure: never wrong and sure)."""
 
 from __future__ import annotations
 
@@ -11,52 +12,65 @@ from PIL import Image, ImageStat
 
 from suara.blobs import check_photo
 from suara.domain.contests import Candidate, Contest
-from suara.synth.photos import pages_of, photographed, render_form
+from suara.reading import reader, sheet
+from suara.synth.photos import ballot_of_form, form_values, photographed, render_form
 
 PPWP = Contest("ppwp", "ppwp", "0", "Pemilihan Presiden dan Wakil Presiden 2024", 300,
                tuple(Candidate(n, str(n), f"PASLON {n}", "") for n in (1, 2, 3)))
 DPR = Contest("pdpr", "pdpr", "0", "Pemilihan Anggota DPR RI 2024", 300,
               tuple(Candidate(n, str(n), f"Partai {n}", "") for n in (*range(1, 18), 24)))
+TPS_LABEL = "TPS 001, GAMBIR, GAMBIR, KOTA JAKARTA PUSAT"
 
 
 def dpr_form() -> dict:
-    partai = {str(c.nomor_urut): {"suara_partai": c.nomor_urut, "caleg": {"1": 2}, "jumlah": c.nomor_urut + 2}
+    partai = {str(c.nomor_urut): {"suara_partai": c.nomor_urut, "caleg": {"1": 2, "2": c.nomor_urut % 4, "3": 0},
+                                  "jumlah": c.nomor_urut + 2 + c.nomor_urut % 4}
               for c in DPR.candidates}
-    return {"tps": "3171011001001", "contest": "pdpr", "dapil": "3101", "partai": partai, "suara_sah": 300,
-            "suara_tidak_sah": 4, "suara_total": 304, "administrasi": ppwp_form()["administrasi"]}
+    sah = sum(block["jumlah"] for block in partai.values())
+    return {"tps": "3171011001001", "contest": "pdpr", "dapil": "3102", "partai": partai, "suara_sah": sah,
+            "suara_tidak_sah": 4, "suara_total": sah + 4, "administrasi": ppwp_form()["administrasi"]}
 
 
 @pytest.mark.parametrize(("contest", "form"), [(PPWP, ppwp_form()), (DPR, dpr_form())], ids=["ppwp", "pdpr"])
-def test_every_page_is_a_photo_that_passes_the_checks(contest, form):
-    pages = render_form(form, contest, "TPS 001, GAMBIR, GAMBIR, KOTA JAKARTA PUSAT", seed=1)
-    assert len(pages) == contest.info.pages
+def test_every_page_of_the_sheet_is_a_photo_that_passes_the_checks(contest, form):
+    pages = render_form(form, contest, TPS_LABEL, seed=1)
+    ballot = ballot_of_form(form, contest, None)
+    assert len(pages) == sheet.sheet_id(contest, form["tps"], 1, ballot).pages <= contest.info.pages
     for data in pages:
         photo = check_photo(data, declared_type="image/jpeg")
-        assert photo.media_type == "image/jpeg" and photo.width == 1000 and 1300 < photo.height < 1600
-        assert len(data) < 150_000
+        assert photo.media_type == "image/jpeg" and (photo.width, photo.height) == (1200, 1600)
+        assert len(data) < 350_000
         image = Image.open(io.BytesIO(data))
         # mostly paper, with a table around it, ink and print on it: not a blank or a noise image
         assert 150 < ImageStat.Stat(image.convert("L")).mean[0] < 240
-    assert render_form(form, contest, "TPS 001, GAMBIR", seed=1) == render_form(form, contest, "TPS 001, GAMBIR",
-                                                                                  seed=1)
-    assert render_form(form, contest, "TPS 001, GAMBIR", seed=2) != render_form(form, contest, "TPS 001, GAMBIR",
-                                                                                  seed=1)
+    assert render_form(form, contest, TPS_LABEL, seed=1) == pages
+    assert render_form(form, contest, TPS_LABEL, seed=2) != pages
 
 
-def test_the_pages_carry_every_number_of_the_form_in_the_forms_order():
+@pytest.mark.parametrize(("contest", "form"), [(PPWP, ppwp_form()), (DPR, dpr_form())], ids=["ppwp", "pdpr"])
+def test_a_demo_photo_reads_back_to_the_forms_numbers_or_unsure(contest, form):
+    pages = render_form(form, contest, TPS_LABEL, seed=3)
+    read = reader.read_form(pages[::-1], tps=form["tps"], contest=contest.key)  # any order
+    values = form_values(form)
+    assert [n.key for n in read.numbers] == list(values)  # every number of the form, in the sheet's order
+    assert read.dapil == form.get("dapil", "")
+    wrong_and_sure = [n.key for n in read.numbers if not n.unsure and n.value != values[n.key]]
+    assert wrong_and_sure == []
+    if read.classified:  # the handwriting is legible and the sums agree: most numbers need no officer
+        assert sum(not n.unsure for n in read.numbers) > 0.7 * len(values)
+
+
+def test_the_form_as_the_sheet_names_its_numbers():
     form = ppwp_form(votes=(60, 122, 1064))  # past 999: written out of its boxes, as a tired hand would
-    pages = pages_of(form, PPWP)
-    assert [title[:3] for title, _ in pages] == ["I. ", "II.", "III"]
-    voters, votes, totals = (rows for _, rows in pages)
-    assert [row.numbers[0][1] for row in votes] == [60, 122, 1064]
-    assert [row.numbers[0][1] for row in totals] == [form["suara_sah"], form["suara_tidak_sah"], form["suara_total"]]
-    assert voters[0].numbers == (("L", form["administrasi"]["pemilih_dpt_l"]), ("P", form["administrasi"]["pemilih_dpt_p"]),
-                                 ("J", form["administrasi"]["pemilih_dpt_j"]))
+    values = form_values(form)
+    assert [values[f"suara.{n}"] for n in (1, 2, 3)] == [60, 122, 1064]
+    assert values["administrasi.pemilih_dpt_j"] == form["administrasi"]["pemilih_dpt_j"]
     check_photo(render_form(form, PPWP, "TPS 001", seed=3)[1])
-
-    dpr = pages_of(dpr_form(), DPR)
-    assert len(dpr) == 5 and [len(rows) for _, rows in dpr[1:4]] == [6, 6, 6]
-    assert dpr[3][1][-1].label == "24. Partai 24" and dpr[3][1][-1].numbers == (("partai", 24), ("jumlah", 26))
+    dpr = form_values(dpr_form())
+    assert dpr["partai.24.suara_partai"] == 24 and dpr["partai.24.caleg.2"] == 0 and dpr["partai.24.jumlah"] == 26
+    ballot = ballot_of_form(dpr_form(), DPR, None)  # without the reference: the lists the form itself names
+    assert ballot is not None and ballot.dapil == "3102" and len(ballot.parties) == 18
+    assert ballot.parties[-1].nomor == "24" and [c for c, _ in ballot.parties[-1].caleg] == ["1", "2", "3"]
 
 
 def test_the_photographed_share_of_tps_is_stable_and_near_the_share():

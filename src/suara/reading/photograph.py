@@ -87,17 +87,27 @@ def box_digits(value: int | None, leading: str = "empty") -> tuple[int | None, i
 def fill_page(page: Image.Image, layout: PageLayout, values: Mapping[str, int | None], pool: DigitPool | None = None,
               seed: int = 0, leading: str = "empty") -> tuple[Image.Image, list[int | None]]:
     """The page with each field's number written into its boxes, and what each box holds (in the
-    order of `layout.boxes`; None: empty). Fields missing from `values` stay empty."""
+    order of `layout.boxes`; None: empty). Fields missing from `values` stay empty. A number past
+    999 (a slip the form's rules flag) runs out of its boxes to the left, as a hand writes it:
+    its last three digits are in the boxes."""
     rng = np.random.default_rng(seed)
     pool = pool if pool is not None else font_digit_pool(seed=seed)
     paper = np.asarray(page.convert("L"), dtype=np.float32).copy()
     written: list[int | None] = []
     for field in layout.fields:
-        for box, digit in zip(field.boxes, box_digits(values.get(field.key), leading), strict=True):
+        value = values.get(field.key)
+        overflow = str(value)[:-3] if value is not None and value > 999 else ""
+        in_boxes = box_digits(value % 1000, "zero") if value is not None and overflow else box_digits(value, leading)
+        for box, digit in zip(field.boxes, in_boxes, strict=True):
             written.append(digit)
             if digit is not None:
                 choices = pool[digit]
                 _write(paper, box, choices[int(rng.integers(len(choices)))], rng)
+        first, step = field.boxes[0], field.boxes[1].x - field.boxes[0].x
+        for i, char in enumerate(reversed(overflow), 1):  # beside the boxes, no box drawn
+            choices = pool[int(char)]
+            _write(paper, Box(first.x - i * step, first.y, first.w, first.h, first.inset), choices[
+                int(rng.integers(len(choices)))], rng)
     return Image.fromarray(paper.clip(0, 255).astype(np.uint8), "L"), written
 
 

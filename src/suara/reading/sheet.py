@@ -388,7 +388,7 @@ def _names(contest: Contest, ballot: Ballot | None) -> tuple[dict[str, str], dic
     """Printed names by row key, and party titles by party number."""
     if ballot is None:
         return {f"suara.{c.nomor_urut}": c.nama for c in contest.candidates}, {}
-    names = {f"partai.{p.nomor}.caleg.{nomor}": nama for p in ballot.parties for nomor, nama in p.caleg}
+    names = {f"partai.{p.nomor}.caleg.{nomor}": nama for p in ballot.parties for nomor, nama in p.caleg if nama}
     return names, {p.nomor: f"{p.nomor}. {p.nama.upper()}" for p in ballot.parties}
 
 
@@ -398,17 +398,10 @@ def render_page(contest: Contest, tps: str, page: int, place: Sequence[str] = ()
     TPS's regions from the province down (printed under the title); `ballot` the TPS's party
     lists (party-list contests only: see `ballot_of`)."""
     sheet = sheet_id(contest, tps, page, ballot)
-    layout, headings = _page(contest.kind, sheet.candidates, page, sheet.lists)
-    image = Image.new("L", (PAGE_W, PAGE_H), PAPER)
+    image = _printed(contest, page, ballot).copy()  # what every TPS of the contest shares
     draw = ImageDraw.Draw(image)
-    for marker_id, box in enumerate(marker_boxes()):
-        image.paste(_marker_image(marker_id), (box.x, box.y))
     qr = qr_box()
     image.paste(_qr_image(sheet), (qr.x, qr.y))
-    left = MARKER_MARGIN + MARKER + 30
-    draw.text((left, 50), FORM_NAMES[contest.kind], fill=INK, font=_font(34))
-    draw.text((left, 96), contest.nama.upper()[:60], fill=INK, font=_font(18))
-    draw.text((left, 122), "SERTIFIKAT HASIL PENGHITUNGAN PEROLEHAN SUARA DI TPS", fill=INK, font=_font(16))
     draw.text((LABEL_X, 180), f"TPS: {tps}", fill=INK, font=_font(30))
     lines = list(place[-4:])
     labels = ["PROVINSI", "KABUPATEN/KOTA", "KECAMATAN", "KELURAHAN/DESA"][4 - len(lines):]
@@ -416,6 +409,23 @@ def render_page(contest: Contest, tps: str, page: int, place: Sequence[str] = ()
         lines, labels = lines[-3:] + [f"{ballot.dapil_nama} ({ballot.dapil})"], labels[-3:] + ["DAERAH PEMILIHAN"]
     for i, (label, name) in enumerate(zip(labels, lines, strict=True)):
         draw.text((LABEL_X, 226 + 26 * i), f"{label}: {name.upper()[:48]}", fill=INK, font=_font(17))
+    return image
+
+
+@lru_cache(maxsize=16)
+def _printed(contest: Contest, page: int, ballot: Ballot | None) -> Image.Image:
+    """A page without its TPS (code, place, QR code): the demo prints thousands of TPS' pages."""
+    sheet = sheet_id(contest, "", page, ballot)
+    layout, headings = _page(contest.kind, sheet.candidates, page, sheet.lists)
+    image = Image.new("L", (PAGE_W, PAGE_H), PAPER)
+    draw = ImageDraw.Draw(image)
+    for marker_id, box in enumerate(marker_boxes()):
+        image.paste(_marker_image(marker_id), (box.x, box.y))
+    qr = qr_box()
+    left = MARKER_MARGIN + MARKER + 30
+    draw.text((left, 50), FORM_NAMES[contest.kind], fill=INK, font=_font(34))
+    draw.text((left, 96), contest.nama.upper()[:60], fill=INK, font=_font(18))
+    draw.text((left, 122), "SERTIFIKAT HASIL PENGHITUNGAN PEROLEHAN SUARA DI TPS", fill=INK, font=_font(16))
     draw.text((qr.x + qr.w // 2, qr.y + qr.h + 8), f"Halaman {page} dari {layout.pages}", fill=INK,
               font=_font(17), anchor="mt")
     for heading in headings:

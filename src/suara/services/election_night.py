@@ -136,7 +136,7 @@ def _place(reference: Reference, tps: str) -> str:
 
 def _with_photos(reference: Reference, form: dict[str, Any], seed: int) -> CheckedPages:
     contest = reference.contest(form["contest"])
-    pages = render_form(form, contest, _place(reference, form["tps"]), seed)
+    pages = render_form(form, contest, _place(reference, form["tps"]), seed, reference.book)
     return check_pages({n: (data, "image/jpeg") for n, data in enumerate(pages, start=1)}, contest.info.pages)
 
 
