@@ -41,7 +41,7 @@ from suara.api.body_limits import BodyCaps, BodyLimits
 from suara.api.fast_path import RenderedDocuments, SecurityHeaders
 from suara.api.limits import LoginThrottle, RateLimiter
 from suara.api.metrics import LiveState, Metrics
-from suara.api.observe import Observed, access_log_choice
+from suara.api.observe import Observed, Observer, access_log_choice
 from suara.api.openapi import allowed_methods
 from suara.api.openapi import install as install_openapi
 from suara.api.readiness import ReadinessLimits
@@ -207,15 +207,16 @@ def create_app(database_url: str | None = None, replica_url: str | None = None) 
         log.exception("unexpected error on %s", request.url.path)
         return error(500, "internal", "kesalahan internal; sudah dicatat")
 
-    app.add_middleware(RenderedDocuments, publisher=lambda: getattr(app.state, "publisher", None),
-                       pages=lambda: getattr(app.state, "pages", None))
     app.state.body_caps = BodyCaps()
     app.state.token_cache = TokenCache(ttl_from_env())
     app.add_middleware(BodyLimits, refuse=refusal)  # caps and write budgets before any body is read
     app.add_middleware(SecurityHeaders)
     app.add_middleware(WriteAdmission, on_shed=metrics.writes_shed.inc)  # an overloaded process sheds a write before any work
-    app.add_middleware(Observed, metrics=metrics, routed_app=lambda: app,  # outermost: sees every answer
-                       log_reads=access_log_choice() == "all")
+    observer = Observer(metrics, lambda: app, log_reads=access_log_choice() == "all")
+    app.add_middleware(Observed, observer=observer)  # sees every answer the application makes
+    # outermost: most reads are a document already rendered, answered before any other layer
+    app.add_middleware(RenderedDocuments, publisher=lambda: getattr(app.state, "publisher", None),
+                       pages=lambda: getattr(app.state, "pages", None), observer=observer)
     check_declared(app)
     install_openapi(app)
     return app

@@ -1,15 +1,19 @@
-"""Serve already-rendered documents straight from the publisher, before any routing.
+"""Serve already-rendered documents straight from the publisher, before any other layer.
 
 On election night nearly every request is for a document that is already rendered; answering
-it here (ETag, 304, gzip, Cache-Control as everywhere else) skips routing, validation and the
-thread pool. Anything not already rendered goes on to the application as usual.
+it here (ETag, 304, gzip, Cache-Control as everywhere else) skips the middleware stack, routing,
+validation and the thread pool. The answer still carries the security headers and a request id
+and is counted in the metrics and the access log like any other (the same Observer). Anything
+not already rendered goes on to the application as usual.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from suara.api.observe import REQUEST_ID_HEADER, Observer
 from suara.api.responses import DISCLAIMER_HEADER
 from suara.publish.publisher import Document, Publisher
 from suara.web.i18n import COOKIE, LANGS
@@ -27,17 +31,19 @@ class RenderedDocuments:
     """Documents the publisher has rendered for the current tally point, and portal pages
     (national, province... region pages) whose rendering still shows the data of now."""
 
-    def __init__(self, app: ASGIApp, publisher: Callable[[], Publisher | None],
+    def __init__(self, app: ASGIApp, publisher: Callable[[], Publisher | None], observer: Observer,
                  pages: Callable[[], PageCache | None] = lambda: None) -> None:
         self.app = app
         self.publisher = publisher
         self.pages = pages
+        self.observer = observer
 
     async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Any]],
                        send: Callable[[Any], Awaitable[None]]) -> None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD") or scope["query_string"]:
             await self.app(scope, receive, send)
             return
+        started = time.perf_counter()
         publisher = self.publisher()
         document = publisher.cached(scope["path"][1:]) if publisher is not None else None
         if document is not None:
@@ -46,16 +52,19 @@ class RenderedDocuments:
                        (b"x-suara-disclaimer", DISCLAIMER_BYTES)]
             if document.chain_head:
                 headers.append((b"x-suara-chain-head", document.chain_head.encode()))
-            await _answer(scope, send, document, headers)
-            return
-        pages = self.pages()
-        page = pages.current(scope["path"], _language(scope)) if pages is not None else None
-        if page is None:
-            await self.app(scope, receive, send)
-            return
-        # as the portal's own answer (web/portal.py render): the page differs by language cookie
-        await _answer(scope, send, page, [(b"etag", page.etag.encode()), (b"cache-control", page.cache_control.encode()),
-                                          (b"vary", b"Accept-Encoding, Cookie")])
+        else:
+            pages = self.pages()
+            document = pages.current(scope["path"], _language(scope)) if pages is not None else None
+            if document is None:
+                await self.app(scope, receive, send)
+                return
+            # as the portal's own answer (web/portal.py render): the page differs by language cookie
+            headers = [(b"etag", document.etag.encode()), (b"cache-control", document.cache_control.encode()),
+                       (b"vary", b"Accept-Encoding, Cookie")]
+        rid = self.observer.request_id(scope)
+        headers += [*security_headers(scope["path"]), (REQUEST_ID_HEADER, rid.encode())]
+        status = await _answer(scope, send, document, headers)
+        self.observer.record(scope, rid, status, time.perf_counter() - started)
 
 
 def _language(scope: Scope) -> str:
@@ -71,7 +80,7 @@ def _language(scope: Scope) -> str:
 
 
 async def _answer(scope: Scope, send: Callable[[Any], Awaitable[None]], document: Document,
-                  headers: list[tuple[bytes, bytes]]) -> None:
+                  headers: list[tuple[bytes, bytes]]) -> int:
     """The document as the request asks for it: 304 for the reader's own version, gzip if taken."""
     if_none_match = accept_encoding = b""
     for name, value in scope["headers"]:
@@ -84,7 +93,7 @@ async def _answer(scope: Scope, send: Callable[[Any], Awaitable[None]], document
                           {t.strip().removeprefix(b"W/") for t in if_none_match.split(b",")}):
         await send({"type": "http.response.start", "status": 304, "headers": headers})
         await send({"type": "http.response.body", "body": b""})
-        return
+        return 304
     body = document.body
     if b"gzip" in accept_encoding and (compressed := document.gzipped()) is not None:
         body = compressed
@@ -92,6 +101,7 @@ async def _answer(scope: Scope, send: Callable[[Any], Awaitable[None]], document
     headers += [(b"content-type", document.media_type.encode()), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
     await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+    return 200
 
 
 SECURITY_HEADERS = [
@@ -128,12 +138,16 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
-        path = scope["path"]
-        csp = (DATA_CSP if path.startswith(("/api/", "/sirekap/")) else DOCS_CSP if path.startswith(DATA_IMAGES)
-               else PAGE_CSP)
+        added = security_headers(scope["path"])
 
         async def with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
-                message = {**message, "headers": [*message.get("headers", []), *SECURITY_HEADERS, csp]}
+                message = {**message, "headers": [*message.get("headers", []), *added]}
             await send(message)
         await self.app(scope, receive, with_headers)
+
+
+def security_headers(path: str) -> list[tuple[bytes, bytes]]:
+    csp = (DATA_CSP if path.startswith(("/api/", "/sirekap/")) else DOCS_CSP if path.startswith(DATA_IMAGES)
+           else PAGE_CSP)
+    return [*SECURITY_HEADERS, csp]

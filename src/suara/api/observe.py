@@ -1,8 +1,8 @@
-"""The outermost middleware: a request id, the request's metrics and its one access-log line.
+"""A request id, the request's metrics and its one access-log line, for every answer.
 
-Outermost so that it sees every answer: documents served by the fast path before routing
-(api/fast_path.py), writes shed by admission, oversized bodies refused, and routed requests
-alike. Routes are labelled by their template (`/api/v1/results/{contest}/{kode}`), never by the
+Observed wraps every layer below the fast path, so that it sees writes shed by admission,
+oversized bodies refused and routed requests alike; the fast path (api/fast_path.py), outermost,
+records the documents it answers itself through the same Observer. Routes are labelled by their template (`/api/v1/results/{contest}/{kode}`), never by the
 raw path, which anyone can vary without end; a path no route knows is one label, `unmatched`.
 """
 
@@ -113,11 +113,12 @@ class RouteTemplates:
         return template
 
 
-class Observed:
-    """ASGI middleware: X-Request-Id in and out, the metrics of every answer, one log line each."""
+class Observer:
+    """What every answer is recorded with: its request id, its metrics and its access-log line.
+    Shared by Observed (every request the application sees) and the fast path
+    (api/fast_path.py RenderedDocuments), which answers most reads before any other layer."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, routed_app: Callable[[], FastAPI], log_reads: bool = True) -> None:
-        self.app = app
+    def __init__(self, metrics: Metrics, routed_app: Callable[[], FastAPI], log_reads: bool = True) -> None:
         self.metrics = metrics
         self.routed_app = routed_app
         self._templates: RouteTemplates | None = None
@@ -128,12 +129,39 @@ class Observed:
             self._templates = RouteTemplates(self.routed_app())
         return self._templates
 
+    @staticmethod
+    def request_id(scope: Scope) -> str:
+        return incoming_request_id(scope["headers"]) or new_request_id()
+
+    def record(self, scope: Scope, rid: str, status: int, seconds: float) -> None:
+        method = scope["method"] if scope["method"] in KNOWN_METHODS else OTHER_METHOD
+        route = self.templates().of(scope)
+        self.metrics.observe_request(method, route, status, seconds)
+        if (self.log_reads or status >= 400 or method not in READS) and access_log.isEnabledFor(logging.INFO):
+            client = scope.get("client")
+            ms = seconds * 1000
+            # made and handled directly (Logger.info would also walk the stack for the caller),
+            # its fields in one dict that the JSON formatter takes as it is
+            access_log.handle(access_log.makeRecord(
+                ACCESS_LOGGER, logging.INFO, "", 0, f"{method} {route} {status} {ms:.1f} ms", (), None,
+                extra={"request_id": rid, "fields": {
+                    "method": method, "route": route, "status": status, "duration_ms": round(ms, 3),
+                    "client": client[0] if client else None}}))
+
+
+class Observed:
+    """ASGI middleware: X-Request-Id in and out, the metrics of every answer, one log line each."""
+
+    def __init__(self, app: ASGIApp, observer: Observer) -> None:
+        self.app = app
+        self.observer = observer
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        rid = incoming_request_id(scope["headers"]) or new_request_id()
+        rid = self.observer.request_id(scope)
         echoed = (REQUEST_ID_HEADER, rid.encode())
         token = request_id.set(rid)
         status = 500  # what the server answers when the app fails before it starts a response
@@ -148,18 +176,5 @@ class Observed:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            seconds = time.perf_counter() - started
-            method = scope["method"] if scope["method"] in KNOWN_METHODS else OTHER_METHOD
-            route = self.templates().of(scope)
-            self.metrics.observe_request(method, route, status, seconds)
-            if (self.log_reads or status >= 400 or method not in READS) and access_log.isEnabledFor(logging.INFO):
-                client = scope.get("client")
-                ms = seconds * 1000
-                # made and handled directly (Logger.info would also walk the stack for the caller),
-                # its fields in one dict that the JSON formatter takes as it is
-                access_log.handle(access_log.makeRecord(
-                    ACCESS_LOGGER, logging.INFO, "", 0, f"{method} {route} {status} {ms:.1f} ms", (), None,
-                    extra={"request_id": rid, "fields": {
-                        "method": method, "route": route, "status": status, "duration_ms": round(ms, 3),
-                        "client": client[0] if client else None}}))
+            self.observer.record(scope, rid, status, time.perf_counter() - started)
             request_id.reset(token)
