@@ -180,10 +180,11 @@ def test_party_list_form_corrected_by_its_party_total():
 
 
 votes = st.lists(st.integers(0, 300), min_size=2, max_size=5)
+many_votes = st.lists(st.integers(0, 60), min_size=9, max_size=16)  # a DPD form: its R8 weighed whole
 
 
 @settings(max_examples=40, deadline=None)
-@given(votes=votes, invalid=st.integers(0, 40), wrong=st.data())
+@given(votes=st.one_of(votes, many_votes), invalid=st.integers(0, 40), wrong=st.data())
 def test_any_single_misread_digit_is_corrected_or_flagged(votes, invalid, wrong):
     """The acceptance property: one box read wrongly, however confidently, never yields a sure
     reading with a wrong number."""
@@ -284,3 +285,23 @@ def test_any_single_misread_digit_of_a_party_list_is_corrected_or_flagged(partie
     assert wrong_and_sure == []
     if reading.sure:
         assert reading.values() == values
+
+
+def test_a_dpd_form_of_forty_candidates_is_weighed_whole() -> None:
+    """R8 over 40 candidates, none of them in another sum: weighed by its partial sums, not
+    reading by reading, so a misread is set right and a confident one is flagged."""
+    candidates = [str(n) for n in range(1, 41)]
+    votes = [int(v) for v in np.random.default_rng(9).integers(0, 20, 40)]
+    values: dict[str, int | None] = {f"suara.{c}": v for c, v in zip(candidates, votes, strict=True)}
+    values |= {"suara_sah": sum(votes), "suara_tidak_sah": 14, "suara_total": sum(votes) + 14}
+    layout = candidate_layout(candidates, administrasi=False)
+    assert decode(layout, probabilities(values, layout=layout)).sure
+    text = f"{values['suara.17']:>3}"
+    misread = {("suara.17", 2): {(int(text[2]) + 5) % 10: 0.8, int(text[2]): 0.19}}
+    reading = decode(layout, probabilities(values, layout=layout, misread=misread))
+    assert reading.values() == values and reading.corrected == ("suara.17",) and reading.notes == ()
+    assert sum(n.unsure for n in reading.numbers.values()) <= 2
+    beyond_doubt = {("suara.17", 2): {(int(text[2]) + 5) % 10: 0.99999}}
+    flagged = decode(layout, probabilities(values, layout=layout, misread=beyond_doubt))
+    assert "R8" in flagged.broken and flagged.numbers["suara.17"].unsure
+    assert [name for name, n in flagged.numbers.items() if not n.unsure and n.value != values[name]] == []

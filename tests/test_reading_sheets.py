@@ -153,11 +153,8 @@ def test_a_long_form_photographed_with_heldout_handwriting_reads_back_right_or_u
     assert [p.sheet.page for p in read.pages] == list(range(2, sid.pages + 1))
     wrong_and_sure = [n.key for n in read.numbers if not n.unsure and n.value != values[n.key]]
     assert wrong_and_sure == []
-    sure = sum(not n.unsure for n in read.numbers)
-    if read.classified and ballot is not None:  # the party blocks are weighed one by one: most are sure
-        assert sure > 0.5 * len(values)
-    elif read.classified and sure == 0:  # one sum over many candidates may be too much to weigh: said so
-        assert any("too many readings" in note for note in read.notes)
+    if read.classified:  # the party blocks and the DPD's long sum are weighed whole: most numbers are sure
+        assert sum(not n.unsure for n in read.numbers) > 0.8 * len(values)
     answer = reader.form_read_json(read, images=False)
     assert answer["form"]["tps"] == TPS and answer["form"]["contest"] == contest.key
     if ballot is not None:

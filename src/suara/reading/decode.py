@@ -13,6 +13,11 @@ boxes per number, hundreds, tens, units; columns 0-9 and 10 = empty box) to a Re
    depth-first branch and bound search over each number's likely values (its best values, plus
    the value each sum would force given the others, e.g. 117 where the boxes say 617) finds the
    best reading and every reading within SPREAD of it.
+   A sum whose terms are in no other sum (a party's block, R14; the DPD's R8 over its many
+   candidates) is weighed first on its own, exactly, by its partial sums (reading/sum_blocks.py):
+   its total then enters the search with the mass of the block's readings for each of its
+   values, and a term's confidence weighs its block's readings given each total the search
+   keeps. A form of 250 numbers is a search over its ~25 totals, not over its boxes.
 3. A number's confidence is the posterior mass of its chosen value among those readings (the
    mass the boxes give to values outside them is kept as one "other" value that fits no sum, so
    a smeared box is never confident). A number is unsure when its confidence is below the bar,
@@ -33,11 +38,10 @@ from typing import NamedTuple
 import numpy as np
 
 from suara.reading.layout import BOXES, FormLayout, Sum
+from suara.reading.sum_blocks import BLANK, OTHER, SumBlock
 
 CLASSES = 11
 EMPTY = 10
-BLANK = 1000  # the index of "three empty boxes" in a number's distribution
-OTHER = -1  # any value outside the candidates: fits no sum
 CONFIDENCE_BAR = 0.99
 EPSILON = 1e-3  # the prior weight of a broken sum (a correctly filled form keeps its sums)
 PROBABILITY_FLOOR = 1e-4  # no box is ever certain: the classifier can be confidently wrong
@@ -47,7 +51,7 @@ SPREAD = 10.0  # readings of the whole form kept for the posterior: within this 
 UNCERTAIN = 5.0  # a number whose second value is within this of its first is in doubt
 MAX_CANDIDATES = 12
 SEARCH_BUDGET = 200_000  # nodes per group of linked numbers; beyond, the group is unsure
-BLOCK_BUDGET = 60_000  # nodes per party block (a form has up to 24): beyond, the block is unsure
+BLOCK_TERMS = 8  # a sum of more terms than this, none of them in another sum, is weighed on its own
 SEARCH_DEPTHS = (2.0, 5.0, 10.0, 20.0, 40.0)  # nats below the numbers' own best, searched in turn
 
 
@@ -200,7 +204,6 @@ class _Search:
     best: float = -math.inf
     nodes: int = 0
     exhausted: bool = False
-    budget: int = SEARCH_BUDGET
 
     def run(self) -> None:
         """Every reading within SPREAD of the best. Searched under a rising floor (readings at
@@ -229,7 +232,7 @@ class _Search:
             if total + self.remaining_best[depth + 1] < max(self.floor, self.best - SPREAD):
                 break
             self.nodes += 1
-            if self.nodes > self.budget:
+            if self.nodes > SEARCH_BUDGET:
                 self.exhausted = True
                 return
             chosen.append(value)
@@ -256,7 +259,7 @@ class _Search:
 
 
 def _searched(numbers: dict[str, _Number], names: list[str], sums: list[Sum],
-              log_epsilon: float, budget: int = SEARCH_BUDGET) -> tuple[list[str], _Search]:
+              log_epsilon: float) -> tuple[list[str], _Search]:
     """The branch and bound search over a group's numbers, run."""
     order: list[str] = []
     for s in sums:  # numbers in the order their sums complete, smallest sums first
@@ -269,7 +272,7 @@ def _searched(numbers: dict[str, _Number], names: list[str], sums: list[Sum],
     remaining = [0.0] * (len(order) + 1)
     for i in range(len(order) - 1, -1, -1):
         remaining[i] = remaining[i + 1] + numbers[order[i]].candidates[0][1]
-    search = _Search([numbers[n] for n in order], completes, position, remaining, log_epsilon, budget=budget)
+    search = _Search([numbers[n] for n in order], completes, position, remaining, log_epsilon)
     search.run()
     return order, search
 
@@ -319,109 +322,57 @@ def _group_result(numbers: dict[str, _Number], order: list[str], search: _Search
 
 
 def _blocks(sums: list[Sum]) -> list[Sum]:
-    """The party blocks of a group (R14: jumlah = suara_partai + its candidates), where every
-    number but the block's total is in no other sum: a block is read on its own first, and only
-    its total meets the rest of the form (R8)."""
+    """The sums read on their own first (reading/sum_blocks.py): total = sum of terms, where no
+    term is in another sum, for every party block (R14) and for a sum of many terms (the DPD's
+    R8); only the total meets the rest of the form. A short paslon sum stays in the search."""
     count: dict[str, int] = {}
     for s in sums:
         for name, _ in s.terms:
             count[name] = count.get(name, 0) + 1
-    return [s for s in sums if s.rule == "R14" and count[s.terms[0][0]] > 1
-            and all(count[name] == 1 for name, _ in s.terms[1:])]
-
-
-@dataclass
-class _Block:
-    """A party block searched on its own: its readings, and its total's values as candidates
-    for the form's sums (each weighing the whole block's readings with that total)."""
-
-    sum: Sum
-    order: list[str]
-    kept: list[tuple[float, tuple[int, ...]]]
-    exhausted: bool
-    total: _Number
-
-
-def _block(numbers: dict[str, _Number], s: Sum, log_epsilon: float) -> _Block:
-    total_name = s.terms[0][0]
-    order, search = _searched(numbers, [name for name, _ in s.terms], [s], log_epsilon, BLOCK_BUDGET)
-    kept = [] if search.exhausted else _kept(search)
-    if not kept:  # the total goes on as its boxes say; the block's numbers are left unsure
-        return _Block(s, order, [], search.exhausted, numbers[total_name])
-    at = order.index(total_name)
-    mass: dict[int, float] = {}
-    for score, chosen in kept:
-        mass[chosen[at]] = float(np.logaddexp(mass.get(chosen[at], -math.inf), score))
-    candidates = sorted(mass.items(), key=lambda c: -c[1])
-    own = numbers[total_name]
-    return _Block(s, order, kept, False, _Number(total_name, own.log_p, candidates, candidates[0][1]))
+    return [s for s in sums if s.constant == 0 and s.terms[0][1] == 1 and all(c == -1 for _, c in s.terms[1:])
+            and all(count[name] == 1 for name, _ in s.terms[1:]) and (s.rule == "R14" or len(s.terms) > BLOCK_TERMS)]
 
 
 def _decode_with_blocks(numbers: dict[str, _Number], names: list[str], sums: list[Sum], blocks: list[Sum],
                         bar: float, log_epsilon: float) -> tuple[dict[str, NumberReading], list[str], bool]:
-    """A group with party blocks: each block searched alone, then the form's other sums (R8,
-    R9) over the blocks' totals, whose candidates carry the mass of their block's readings. A
-    number inside a block gets its posterior from both: its block's readings given each total
-    that the form's readings keep, weighed by those readings."""
-    parts = {s.terms[0][0]: _block(numbers, s, log_epsilon) for s in blocks}
+    """A group with blocks: each block weighed on its own, then the group's other sums (R8, R9)
+    searched over the blocks' totals, whose values carry the mass of their block's readings. A
+    term of a block gets its posterior from both: its block's readings given each total that
+    the group's readings keep, weighed by those readings."""
+    parts: dict[str, tuple[Sum, list[str], SumBlock]] = {}
+    for s in blocks:
+        terms = [name for name, _ in s.terms[1:]]
+        parts[s.terms[0][0]] = (s, terms, SumBlock(numbers[s.terms[0][0]].candidates,
+                                                   [numbers[name].candidates for name in terms], log_epsilon))
     in_blocks = {name for s in blocks for name, _ in s.terms}
     top_names = [name for name in names if name not in in_blocks or name in parts]
-    top_numbers = {name: parts[name].total if name in parts else numbers[name] for name in top_names}
+    top_numbers = dict(numbers)
+    for total_name, (_, _, block) in parts.items():
+        own = numbers[total_name]
+        top_numbers[total_name] = _Number(total_name, own.log_p, block.total, block.total[0][1])
     top_sums = [s for s in sums if s not in blocks]
     order, search = _searched(top_numbers, top_names, top_sums, log_epsilon)
     result, broken = _group_result(top_numbers, order, search, top_sums, bar)
-    exhausted = search.exhausted or any(part.exhausted for part in parts.values())
     top_kept = _kept(search) if search.leaves else []
-    top_best = max((score for score, _ in top_kept), default=0.0)
-    for total_name, part in parts.items():
-        block_names = [name for name in part.order if name != total_name]
-        at, top_at = part.order.index(total_name), order.index(total_name)
-        chosen_total = max(top_kept, key=lambda leaf: leaf[0])[1][top_at] if top_kept else OTHER
-        given = [leaf for leaf in part.kept if leaf[1][at] == chosen_total]
-        if search.exhausted or not given:  # no reading of the block to go by: as its boxes say, unsure
-            result.update(_unread(numbers, block_names))
-            result[total_name] = replace_unsure(result[total_name])
-            broken.append(part.sum.rule)
-            continue
-        best = max(given, key=lambda leaf: leaf[0])[1]
-        holds = _holds_alone(part.sum, part.order, best)
+    if not top_kept:  # nothing near what the boxes say fits: each number as read, unsure
+        result.update(_unread(numbers, [name for _, terms, _ in parts.values() for name in terms]))
+        return result, broken + [s.rule for s in blocks], search.exhausted
+    best_score, best_leaf = max(top_kept, key=lambda leaf: leaf[0])
+    for total_name, (s, terms, block) in parts.items():
+        at = order.index(total_name)
+        values, holds = block.reading(best_leaf[at])
         if not holds:
-            broken.append(part.sum.rule)
-            result[total_name] = replace_unsure(result[total_name])
-        by_total: dict[int, float] = {}  # the weight the form's readings give each total of the block
+            broken.append(s.rule)
+            result[total_name] = NumberReading(result[total_name].value, result[total_name].confidence, True)
+        by_total: dict[int, float] = {}  # the weight the group's readings give each total of the block
         for score, chosen in top_kept:
-            by_total[chosen[top_at]] = by_total.get(chosen[top_at], 0.0) + math.exp(score - top_best)
-        weight_sum = sum(by_total.values())
-        for name in block_names:
-            i = part.order.index(name)
-            confidence = sum(weight * _conditional(part, at, total, i, best[i])
-                             for total, weight in by_total.items()) / weight_sum
-            result[name] = _reported(numbers, name, best[i], confidence, confidence < bar or not holds)
-    return result, broken, exhausted
-
-
-def replace_unsure(reading: NumberReading) -> NumberReading:
-    return NumberReading(reading.value, reading.confidence, True)
-
-
-def _holds_alone(s: Sum, order: list[str], chosen: tuple[int, ...]) -> bool:
-    total = 0
-    for name, coefficient in s.terms:
-        value = chosen[order.index(name)]
-        if value == OTHER:
-            return False
-        total += coefficient * _as_sum_value(value)
-    return total == s.constant
-
-
-def _conditional(part: _Block, at: int, total: int, i: int, value: int) -> float:
-    """P(the block's number i is `value` | the block's total is `total`), over its readings."""
-    scores = [(score, chosen[i] == value) for score, chosen in part.kept if chosen[at] == total]
-    if not scores:
-        return 0.0
-    top = max(score for score, _ in scores)
-    weights = [(math.exp(score - top), same) for score, same in scores]
-    return sum(w for w, same in weights if same) / sum(w for w, _ in weights)
+            by_total[chosen[at]] = by_total.get(chosen[at], 0.0) + math.exp(score - best_score)
+        weight = sum(by_total.values())
+        for k, name in enumerate(terms):
+            confidence = sum(w * block.conditional(total, k, values[k]) for total, w in by_total.items()) / weight
+            result[name] = _reported(numbers, name, values[k], confidence,
+                                     confidence < bar or not holds or search.exhausted)
+    return result, broken, search.exhausted
 
 
 def decode(layout: FormLayout, probabilities: np.ndarray | Mapping[str, np.ndarray], *,
