@@ -367,10 +367,7 @@ def _qr_image(sheet: SheetId) -> Image.Image:
 
 
 def _candidate_label(contest: Contest, nomor: int) -> str:
-    for candidate in contest.candidates:
-        if candidate.nomor_urut == nomor:
-            return candidate.nama
-    return ""
+    return next((candidate.nama for candidate in contest.candidates if candidate.nomor_urut == nomor), "")
 
 
 def sheet_id(contest: Contest, tps: str, page: int, ballot: Ballot | None = None) -> SheetId:

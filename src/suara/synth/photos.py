@@ -75,7 +75,7 @@ def demo_shot(rng: np.random.Generator) -> photograph.Shot:
     return photograph.Shot(tilt=float(rng.uniform(0, 14)), tilt_direction=float(rng.uniform(0, 360)),
                            rotation=float(rng.normal(0, 2.5)), blur=float(rng.uniform(0.3, 0.9)),
                            shadow=float(rng.uniform(0, 0.3)), brightness=float(rng.uniform(0.82, 1.0)), noise=0.0,
-                           jpeg_quality=int(rng.integers(72, 86)), size=PHOTO_SIZE, fill=float(rng.uniform(0.86, 0.93)))
+                           jpeg_quality=int(rng.integers(60, 76)), size=PHOTO_SIZE, fill=float(rng.uniform(0.86, 0.93)))
 
 
 def _place(tps_label: str) -> list[str]:
