@@ -5,15 +5,16 @@ concurrent writers drove p99 to 2.1 s and nothing was shed)."""
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
 from helpers import count_rows, ppwp_form, run_async
 
-from suara.api import operator
 from suara.domain.access import Role
 from suara.services.accounts import create_account, login
+from suara.services.group_commit import GroupCommitter
 
 PASSWORD = "rahasia-sekali-123"
 TPS = "3171011001001"
@@ -31,13 +32,18 @@ def server(engine, monkeypatch, request):
 def test_writes_beyond_the_bound_are_refused_at_once_and_reads_still_served(server, engine, monkeypatch):
     base, auth = server
     gate, entered = threading.Event(), threading.Semaphore(0)
-    real_submit = operator.submit_with_photos
+    real_enqueue = GroupCommitter.enqueue
 
-    def held(*args, **kwargs):  # two writes stay in flight until the gate opens
+    def held(committer: GroupCommitter, *args: Any) -> Future[Any]:  # two writes stay in flight until the gate opens
         entered.release()
-        gate.wait(timeout=20)
-        return real_submit(*args, **kwargs)
-    monkeypatch.setattr(operator, "submit_with_photos", held)
+        answer: Future[Any] = Future()
+
+        def later() -> None:
+            gate.wait(timeout=20)
+            real_enqueue(committer, *args).add_done_callback(lambda stored: answer.set_result(stored.result()))
+        threading.Thread(target=later, daemon=True).start()
+        return answer
+    monkeypatch.setattr(GroupCommitter, "enqueue", held)
 
     def submit(n: int) -> httpx.Response:
         return httpx.post(f"{base}/api/v1/submissions", json=ppwp_form(TPS, (n, 2, 3)),

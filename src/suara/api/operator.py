@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -19,8 +20,8 @@ from suara.domain.policy import Outcome
 from suara.services import accounts, complaints, corrections
 from suara.services.accounts import AccountError, Principal
 from suara.services.errors import ServiceError
-from suara.services.photos import MAX_PAGES, PAGE_FIELDS, submit_with_photos
-from suara.services.submission import IdempotencyConflict, Submission
+from suara.services.photos import MAX_PAGES, PAGE_FIELDS, PreparedSubmission, prepare_photos
+from suara.services.submission import IdempotencyConflict, Submission, SubmissionResult
 
 router = APIRouter(prefix="/api/v1", tags=["operator"])
 Caller = Annotated[Principal, Depends(principal)]
@@ -149,15 +150,18 @@ async def submit(request: Request, who: Caller, key: Annotated[str, KEY]) -> Res
     if not isinstance(tps, str) or not may(who.role, who.scope, Action.SUBMIT_FORM, tps):
         raise ServiceError(403, "forbidden", f"{who.actor} hanya boleh mengirim formulir TPS {who.scope}")
     state = request.app.state
-    return await run_in_threadpool(_submit, state, who, key, form, uploads, reading)
+    submission = Submission(form, f"{who.username}:{key}", who.actor, resend_grace=state.resend_grace)
+    # the photos' checks and reading are CPU work for a thread; a form alone goes straight on
+    prepared = (await run_in_threadpool(prepare_photos, state.reference, submission, uploads, reading)
+                if uploads or reading is not None else PreparedSubmission(submission))
+    # waiting for the group commit holds no thread: the answer comes when the batch is durable
+    result = await asyncio.wrap_future(state.committer.enqueue(prepared.submission, state.policy))
+    if prepared.pages.contents:
+        await run_in_threadpool(prepared.keep_if_stored, result, state.blobs)
+    return _answer(state, result)
 
 
-def _submit(state: Any, who: Principal, key: str, form: Any, uploads: dict[int, tuple[bytes, str | None]],
-            reading: Any = None) -> Response:
-    result = submit_with_photos(state.blobs, state.writer, state.reference,
-                                Submission(form, f"{who.username}:{key}", who.actor,
-                                           resend_grace=state.resend_grace), uploads, state.policy,
-                                state.committer, reading)
+def _answer(state: Any, result: SubmissionResult | IdempotencyConflict) -> Response:
     if isinstance(result, IdempotencyConflict):
         raise ServiceError(409, "idempotency_conflict", "Idempotency-Key ini sudah dipakai untuk isi yang lain")
     if result.outcome is Outcome.REFUSED:

@@ -85,15 +85,38 @@ def submit_with_photos(store: BlobStore, writer: Engine, reference: Any, submiss
     here, outside the database's lock; with a committer the form is stored in a batch with others
     arriving at the same moment. `reading`: the device's record of the numbers it pre-filled from
     a reading of these photos ({"numbers": {path: origin}})."""
+    prepared = prepare_photos(reference, submission, uploads, reading)
+    if committer is not None:
+        result = committer.submit(prepared.submission, policy)
+    else:
+        [result] = submit_forms(writer, reference, [prepared.submission], policy)
+    prepared.keep_if_stored(result, store)
+    return result
+
+
+@dataclass(frozen=True)
+class PreparedSubmission:
+    """A submission with its photos checked and read, ready to be stored; its photos wait for
+    the answer (keep_if_stored)."""
+
+    submission: Submission
+    pages: CheckedPages = CheckedPages()
+
+    def keep_if_stored(self, result: SubmissionResult | IdempotencyConflict, store: BlobStore) -> None:
+        if self.pages.contents and isinstance(result, SubmissionResult) and result.outcome is not Outcome.REFUSED \
+                and result.version_id:
+            self.pages.keep(store)  # a replayed answer writes them again: the repair after a crash
+
+
+def prepare_photos(reference: Any, submission: Submission, uploads: Mapping[int, tuple[bytes, str | None]],
+                   reading: Any = None) -> PreparedSubmission:
+    """Everything a submission with photos needs before it can be stored, all of it CPU work
+    outside the database: the officer's record checked, the photos checked, named and read."""
+    if not uploads and reading is None:
+        return PreparedSubmission(submission)
     origins = officer_record(reading, submission.doc)
     pages = check_pages(uploads, _pages_of(reference, submission.doc)) if uploads else CheckedPages()
     read = (read_filed_photos([data for _, (data, _) in sorted(uploads.items())], submission.doc, origins)
             if isinstance(submission.doc, dict) and (uploads or origins) else PhotoReading(None))
-    checked = replace(submission, photos=pages.photos, reading=read.reading, photo_flags=read.flags)
-    if committer is not None:
-        result = committer.submit(checked, policy)
-    else:
-        [result] = submit_forms(writer, reference, [checked], policy)
-    if isinstance(result, SubmissionResult) and result.outcome is not Outcome.REFUSED and result.version_id:
-        pages.keep(store)  # a replayed answer writes them again: the repair after a crash
-    return result
+    return PreparedSubmission(replace(submission, photos=pages.photos, reading=read.reading, photo_flags=read.flags),
+                              pages)
