@@ -165,7 +165,8 @@ def test_keyboard_and_phone(browser: Browser, seeded: Any, live_server: str) -> 
     assert phone.evaluate(FITS)
     phone.locator("div.scroll.sticky").focus()  # the table's box is reachable by keyboard, to scroll it
     phone.keyboard.press("ArrowRight")
-    assert phone.locator("div.scroll.sticky").evaluate("b => b.scrollLeft") > 0
+    # the browser scrolls smoothly, after the key press returns: wait for it (fails if it never does)
+    phone.wait_for_function("() => document.querySelector('div.scroll.sticky').scrollLeft > 0", timeout=5000)
     context.close()
 
 

@@ -9,29 +9,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import orjson
 from browser_support import DESKTOP
 from helpers import watched_page
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 from test_kpps_app import PASSWORD, deployment, log_in, phone, serve, watch  # noqa: F401 (fixtures)
+from test_photo_reading import WRITTEN
 
-from suara.reading import heldout, photograph, sheet
+from suara.reading import photograph, sheet
 from suara.store.schema import form_versions
 
 TPS = "3171011001001"
-PAPER = {  # what the officers wrote on the plano, a form whose sums hold
-    "administrasi.pemilih_dpt_l": 120, "administrasi.pemilih_dpt_p": 115, "administrasi.pemilih_dpt_j": 235,
-    "administrasi.pengguna_dpt_l": 80, "administrasi.pengguna_dpt_p": 76, "administrasi.pengguna_dpt_j": 156,
-    "administrasi.pengguna_dptb_l": 1, "administrasi.pengguna_dptb_p": 1, "administrasi.pengguna_dptb_j": 2,
-    "administrasi.pengguna_non_dpt_l": 1, "administrasi.pengguna_non_dpt_p": 1, "administrasi.pengguna_non_dpt_j": 2,
-    "administrasi.pengguna_total_l": 82, "administrasi.pengguna_total_p": 78, "administrasi.pengguna_total_j": 160,
-    "administrasi.pemilih_disabilitas_j": 3,
-    "administrasi.surat_suara_diterima": 240, "administrasi.surat_suara_dikembalikan": 1,
-    "administrasi.surat_suara_tidak_digunakan": 79, "administrasi.surat_suara_digunakan": 160,
-    "suara.1": 117, "suara.2": 36, "suara.3": 5, "suara_sah": 158, "suara_tidak_sah": 2, "suara_total": 160,
-}
+PAPER = WRITTEN  # what the officers wrote on the plano, a form whose sums hold
 
 
 def input_name(path: str) -> str:
@@ -46,9 +36,7 @@ def handwritten_pages(engine: Any, folder: Path) -> list[Path]:
 
     with engine.connect() as conn:
         contest = load_reference(conn).contest("ppwp")
-    images, labels = heldout.mnist()
-    pool = {d: [np.asarray(x, dtype=np.uint8).reshape(28, 28) for x, y in zip(images, labels) if y == d][:40]
-            for d in range(10)}
+    pool = photograph.heldout_pool()
     paths = []
     for page in (1, 2, 3):
         layout = sheet.page_layout("ppwp", len(contest.candidates), page)
