@@ -156,17 +156,18 @@ def read_forms(task: tuple[int, int, int]) -> Tally:
         truth = np.asarray([EMPTY if digit is None else digit for number in read.numbers
                             for digit in photograph.box_digits(values.get(number.key))])
         images = np.stack([normalise(box) for number in read.numbers for box in number.boxes])
+        replays = []
         for model, confusion, outcomes in ((probabilities, tally.confusion, tally.outcomes),
                                            (baseline_probabilities, tally.baseline_confusion,
                                             tally.baseline_outcomes)):
             box_probabilities = model(images)
             np.add.at(confusion, (truth, box_probabilities.argmax(axis=1)), 1)
-            outcomes.append(form_outcome(_decoded(read, box_probabilities), values))
+            replays.append(_decoded(read, box_probabilities))
+            outcomes.append(form_outcome(replays[-1], values))
         # the reader decided with its own bar; replaying its decoding here must agree with it
         reader_values = {number.key: number.value for number in read.numbers}
-        replay = _decoded(read, probabilities(images))
         tally.disagreements += ((not read.unsure) != sure_at(tally.outcomes[-1], decode.CONFIDENCE_BAR)
-                                or reader_values != replay.values())
+                                or reader_values != replays[0].values())
     return tally
 
 
@@ -181,11 +182,13 @@ def _single_threaded() -> None:
     cv2.setNumThreads(1)
 
 
-def run(pages: int, seed: int = 1, workers: int = 2, progress: bool = True) -> Tally:
-    """Read ceil(pages / 3) photographed forms over `workers` processes."""
+def run(pages: int, seed: int = 1, workers: int = 2, progress: bool = True, minutes: float | None = None) -> Tally:
+    """Read ceil(pages / 3) photographed forms over `workers` processes; with `minutes`, stop
+    there and count what was read (the figures say how many pages that was)."""
     forms = math.ceil(pages / PAGES_PER_FORM)
     tasks = list(_tasks(forms, seed))
     total = Tally()
+    deadline = math.inf if minutes is None else time.monotonic() + 60 * minutes
     with Pool(workers, initializer=_single_threaded) as pool:
         results = pool.imap_unordered(read_forms, tasks)
         if not progress:  # a log, not a terminal: a line at every tenth
@@ -194,6 +197,9 @@ def run(pages: int, seed: int = 1, workers: int = 2, progress: bool = True) -> T
                 total.add(tally)
                 if total.forms * 10 // forms > before:
                     print(f"{total.forms} of {forms} forms read", file=sys.stderr, flush=True)
+                if time.monotonic() > deadline:
+                    print(f"time is up: {total.forms} of {forms} forms read", file=sys.stderr, flush=True)
+                    break
             return total
         from rich.progress import (
             BarColumn,
@@ -207,6 +213,8 @@ def run(pages: int, seed: int = 1, workers: int = 2, progress: bool = True) -> T
             for tally in results:
                 total.add(tally)
                 bar.advance(job, tally.forms)
+                if time.monotonic() > deadline:
+                    break
     return total
 
 
@@ -232,7 +240,7 @@ def _upper_95(failures: int, n: int) -> float:
     return (centre + spread) / (1 + z * z / n)
 
 
-def figures(tally: Tally, seconds: float, workers: int) -> dict[str, Any]:
+def figures(tally: Tally, seconds: float, workers: int, pages_asked: int | None = None) -> dict[str, Any]:
     """The run's figures, for the report and the JSON line."""
     def side(confusion: np.ndarray, outcomes: list[FormOutcome]) -> dict[str, Any]:
         curve = tradeoff(outcomes)
@@ -250,7 +258,8 @@ def figures(tally: Tally, seconds: float, workers: int) -> dict[str, Any]:
         }
     times = sorted(tally.page_seconds)
     return {
-        "bench": "reading_pages", "pages": tally.pages, "forms": tally.forms, "boxes": int(tally.confusion.sum()),
+        "bench": "reading_pages", "pages": tally.pages, "pages_asked": pages_asked or tally.pages,
+        "forms": tally.forms, "boxes": int(tally.confusion.sum()),
         "refused": dict(tally.refused), "bar": decode.CONFIDENCE_BAR,
         **side(tally.confusion, tally.outcomes),
         "seconds_per_page": {"mean": round(float(np.mean(times)), 4) if times else None,
@@ -267,6 +276,8 @@ def figures(tally: Tally, seconds: float, workers: int) -> dict[str, Any]:
 
 def report(result: dict[str, Any]) -> None:
     new, old = result, result["baseline_mlp"]
+    if result["pages"] < result["pages_asked"]:
+        print(f"STOPPED EARLY (--minutes): {result['pages']} of {result['pages_asked']} pages read")
     print(f"{result['pages']} pages ({result['forms']} PPWP forms of {PAGES_PER_FORM} pages, {result['boxes']} boxes), "
           f"held-out MNIST handwriting; {result['workers']} workers, {result['wall_seconds']:.0f} s; "
           f"{result['machine']['cpus']} CPUs ({result['machine']['processor']})")
@@ -296,10 +307,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--minutes", type=float, default=None,
+                        help="stop after this long and report the pages read by then")
     args = parser.parse_args(argv)
     started = time.monotonic()
-    tally = run(args.pages, args.seed, args.workers, progress=sys.stderr.isatty())
-    result = figures(tally, time.monotonic() - started, args.workers)
+    tally = run(args.pages, args.seed, args.workers, progress=sys.stderr.isatty(), minutes=args.minutes)
+    result = figures(tally, time.monotonic() - started, args.workers,
+                     pages_asked=PAGES_PER_FORM * math.ceil(args.pages / PAGES_PER_FORM))
     report(result)
     print(json.dumps(result, separators=(",", ":")))
     return 0
