@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/reading_pages.py                     # 10,000 pages (make bench-reading)
     .venv/bin/python bench/reading_pages.py --pages 300 --seed 2 --workers 2
+    .venv/bin/python bench/reading_pages.py --minutes 55        # stop then, report the pages read
 
 Each form is a consistent PPWP form of three paslon (bench/reading_figures.random_form: every sum
 of the rules holds). Its three pages are printed (reading/sheet.py), its numbers written into the
