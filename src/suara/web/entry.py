@@ -106,6 +106,22 @@ def station_label(reference: Reference, contest: Contest, tps: str) -> str:
     return f"{station.nama} ({METODE_NAMES.get(station.metode, station.metode)})"
 
 
+def sheet_pages(reference: Reference, contest: Contest, tps: str) -> int:
+    """The pages an officer photographs: those of the machine-readable C Hasil printed for the TPS
+    (reading/sheet.py: 3 for PPWP and Pilkada, 2 for DPD, 2 to 5 for a party list by its dapil)."""
+    from suara.reading import columns, sheet  # the sheet's layout, not its drawing
+
+    ballot = None
+    if contest.is_party_list:
+        if reference.book is None:
+            return contest.info.pages
+        ballot = columns.ballot_of(reference.book, contest.kind, tps)
+    try:
+        return sheet.sheet_id(contest, tps, 1, ballot).pages
+    except sheet.UnsupportedSheet:
+        return contest.info.pages
+
+
 def party_form(reference: Reference, contest: Contest, tps: str) -> PartyForm | None:
     """The party blocks of a TPS's party-list ballot; None when no dapil of the contest covers it."""
     ballot = reference.ballot(contest, tps)

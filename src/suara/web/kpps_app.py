@@ -116,7 +116,8 @@ def ballots_doc(reference: Reference, tps: str, username: str) -> dict[str, Any]
 
 def _contest_doc(reference: Reference, contest: Contest, tps: str, tab: entry_screen.BallotTab) -> dict[str, Any] | None:
     doc: dict[str, Any] = {"key": contest.key, "nama": contest.nama, "label": tab.label, "kind": contest.kind,
-                           "pages": contest.info.pages, "party_list": contest.is_party_list}
+                           "pages": entry_screen.sheet_pages(reference, contest, tps),
+                           "party_list": contest.is_party_list}
     if contest.is_party_list:
         shown = entry_screen.party_form(reference, contest, tps)
         if shown is None:  # no dapil of the contest covers the TPS: nothing the officer could file

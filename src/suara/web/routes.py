@@ -141,6 +141,7 @@ def _entry_page(request: Request, who: Principal, chosen: Contest, tps: str, cor
         "desa": reference.tree.get(tps[:10]).nama, "station": entry_screen.station_label(reference, chosen, tps),
         "ballots": entry_screen.ballots_of(reference, tps), "party_form": shown, "values": values,
         "groups": GROUPS, "surat_suara": BALLOTS, "correction": correction,
+        "photo_pages": entry_screen.sheet_pages(reference, chosen, tps),
         "action": "/ui/corrections" if correction else "/ui/submit",
         "switch_path": "/ui/correct" if correction else "/ui/entry"})
 
