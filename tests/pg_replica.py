@@ -88,7 +88,7 @@ def _execute(url: str, *statements: str) -> None:
 @contextmanager
 def running_primary_and_replica(durable: bool = False) -> Iterator[Pair]:
     bin_dir = _bin_dir()  # installs Debian's postgresql when the binaries are missing (as root)
-    work = _make_workdir()
+    work = _make_workdir(in_memory=not durable)
     primary_data, replica_data = work / "primary", work / "replica"
     try:
         _run([os.path.join(bin_dir, "initdb"), "-D", str(primary_data), "-U", PG_USER, "-A", "trust", "-E", "UTF8",
