@@ -28,8 +28,13 @@ $(RUNTIME_STAMP): pyproject.toml
 	touch $(RUNTIME_STAMP)
 
 # pyproject addopts already has -q; a second -q would hide pytest's "N passed" summary line.
+# On every core, at most TEST_MAX_WORKERS (pytest-xdist): each worker is a pytest process with its
+# own throwaway PostgreSQL cluster and Chromium, tests are handed out as workers free up.
+# PYTEST_ARGS="-n 0" runs the suite in one process.
+TEST_WORKERS ?= auto
+TEST_MAX_WORKERS ?= 4
 test: venv
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses $(TEST_MAX_WORKERS) $(PYTEST_ARGS)
 
 # Serves at once and plays an election night: the whole Pemilu and the Pilkada report over about
 # 30 minutes. Installs only the runtime dependencies, so the first page comes quickly on a fresh clone.
