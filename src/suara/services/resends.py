@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 
 from suara.domain.audit import text_hash
 from suara.store import audit
@@ -49,13 +49,20 @@ def stored_versions(conn: Any, pairs: list[tuple[str, str]]) -> dict[tuple[str, 
     """(contest, tps) -> the current version, for those that have one."""
     found: dict[tuple[str, str], Stored] = {}
     for contest, part in keyed_chunks(sorted(set(pairs))):
-        firsts = {r.tps: r.first for r in conn.execute(
-            select(form_versions.c.tps, func.min(form_versions.c.submitted_at).label("first"))
-            .where(form_versions.c.contest == contest, form_versions.c.tps.in_(part)).group_by(form_versions.c.tps))}
+        heads = conn.execute(
+            select(form_versions.c.tps, func.max(form_versions.c.version_no).label("latest"),
+                   func.min(form_versions.c.submitted_at).label("first"))
+            .where(form_versions.c.contest == contest, form_versions.c.tps.in_(part))
+            .group_by(form_versions.c.tps)).all()
+        if not heads:
+            continue
+        firsts = {r.tps: r.first for r in heads}
+        # the latest version of each alone (by the unique index), not every version the TPS has had
         rows = conn.execute(select(form_versions.c.id, form_versions.c.tps, form_versions.c.version_no,
                                    form_versions.c.content_hash, form_versions.c.outcome, form_versions.c.flags)
-                            .where(form_versions.c.contest == contest, form_versions.c.tps.in_(part))
-                            .order_by(form_versions.c.tps, form_versions.c.version_no))
+                            .where(form_versions.c.contest == contest,
+                                   tuple_(form_versions.c.tps, form_versions.c.version_no).in_(
+                                       [(r.tps, r.latest) for r in heads])))
         latest = {r.tps: r for r in rows}
         photos: dict[int, list[tuple[int, str]]] = {}
         ids = [r.id for r in latest.values()]
