@@ -60,8 +60,6 @@ bench-pemilu: venv
 bench-publish: venv
 	$(BIN)/python bench/publish_bench.py --provinces $(or $(BENCH_PROVINCES),31)
 
-# A hostile day: 200 MB bodies against a worker's memory, 64 concurrent writers against two
-# workers, the chain-of-custody check against a witness file.
 # Election day against a deployment started here (2 API workers and a tally worker): submissions at
 # ELECTION_WRITE_RATE with reads at ELECTION_READ_RATE for ELECTION_SECONDS, then five times the write
 # rate, beside plain inserts in one transaction; on SQLite and on PostgreSQL. Long: about half an hour.
@@ -79,6 +77,8 @@ bench-election-day: venv
 bench-reading: venv
 	$(BIN)/python bench/reading_pages.py --pages $(or $(READING_PAGES),10000)
 
+# A hostile day: 200 MB bodies against a worker's memory, 64 concurrent writers against two
+# workers, the chain-of-custody check against a witness file.
 bench-hostile: venv
 	$(BIN)/python bench/body_flood.py
 	$(BIN)/python bench/write_overload.py
