@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from multiprocessing import Pool
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -190,7 +190,9 @@ def run(pages: int, seed: int = 1, workers: int = 2, progress: bool = True, minu
     tasks = list(_tasks(forms, seed))
     total = Tally()
     deadline = math.inf if minutes is None else time.monotonic() + 60 * minutes
-    with Pool(workers, initializer=_single_threaded) as pool:
+    # spawned, not forked: a fork of a process with threads running (a test runner's, a server's)
+    # can inherit a lock held by one of them and hang for ever
+    with get_context("spawn").Pool(workers, initializer=_single_threaded) as pool:
         results = pool.imap_unordered(read_forms, tasks)
         if not progress:  # a log, not a terminal: a line at every tenth
             for tally in results:
