@@ -140,8 +140,8 @@ def _json_part(body: bytes, what: str = "") -> Any:
 
 
 @router.post("/submissions", openapi_extra=access("role:KPPS, own TPS"),
-             summary="Submit one TPS's C Hasil form, as JSON or multipart with photos page1..page3 "
-                     "(retries with the same Idempotency-Key are harmless)")
+             summary="Submit one TPS's C Hasil form, as JSON or multipart with photos page1..page5 and "
+                     "the officer's record of a reading of them (retries with the same Idempotency-Key are harmless)")
 async def submit(request: Request, who: Caller, key: Annotated[str, KEY]) -> Response:
     form, uploads, reading = await _submission_parts(request)
     if not isinstance(form, dict):

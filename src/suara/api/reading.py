@@ -51,7 +51,7 @@ def _read(parts: list[int], photos: list[bytes], tps: str, contest: str | None) 
 
 
 @router.post("/read-form", openapi_extra=access("role:KPPS, own TPS"),
-             summary="Read a C Hasil form from photos of its pages (multipart page1..page3): each number with its "
+             summary="Read a C Hasil form from photos of its pages (multipart page1..page5): each number with its "
                      "confidence and box images, the unsure ones marked; nothing is stored")
 async def read_form(request: Request, who: Caller,
                     contest: Annotated[str | None, Query(pattern=CONTEST_KEY)] = None) -> Response:
@@ -76,7 +76,7 @@ async def read_uploaded(request: Request, tps: str, contest: str | None) -> dict
             raise ServiceError(422, "bad_part", f"bagian tidak dikenal: {upload.name!r} (page1..page{MAX_PAGES})")
         uploads[int(upload.name[-1])] = (upload.data, upload.content_type)
     if not uploads:
-        raise ServiceError(422, "missing_photo", "kirim foto halaman formulir sebagai bagian page1..page3 (multipart)")
+        raise ServiceError(422, "missing_photo", f"kirim foto halaman formulir sebagai bagian page1..page{MAX_PAGES} (multipart)")
     check_pages(uploads, pages)  # 4xx naming the page for anything that is not a usable photo
     parts = sorted(uploads)
     return await run_in_threadpool(_read, parts, [uploads[p][0] for p in parts], tps, contest)
