@@ -148,6 +148,21 @@ def test_blank_number_is_never_sure():
     assert not reading.sure
 
 
+
+def test_a_number_no_sum_checks_needs_more_than_the_bar_from_its_boxes():
+    # the same units box, 99.4% a 2: enough where a sum confirms it, not for the disabled voters,
+    # whom no sum checks (a wrong reading there would go out silently)
+    leaning = {2: 0.994, 7: 0.005}
+    values = form_values() | {"suara.3": 12, "suara.1": 118}
+    reading = decode(LAYOUT, probabilities(values, misread={("administrasi.pemilih_disabilitas_j", 2): leaning,
+                                                            ("suara.3", 2): leaning}))
+    checked, unchecked = reading.numbers["suara.3"], reading.numbers["administrasi.pemilih_disabilitas_j"]
+    assert checked.value == 12 and not checked.unsure and checked.confidence > 0.99
+    assert unchecked.value == 2 and unchecked.unsure and unchecked.confidence < 0.99
+    assert reading.unsure_fields == ["administrasi.pemilih_disabilitas_j"]
+    # with clean boxes it is sure, as before
+    assert not decode(LAYOUT, probabilities(form_values())).numbers["administrasi.pemilih_disabilitas_j"].unsure
+
 def test_one_page_of_a_form_keeps_only_its_own_sums():
     page = LAYOUT.only(["suara.1", "suara.2", "suara.3", "suara_sah", "suara_tidak_sah", "suara_total"])
     assert {s.rule for s in page.sums} == {"R8", "R9"}

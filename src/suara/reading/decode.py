@@ -22,7 +22,8 @@ boxes per number, hundreds, tens, units; columns 0-9 and 10 = empty box) to a Re
    mass the boxes give to values outside them is kept as one "other" value that fits no sum, so
    a smeared box is never confident). A number is unsure when its confidence is below the bar,
    when a sum through it is broken in the best reading, when it is blank, or when nothing it
-   could be is likely enough ("other" won). The form is sure only when no number is unsure.
+   could be is likely enough ("other" won). A number in no sum has only its boxes to go on: its
+   doubt counts UNCHECKED_DOUBT times. The form is sure only when no number is unsure.
    Nothing is guessed silently: a reading that breaks a sum is returned with those numbers
    unsure, never forced into agreement at any price.
 """
@@ -49,6 +50,11 @@ CANDIDATE_SPREAD = 12.0  # a number's own values considered: within this many na
 FORCED_SPREAD = 25.0  # a value a sum forces is considered within this many nats
 SPREAD = 10.0  # readings of the whole form kept for the posterior: within this of the best
 UNCERTAIN = 5.0  # a number whose second value is within this of its first is in doubt
+# A number no sum checks (the disabled voters, or a number whose sum runs onto a page not given)
+# rests on its boxes alone, and a form carries one such number besides its many checked ones:
+# its chance of being wrong counts this many times over before the bar, so that such a number
+# alone does not make the form's silent errors (bench/reading_pages.py)
+UNCHECKED_DOUBT = 2.0
 MAX_CANDIDATES = 12
 SEARCH_BUDGET = 200_000  # nodes per group of linked numbers; beyond, the group is unsure
 BLOCK_TERMS = 8  # a sum of more terms than this, none of them in another sum, is weighed on its own
@@ -321,6 +327,18 @@ def _group_result(numbers: dict[str, _Number], order: list[str], search: _Search
     return result, [s.rule for s in broken_sums]
 
 
+def _unchecked(numbers: dict[str, _Number], names: list[str], bar: float,
+               log_epsilon: float) -> dict[str, NumberReading]:
+    """A number in no sum: its posterior over its own values, its doubt counted UNCHECKED_DOUBT
+    times (see there)."""
+    group, _, _ = _decode_group(numbers, names, [], 0.0, log_epsilon)
+    result = {}
+    for name, got in group.items():
+        confidence = max(0.0, 1.0 - (1.0 - got.confidence) * UNCHECKED_DOUBT)
+        result[name] = NumberReading(got.value, round(confidence, 6), got.unsure or confidence < bar)
+    return result
+
+
 def _blocks(sums: list[Sum]) -> list[Sum]:
     """The sums read on their own first (reading/sum_blocks.py): total = sum of terms, where no
     term is in another sum, for every party block (R14) and for a sum of many terms (the DPD's
@@ -404,8 +422,10 @@ def decode(layout: FormLayout, probabilities: np.ndarray | Mapping[str, np.ndarr
         blocks = _blocks(sums)
         if blocks:
             group, group_broken, exhausted = _decode_with_blocks(numbers, names, sums, blocks, bar, math.log(epsilon))
-        else:
+        elif sums:
             group, group_broken, exhausted = _decode_group(numbers, names, sums, bar, math.log(epsilon))
+        else:
+            group, group_broken, exhausted = _unchecked(numbers, names, bar, math.log(epsilon)), [], False
         readings.update(group)
         broken += group_broken
         if exhausted:
