@@ -160,7 +160,7 @@ def main() -> None:
             synth += ["--provinces", args.provinces]
         subprocess.run(synth, env=env, check=True, capture_output=True)
         lines = (work / "ppwp.jsonl").read_bytes().splitlines(keepends=True)
-        split = len(lines) - 60_000  # kept back for the freshness run
+        split = len(lines) - min(60_000, len(lines) // 10)  # kept back for the freshness run (a tenth of a small run)
         (work / "load.jsonl").write_bytes(b"".join(lines[:split]))
         (work / "late.jsonl").write_bytes(b"".join(lines[split:]))
         del lines

@@ -159,7 +159,8 @@ def _proposal_page(request: Request, who: Principal, proposal: Correction, notic
         "before": before, "sections": sections, "changed": [(s.title, b) for s in sections for b in s.boxes if b.changed],
         "totals": views.total_changes(contest, party_form, before.form if before else None, proposal.form, area),
         "area": area_name if proposal.status == corrections.PROPOSED else None, "flags": views.flag_changes(flag_docs(before.flags) if before else [], new_flags),
-        "photos": [(n, photo_url(digests[n]) if n in digests else None) for n in range(1, contest.info.pages + 1)],
+        "photos": [(n, photo_url(digests[n]) if n in digests else None)
+                   for n in entry_screen.photo_slots(reference, contest, proposal.tps, digests)],
         "public_href": f"/tps/{contest.key}/{proposal.tps}",
         "actor_words": views.actor_words,
         "can_decide": proposal.status == corrections.PROPOSED

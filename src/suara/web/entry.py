@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,6 +120,12 @@ def sheet_pages(reference: Reference, contest: Contest, tps: str) -> int:
         return sheet.sheet_id(contest, tps, 1, ballot).pages
     except sheet.UnsupportedSheet:
         return contest.info.pages
+
+
+def photo_slots(reference: Reference, contest: Contest, tps: str, filed: Iterable[int]) -> range:
+    """The pages a form's photos are shown for: those of the sheet printed for the TPS, and any
+    further page a photo was filed for (an older sheet, or a device that sent more)."""
+    return range(1, max([sheet_pages(reference, contest, tps), *filed]) + 1)
 
 
 def party_form(reference: Reference, contest: Contest, tps: str) -> PartyForm | None:

@@ -19,7 +19,7 @@ from suara.api.access import PUBLIC, access
 from suara.api.auth import client_address, limit
 from suara.api.limits import COMPLAINT_PER_ADDRESS, SEARCH_PER_ADDRESS
 from suara.api.responses import conditional
-from suara.domain.contests import KIND_INFO, KIND_ORDER
+from suara.domain.contests import KIND_ORDER
 from suara.domain.localtime import local_text, zone_name, zone_of
 from suara.domain.search import SEARCH_LIMIT
 from suara.publish import routes
@@ -27,6 +27,7 @@ from suara.publish.publisher import Document, Publisher
 from suara.services import complaints
 from suara.services.errors import ServiceError
 from suara.store.reference import Reference
+from suara.web import entry as entry_screen
 from suara.web import forms, i18n
 from suara.web.page_cache import CurrentPage, PageCache
 from suara.web.portal_views import (
@@ -187,7 +188,8 @@ def _tps_page(request: Request, contest: str, tps: str, complaint: dict[str, str
     return render(request, "tps_page.html", {
         "doc": doc, "current": current, "contest": doc["contest"], "tps": doc["tps"], "as_of": _as_of(doc["as_of"], tps),
         "station": station_label(doc["tps"], lang),
-        "pages": [str(n) for n in range(1, KIND_INFO[doc["contest"]["kind"]].pages + 1)],
+        "pages": [str(n) for n in entry_screen.photo_slots(reference, reference.contest(contest), tps,
+                                                            [int(page) for page in current["photos"]] if current else [])],
         "ballot": ballot_view(current["form"], doc["tps"]) if current and "partai" in current["form"] else None,
         "names": names,
         "administrasi": administrasi_view(current["form"].get("administrasi") if current else None, lang),

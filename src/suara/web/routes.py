@@ -153,7 +153,8 @@ def current_with_photos(request: Request, contest: Contest, tps: str
         versions = versions_of(conn, contest.key, tps)
         current = versions[-1] if versions else None
         digests = photos_of(conn, [current.version_id]).get(current.version_id, {}) if current else {}
-    return current, [(n, photo_url(digests[n]) if n in digests else None) for n in range(1, contest.info.pages + 1)]
+    slots = entry_screen.photo_slots(request.app.state.reference, contest, tps, digests)
+    return current, [(n, photo_url(digests[n]) if n in digests else None) for n in slots]
 
 
 @router.get("/entry", openapi_extra=access("role:KPPS, own TPS"))
