@@ -11,7 +11,7 @@ import numpy as np
 
 from suara.reading.decode import CONFIDENCE_BAR, Reading
 
-BARS = (0.5, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999)
+BARS = (0.5, 0.9, 0.95, 0.98, 0.99, 0.993, 0.995, 0.999, 0.9999)
 assert CONFIDENCE_BAR in BARS
 
 

@@ -74,6 +74,8 @@ class Tally:
     page_cpu: list[float] = field(default_factory=list)
     # the reader's own verdict (its default bar) against this bench's replay of its decoding
     disagreements: int = 0
+    # each silent error at the bar: (form index, number, written, read, confidence)
+    silent: list[tuple[int, str, int | None, int | None, float]] = field(default_factory=list)
 
     def add(self, other: Tally) -> None:
         self.forms += other.forms
@@ -86,6 +88,7 @@ class Tally:
         self.page_seconds += other.page_seconds
         self.page_cpu += other.page_cpu
         self.disagreements += other.disagreements
+        self.silent += other.silent
 
 
 @cache
@@ -130,10 +133,11 @@ def photographed_form(seed: int, index: int) -> tuple[dict[str, int], list[bytes
     return values, photos
 
 
-def _decoded(read: reader.FormRead, box_probabilities: np.ndarray) -> decode.Reading:
-    rows = {number.key: box_probabilities[3 * i:3 * i + 3] for i, number in enumerate(read.numbers)}
-    layout = candidate_layout([str(n) for n in range(1, CANDIDATES + 1)]).only(rows)
-    return decode.decode(layout, rows, bar=0.0)
+def _decoded(read: reader.FormRead, images: np.ndarray, model: Any) -> decode.Reading:
+    """The reader's decoding replayed at bar 0 with this classifier (its second look included)."""
+    keys = [number.key for number in read.numbers]
+    layout = candidate_layout([str(n) for n in range(1, CANDIDATES + 1)]).only(keys)
+    return decode.decode(layout, reader.number_probabilities(keys, images, layout, model), bar=0.0)
 
 
 def read_forms(task: tuple[int, int, int]) -> Tally:
@@ -161,10 +165,12 @@ def read_forms(task: tuple[int, int, int]) -> Tally:
         for model, confusion, outcomes in ((probabilities, tally.confusion, tally.outcomes),
                                            (baseline_probabilities, tally.baseline_confusion,
                                             tally.baseline_outcomes)):
-            box_probabilities = model(images)
-            np.add.at(confusion, (truth, box_probabilities.argmax(axis=1)), 1)
-            replays.append(_decoded(read, box_probabilities))
+            np.add.at(confusion, (truth, model(images).argmax(axis=1)), 1)
+            replays.append(_decoded(read, images, model))
             outcomes.append(form_outcome(replays[-1], values))
+        if sure_at(tally.outcomes[-1], decode.CONFIDENCE_BAR):
+            tally.silent += [(index, key, values.get(key), got.value, got.confidence)
+                             for key, got in replays[0].numbers.items() if got.value != values.get(key)]
         # the reader decided with its own bar; replaying its decoding here must agree with it
         reader_values = {number.key: number.value for number in read.numbers}
         tally.disagreements += ((not read.unsure) != sure_at(tally.outcomes[-1], decode.CONFIDENCE_BAR)
@@ -270,6 +276,8 @@ def figures(tally: Tally, seconds: float, workers: int, pages_asked: int | None 
                              "p95": round(times[int(len(times) * 0.95)], 4) if times else None,
                              "cpu_mean": round(float(np.mean(tally.page_cpu)), 4) if times else None},
         "reader_disagreements": tally.disagreements,
+        "silent_numbers": [{"form": i, "number": key, "written": w, "read": r, "confidence": round(c, 4)}
+                           for i, key, w, r, c in sorted(tally.silent)],
         "baseline_mlp": side(tally.baseline_confusion, tally.baseline_outcomes),
         "wall_seconds": round(seconds, 1), "workers": workers,
         "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
@@ -301,6 +309,9 @@ def report(result: dict[str, Any]) -> None:
     print("trade-off as the bar moves:  bar       CNN unsure / silent      MLP unsure / silent")
     for a, b in zip(new["tradeoff"], old["tradeoff"]):
         print(f"{'':29}{a['bar']:<10}{a['unsure']:>10.2%} / {a['silent']:<10.4%}{b['unsure']:>10.2%} / {b['silent']:.4%}")
+    for wrong in result["silent_numbers"]:
+        print(f"silent error: form {wrong['form']}, {wrong['number']} written {wrong['written']} "
+              f"read {wrong['read']} at confidence {wrong['confidence']}")
     if result["reader_disagreements"]:
         print(f"WARNING: the reader's verdict and its replay here disagree on {result['reader_disagreements']} forms")
 

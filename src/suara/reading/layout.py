@@ -96,6 +96,12 @@ class FormLayout:
         start = BOXES * self.fields.index(field)
         return slice(start, start + BOXES)
 
+    @property
+    def unchecked(self) -> tuple[str, ...]:
+        """The numbers no sum of this layout names: their reading rests on their boxes alone."""
+        summed = {name for s in self.sums for name, _ in s.terms}
+        return tuple(f for f in self.fields if f not in summed)
+
     def only(self, fields: Iterable[str]) -> FormLayout:
         """The layout of the given numbers (one page's), in this layout's order; the sums that
         name a number outside them are dropped."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,14 +128,12 @@ def read_form(photos: Sequence[bytes], tps: str | None = None, contest: str | No
     if models is None:
         return _unread(pages, fields, started)
     digits, decode, _ = models
+    form_layout = whole_layout(sheet).only(f.key for _, f, _ in fields)
+    images = np.stack([digits.normalise(crop) for _, _, boxes in fields for crop in boxes])
     try:
-        probabilities = digits.classify([crop for _, _, boxes in fields for crop in boxes])
+        rows = number_probabilities([f.key for _, f, _ in fields], images, form_layout, digits.probabilities)
     except FileNotFoundError:  # the module without its trained weights
-        probabilities = None
-    if probabilities is None:
         return _unread(pages, fields, started)
-    rows = {f.key: probabilities[3 * i:3 * i + 3] for i, (_, f, _) in enumerate(fields)}
-    form_layout = whole_layout(sheet).only(rows)
     reading = decode.decode(form_layout, rows)
     numbers = []
     for page, f, boxes in fields:
@@ -144,6 +142,21 @@ def read_form(photos: Sequence[bytes], tps: str | None = None, contest: str | No
                                   boxes))
     return FormRead(sheet.tps, sheet.contest, pages, numbers, True, tuple(reading.broken), tuple(reading.corrected),
                     tuple(reading.notes), time.perf_counter() - started, sheet.dapil)
+
+
+def number_probabilities(keys: Sequence[str], images: np.ndarray, layout: FormLayout,
+                         model: Callable[[np.ndarray], np.ndarray]) -> dict[str, np.ndarray]:
+    """Each number's 3 x 11 box probabilities from its normalised box images (three a number, in
+    the order of `keys`); a number no sum of the layout checks gets the model's steadier second
+    look (digits.steadied), as its reading rests on its boxes alone."""
+    from suara.reading import digits
+
+    probabilities = np.array(model(images), dtype=np.float64)
+    unchecked = set(layout.unchecked)
+    rows = [row for i, key in enumerate(keys) if key in unchecked for row in range(3 * i, 3 * i + 3)]
+    if rows:
+        probabilities[rows] = digits.steadied(model, images[rows])
+    return {key: probabilities[3 * i:3 * i + 3] for i, key in enumerate(keys)}
 
 
 def whole_layout(sheet: SheetId) -> FormLayout:
