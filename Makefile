@@ -73,7 +73,7 @@ bench-election-day: venv
 
 # The form reader on 10,000 photographed pages with held-out handwriting (issue 15): per-box
 # accuracy, forms read right, sent to the officer, silent errors, time per page, the trade-off
-# curve, against the previous classifier. 46 minutes on 2 shared cores; READING_PAGES=300 is short.
+# curve, against the previous classifier. 30 minutes on 2 quiet cores; READING_PAGES=300 is short.
 bench-reading: venv
 	$(BIN)/python bench/reading_pages.py --pages $(or $(READING_PAGES),10000)
 
