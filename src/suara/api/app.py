@@ -33,11 +33,11 @@ from suara.api import (
 from suara.api.access import check_declared
 from suara.api.admission import (
     OUTAGE_RETRY_SECONDS,
+    UNAVAILABLE,
     ASGIApp,
     Receive,
     Scope,
     Send,
-    UNAVAILABLE,
     WriteAdmission,
     database_unavailable,
 )

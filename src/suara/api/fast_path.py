@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 from suara.api.observe import REQUEST_ID_HEADER, Observer
@@ -46,25 +47,60 @@ class RenderedDocuments:
         started = time.perf_counter()
         publisher = self.publisher()
         document = publisher.cached(scope["path"][1:]) if publisher is not None else None
-        if document is not None:
-            headers = [(b"etag", document.etag.encode()), (b"cache-control", document.cache_control.encode()),
-                       (b"vary", b"Accept-Encoding"), (b"x-suara-tally-seq", str(document.tally_seq).encode()),
-                       (b"x-suara-disclaimer", DISCLAIMER_BYTES)]
-            if document.chain_head:
-                headers.append((b"x-suara-chain-head", document.chain_head.encode()))
-        else:
+        if document is None:
             pages = self.pages()
             document = pages.current(scope["path"], _language(scope)) if pages is not None else None
             if document is None:
                 await self.app(scope, receive, send)
                 return
-            # as the portal's own answer (web/portal.py render): the page differs by language cookie
-            headers = [(b"etag", document.etag.encode()), (b"cache-control", document.cache_control.encode()),
-                       (b"vary", b"Accept-Encoding, Cookie")]
+            made = _page_headers
+        else:
+            made = _document_headers
+        csp = content_security_policy(scope["path"])
+        fixed = document.wire_headers
+        if fixed is None or fixed.csp is not csp:
+            fixed = document.wire_headers = made(document, csp)  # two requests racing here make the same
         rid = self.observer.request_id(scope)
-        headers += [*security_headers(scope["path"]), (REQUEST_ID_HEADER, rid.encode())]
-        status = await _answer(scope, send, document, headers)
+        status = await _answer(scope, send, document, fixed, (REQUEST_ID_HEADER, rid.encode()))
         self.observer.record(scope, rid, status, time.perf_counter() - started)
+
+
+@dataclass(frozen=True, slots=True)
+class WireHeaders:
+    """A document's headers, made on its first answer: those of a 304, and those of the whole
+    body, plain and gzipped. `csp` is the policy they were made with, which goes by path (a
+    document answered under a path of another kind has its headers made again)."""
+
+    csp: tuple[bytes, bytes]
+    not_modified: list[tuple[bytes, bytes]]
+    plain: list[tuple[bytes, bytes]]
+    gzipped: list[tuple[bytes, bytes]] | None
+
+
+def _document_headers(document: Document, csp: tuple[bytes, bytes]) -> WireHeaders:
+    common = [(b"etag", document.etag.encode()), (b"cache-control", document.cache_control.encode()),
+              (b"vary", b"Accept-Encoding"), (b"x-suara-tally-seq", str(document.tally_seq).encode()),
+              (b"x-suara-disclaimer", DISCLAIMER_BYTES)]
+    if document.chain_head:
+        common.append((b"x-suara-chain-head", document.chain_head.encode()))
+    return _with_body_headers(document, csp, common)
+
+
+def _page_headers(document: Document, csp: tuple[bytes, bytes]) -> WireHeaders:
+    # as the portal's own answer (web/portal.py render): the page differs by language cookie
+    common = [(b"etag", document.etag.encode()), (b"cache-control", document.cache_control.encode()),
+              (b"vary", b"Accept-Encoding, Cookie")]
+    return _with_body_headers(document, csp, common)
+
+
+def _with_body_headers(document: Document, csp: tuple[bytes, bytes], common: list[tuple[bytes, bytes]]) -> WireHeaders:
+    common = [*common, *SECURITY_HEADERS, csp]
+    media = (b"content-type", document.media_type.encode())
+    plain = [*common, media, (b"content-length", str(len(document.body)).encode())]
+    compressed = document.gzipped()
+    gzipped = None if compressed is None else [*common, (b"content-encoding", b"gzip"), media,
+                                               (b"content-length", str(len(compressed)).encode())]
+    return WireHeaders(csp, common, plain, gzipped)
 
 
 def _language(scope: Scope) -> str:
@@ -80,7 +116,7 @@ def _language(scope: Scope) -> str:
 
 
 async def _answer(scope: Scope, send: Callable[[Any], Awaitable[None]], document: Document,
-                  headers: list[tuple[bytes, bytes]]) -> int:
+                  fixed: WireHeaders, request_id: tuple[bytes, bytes]) -> int:
     """The document as the request asks for it: 304 for the reader's own version, gzip if taken."""
     if_none_match = accept_encoding = b""
     for name, value in scope["headers"]:
@@ -88,18 +124,16 @@ async def _answer(scope: Scope, send: Callable[[Any], Awaitable[None]], document
             if_none_match = value
         elif name == b"accept-encoding":
             accept_encoding = value
-    etag = document.etag.encode()
-    if if_none_match and (if_none_match.strip() == b"*" or etag in
+    if if_none_match and (if_none_match.strip() == b"*" or document.etag.encode() in
                           {t.strip().removeprefix(b"W/") for t in if_none_match.split(b",")}):
-        await send({"type": "http.response.start", "status": 304, "headers": headers})
+        await send({"type": "http.response.start", "status": 304, "headers": [*fixed.not_modified, request_id]})
         await send({"type": "http.response.body", "body": b""})
         return 304
-    body = document.body
-    if b"gzip" in accept_encoding and (compressed := document.gzipped()) is not None:
-        body = compressed
-        headers.append((b"content-encoding", b"gzip"))
-    headers += [(b"content-type", document.media_type.encode()), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    if fixed.gzipped is not None and b"gzip" in accept_encoding:
+        body, headers = document.gzipped(), fixed.gzipped
+    else:
+        body, headers = document.body, fixed.plain
+    await send({"type": "http.response.start", "status": 200, "headers": [*headers, request_id]})
     await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
     return 200
 
@@ -148,6 +182,9 @@ class SecurityHeaders:
 
 
 def security_headers(path: str) -> list[tuple[bytes, bytes]]:
-    csp = (DATA_CSP if path.startswith(("/api/", "/sirekap/")) else DOCS_CSP if path.startswith(DATA_IMAGES)
-           else PAGE_CSP)
-    return [*SECURITY_HEADERS, csp]
+    return [*SECURITY_HEADERS, content_security_policy(path)]
+
+
+def content_security_policy(path: str) -> tuple[bytes, bytes]:
+    return (DATA_CSP if path.startswith(("/api/", "/sirekap/")) else DOCS_CSP if path.startswith(DATA_IMAGES)
+            else PAGE_CSP)

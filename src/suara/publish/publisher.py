@@ -17,7 +17,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import Connection, Engine
@@ -45,6 +45,8 @@ class Document:
     media_type: str = "application/json"
     chain_head: str = ""  # '<seq>:<hash>' of the audit chain when rendered (X-Suara-Chain-Head)
     _gzipped: bytes | None = field(default=None, repr=False)
+    # the fast path's headers for this document, made on its first answer (api/fast_path.py)
+    wire_headers: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, value: object, cache_control: str, tally_seq: int, media_type: str = "application/json",
