@@ -147,3 +147,18 @@ def test_codes_with_letters_are_inside_their_region(pemilu_engine: Engine, pemil
     with pemilu_engine.connect() as conn:
         assert sorted(current_versions(conn, "ppwp", "99")) == ["9901010001002", "99AG010001001"]
         assert sorted(current_versions(conn, "ppwp", "99AG")) == ["99AG010001001"]
+
+
+def test_a_region_lists_exactly_the_contests_with_a_tps_in_it(pemilu_reference: Reference) -> None:
+    # contests_in looks only at contests whose area contains the region or lies inside it; the
+    # answer must be what counting every contest's TPS there gives (Pilkada on their own TPS
+    # list, DPRD kab/kota without DKI Jakarta, the overseas branch)
+    listed = {}
+    for region in pemilu_reference.tree.regions():
+        every = [c.key for c in pemilu_reference.contests.values()
+                 if pemilu_reference.scope(c).tps_total(region.kode) > 0]
+        assert pemilu_reference.contests_in(region.kode) == every, region.kode
+        listed[region.kode] = every
+    # the small Pemilu has regions with a Pilkada, without one, and with no DPRD kab/kota
+    assert len({len(keys) for keys in listed.values()}) >= 3
+    assert any(key.startswith("pkwk") for keys in listed.values() for key in keys), listed

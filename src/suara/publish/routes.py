@@ -214,8 +214,7 @@ def region(reference: Reference, kode: str) -> Builder:
         children = [own.region_ref(c) for c in reference.tree.children(found.kode)]
         tps = ([{**own.station_ref(reference.tree, t), "tingkat": 5} for t in reference.tree.tps_of(found.kode)]
                if found.tingkat == 4 else [])
-        contest_keys = [c.key for c in reference.contests.values()
-                        if reference.scope(c).tps_total(found.kode) > 0]
+        contest_keys = reference.contests_in(found.kode)
         return Built(own.envelope(seq, moment, region=own.region_ref(found),
                                   breadcrumbs=own.breadcrumbs(reference.tree, found.kode),
                                   children=children, tps=tps, contests=contest_keys), None, STATIC, seq)

@@ -21,8 +21,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -42,6 +43,45 @@ RECORD_CACHE = "public, max-age=31536000, immutable"
 KEY_CACHE = "public, max-age=3600"
 DELETE_BATCH = 1000  # S3 DeleteObjects takes at most 1000 keys
 UPLOADERS = 16  # documents uploaded at once
+# one thread writes the files: creating two million small files is the kernel's work, outside the
+# interpreter lock, and when the disk holds a write back the rendering of the next documents goes
+# on (more threads only contend for the same directories and journal)
+FILE_WRITERS = 1
+
+
+class BackgroundWrites:
+    """Puts carried out by a few threads while the publication renders the next documents. At
+    most `bound` wait in memory with their bodies; a put that failed is raised at the next
+    submit or at drain, so that it stops the publication before its manifest."""
+
+    def __init__(self, threads: int, bound: int, name: str) -> None:
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix=name)
+        self._room = threading.BoundedSemaphore(bound)
+        self._failed: BaseException | None = None
+
+    def submit(self, put: Callable[..., None], *args: Any) -> None:
+        if self._failed is not None:
+            raise self._failed
+        self._room.acquire()
+        try:
+            self._pool.submit(put, *args).add_done_callback(self._done)
+        except BaseException:
+            self._room.release()
+            raise
+
+    def _done(self, future: Future[None]) -> None:
+        self._room.release()
+        if not future.cancelled() and future.exception() is not None and self._failed is None:
+            self._failed = future.exception()
+
+    def drain(self) -> None:
+        """Wait for every put; raise the first that failed."""
+        self._pool.shutdown(wait=True)
+        if self._failed is not None:
+            raise self._failed
+
+    def cancel(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 class Target(Protocol):
@@ -74,6 +114,8 @@ class DirectoryTarget:
         self._full = True
         self._keep_chain = False
         self._written: list[str] = []
+        self._writes: BackgroundWrites | None = None
+        self._made: set[str] = set()  # directories of the staging tree made so far
 
     def read(self, name: str) -> bytes | None:
         try:
@@ -88,18 +130,23 @@ class DirectoryTarget:
         self._staging = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}{STAGING_MARK}", dir=parent))
         os.chmod(self._staging, 0o755)  # mkdtemp makes it 0700; the tree is for serving
         self._full, self._keep_chain, self._written = full, keep_chain, []
+        self._writes, self._made = BackgroundWrites(FILE_WRITERS, 1024, "suara-file-put"), set()
 
     def put(self, rendered: Rendered) -> None:
-        assert self._staging is not None, "begin() first"
-        target = self._staging / rendered.path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(target, "xb") as fh:  # staged once under its final name: nobody reads the staging tree
-            fh.write(rendered.body)
+        assert self._staging is not None and self._writes is not None, "begin() first"
+        target = os.path.join(self._staging, rendered.path)
+        parent = os.path.dirname(target)
+        if parent not in self._made:  # made here, before any writer needs it
+            os.makedirs(parent, exist_ok=True)
+            self._made.add(parent)
+        self._writes.submit(_write_new, target, rendered.body)
         self._written.append(rendered.path)
 
     def commit(self, records: list[tuple[str, bytes]], top: list[tuple[str, bytes]]) -> None:
         staging = self._staging
-        assert staging is not None, "begin() first"
+        assert staging is not None and self._writes is not None, "begin() first"
+        self._writes.drain()  # every document is in place before the record that names it
+        self._writes = None
         if self._full:
             chain = self.out_dir / CHAIN_DIR
             if self._keep_chain and chain.is_dir():
@@ -145,9 +192,17 @@ class DirectoryTarget:
             (self.out_dir / path).unlink(missing_ok=True)
 
     def abort(self) -> None:
+        if self._writes is not None:
+            self._writes.cancel()
+            self._writes = None
         if self._staging is not None:
             shutil.rmtree(self._staging, ignore_errors=True)
             self._staging = None
+
+
+def _write_new(path: str, body: bytes) -> None:
+    with open(path, "xb") as fh:  # staged once under its final name: nobody reads the staging tree
+        fh.write(body)
 
 
 class S3Target:
@@ -158,8 +213,7 @@ class S3Target:
 
     def __init__(self, bucket: str, prefix: str, client: Any, description: str) -> None:
         self.bucket, self.prefix, self.client, self.description = bucket, prefix, client, description
-        self._pool: ThreadPoolExecutor | None = None
-        self._pending: set[Future[None]] = set()
+        self._writes: BackgroundWrites | None = None
 
     def read(self, name: str) -> bytes | None:
         try:
@@ -174,32 +228,20 @@ class S3Target:
         return data
 
     def begin(self, full: bool, keep_chain: bool) -> None:
-        self._pool = ThreadPoolExecutor(UPLOADERS, thread_name_prefix="suara-s3-put")
-        self._pending = set()
+        self._writes = BackgroundWrites(UPLOADERS, 4 * UPLOADERS, "suara-s3-put")  # bodies wait in memory
 
     def _put(self, name: str, data: bytes, content_type: str, cache_control: str) -> None:
         self.client.put_object(Bucket=self.bucket, Key=self.prefix + name, Body=data, ContentType=content_type,
                                CacheControl=cache_control)
 
     def put(self, rendered: Rendered) -> None:
-        assert self._pool is not None, "begin() first"
-        if len(self._pending) >= 4 * UPLOADERS:  # bounded: the bodies wait in memory
-            done, self._pending = wait(self._pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                future.result()  # an upload that failed stops the publication, before its manifest
-        self._pending.add(self._pool.submit(self._put, rendered.path, rendered.body, rendered.media_type,
-                                            rendered.cache_control))
-
-    def _drain(self) -> None:
-        pending, self._pending = self._pending, set()
-        for future in pending:
-            future.result()
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        assert self._writes is not None, "begin() first"
+        self._writes.submit(self._put, rendered.path, rendered.body, rendered.media_type, rendered.cache_control)
 
     def commit(self, records: list[tuple[str, bytes]], top: list[tuple[str, bytes]]) -> None:
-        self._drain()  # every document is up before the record that names it
+        assert self._writes is not None, "begin() first"
+        self._writes.drain()  # every document is up before the record that names it
+        self._writes = None
         for name, data in records:
             self._put(name, data, _type_of(name), RECORD_CACHE)
         for name, data in top:  # manifest.json is last in `top`
@@ -212,12 +254,9 @@ class S3Target:
                                                                   "Quiet": True})
 
     def abort(self) -> None:
-        for future in self._pending:
-            future.cancel()
-        self._pending = set()
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        if self._writes is not None:
+            self._writes.cancel()
+            self._writes = None
 
 
 def _type_of(name: str) -> str:

@@ -3,9 +3,12 @@ Reference built from them."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import takewhile
 
 from sqlalchemy import Connection, delete, func, select
 
@@ -51,6 +54,30 @@ class Reference:
 
     def scope(self, contest: Contest) -> ContestScope:
         return ContestScope(contest, self.tree_of(contest))
+
+    def contests_in(self, kode: str) -> list[str]:
+        """Keys of the contests with a TPS in region kode, in the contests' order. Only a contest
+        whose area contains the region (a prefix of its code) or lies inside it can have one, so
+        only those are counted: a publication asks this of each of 90,000 regions, and with the
+        Pilkada there are some 600 contests."""
+        by_area, areas = self._contest_areas
+        if kode == NATIONAL:
+            near = list(areas)
+        else:
+            near = [kode[:length] for length in range(1, len(kode) + 1)]
+            near.append(NATIONAL)
+            start = bisect_left(areas, kode)
+            near += takewhile(lambda area: area.startswith(kode), areas[start:])
+        found = sorted(entry for area in set(near) for entry in by_area.get(area, ()))
+        return [contest.key for _, contest in found if self.scope(contest).tps_total(kode) > 0]
+
+    @cached_property
+    def _contest_areas(self) -> tuple[dict[str, list[tuple[int, Contest]]], list[str]]:
+        """The contests by the region code of their area, in their order; and those codes sorted."""
+        by_area: dict[str, list[tuple[int, Contest]]] = defaultdict(list)
+        for order, contest in enumerate(self.contests.values()):
+            by_area[contest.region].append((order, contest))
+        return dict(by_area), sorted(by_area)
 
     def ballot(self, contest: Contest, tps: str) -> Ballot | None:
         """The party-list ballot of a TPS (None for other contests or outside every dapil)."""
