@@ -40,7 +40,7 @@ from suara.publish.own import DISCLAIMER
 from suara.publish.snapshot import FORMAT, MANIFEST, PUBLIC_KEY, SIGNATURE, _utc_text, check_path
 from suara.publish.snapshot_keys import public_key_text
 from suara.publish.targets import Target
-from suara.publish.tree_groups import Dependency, needs_render
+from suara.publish.tree_groups import Dependency, Snapshot, Source, needs_render
 from suara.store import audit
 from suara.store.reference import Reference
 from suara.tally.fold import tally_point
@@ -128,34 +128,38 @@ def publish(engine: Engine, reference: Reference, contests: Sequence[Contest], b
             previous: Previous | None | bool = True) -> PublicationResult:
     """Publish the chosen contests' tree into `target`, incrementally when it can (see above).
     `previous`: what read_previous(target, key) gave, when the caller has read it already."""
-    with engine.connect() as conn:  # one read transaction: the point and the chain head agree
+    with engine.connect() as conn:
+        # one read transaction for the whole publication (REPEATABLE READ on PostgreSQL, a WAL
+        # snapshot on SQLite): the point, the chain head, what changed since the last one and every
+        # document agree, whatever the writers do meanwhile
+        if conn.dialect.name == "postgresql":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
         seq, cursor, moment = tally_point(conn)
         chain_head = audit.head(conn)
-    if previous is True or previous is False:
-        previous = read_previous(target, key)
-    reason = full_reason(previous, full, base_url)
-    changed: set[Dependency] = set()
-    old_files: dict[str, dict[str, Any]] = {}
-    if previous is not None and not reason:
-        with engine.connect() as conn:
+        if previous is True or previous is False:
+            previous = read_previous(target, key)
+        reason = full_reason(previous, full, base_url)
+        changed: set[Dependency] = set()
+        old_files: dict[str, dict[str, Any]] = {}
+        if previous is not None and not reason:
             changed = (changed_since(conn, previous.meta["tally_seq"])
                        | tps_changed_between(conn, previous.meta["last_version_id"], cursor))
-        old_files = previous.files
-    keep_chain = previous is not None and previous.number > 0
-    meta = {"tally_seq": seq, "last_version_id": cursor, "tally_time": moment.isoformat(),
-            "contests": [c.key for c in contests], "base_url": base_url, "disclaimer": DISCLAIMER["id"]}
+            old_files = previous.files
+        keep_chain = previous is not None and previous.number > 0
+        meta = {"tally_seq": seq, "last_version_id": cursor, "tally_time": moment.isoformat(),
+                "contests": [c.key for c in contests], "base_url": base_url, "disclaimer": DISCLAIMER["id"]}
 
-    # The same contests as before: the same paths (the reference data does not change during an
-    # election; load new reference data, then publish --full), so a desa whose rollup did not move
-    # is passed over without listing its TPS, and nothing is removed.
-    same_tree = not reason and previous is not None and previous.meta.get("contests") == meta["contests"]
-    target.begin(bool(reason), keep_chain)
-    try:
-        written, seen = _write(engine, reference, contests, base_url, target, old_files, changed, bool(reason),
-                               same_tree, progress, should_stop)
-    except BaseException:
-        target.abort()
-        raise
+        # The same contests as before: the same paths (the reference data does not change during an
+        # election; load new reference data, then publish --full), so a desa whose rollup did not
+        # move is passed over without listing its TPS, and nothing is removed.
+        same_tree = not reason and previous is not None and previous.meta.get("contests") == meta["contests"]
+        target.begin(bool(reason), keep_chain)
+        try:
+            written, seen = _write(Snapshot(conn), reference, contests, base_url, target, old_files, changed,
+                                   bool(reason), same_tree, progress, should_stop)
+        except BaseException:
+            target.abort()
+            raise
     removed = sorted(set(previous.files) - seen) if previous is not None and not same_tree else []
     files = dict(written) if reason else {**old_files, **written}
     for path in removed:
@@ -182,7 +186,7 @@ def publish(engine: Engine, reference: Reference, contests: Sequence[Contest], b
                              hashlib.sha256(manifest).hexdigest(), public, chain_head)
 
 
-def _write(engine: Engine, reference: Reference, contests: Sequence[Contest], base_url: str, target: Target,
+def _write(source: Source, reference: Reference, contests: Sequence[Contest], base_url: str, target: Target,
            old_files: dict[str, dict[str, Any]], changed: set[Dependency], full: bool, same_tree: bool,
            progress: Progress | None, should_stop: Callable[[], bool] | None
            ) -> tuple[dict[str, dict[str, Any]], set[str]]:
@@ -191,7 +195,7 @@ def _write(engine: Engine, reference: Reference, contests: Sequence[Contest], ba
     written: dict[str, dict[str, Any]] = {}
     seen: set[str] = set()
     total = 0
-    for group in tree.groups(engine, reference, contests, base_url):
+    for group in tree.groups(source, reference, contests, base_url):
         if same_tree and group.gate is not None and group.gate not in changed:
             continue
         chosen = []

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Sequence
 
 import orjson
-from sqlalchemy import Engine
 
 from suara.domain.contests import Contest
 from suara.domain.elections import ContestScope
@@ -21,7 +20,7 @@ from suara.domain.tally import dapil_rollup_code
 from suara.publish import sirekap_recap, sirekap_routes
 from suara.publish.routes import FRESHNESS, Builder
 from suara.publish.sirekap_paths import chain, contest_of, region_path
-from suara.publish.tree_groups import ALWAYS, STATIC, Dependencies, Group, Rendered
+from suara.publish.tree_groups import ALWAYS, STATIC, Dependencies, Group, Rendered, Source
 from suara.store.reference import Reference
 from suara.tally.fold import tally_point
 from suara.tally.queries import CurrentVersion, photos_of, versions_in
@@ -128,7 +127,7 @@ def dependencies(reference: Reference, path: str) -> Dependencies:
     return STATIC
 
 
-def groups(engine: Engine, reference: Reference, contests: Sequence[Contest], base_url: str,
+def groups(engine: Source, reference: Reference, contests: Sequence[Contest], base_url: str,
            render: Render) -> Iterator[Group]:
     """Every Sirekap document of the chosen contests, paths relative to the snapshot's root."""
     seen: set[str] = set()
@@ -160,7 +159,7 @@ def _single(path: str, depends: Dependencies, rendered: Callable[[], Rendered]) 
     return Group(lambda: listed, render)
 
 
-def _tps_group(engine: Engine, reference: Reference, contest: Contest, scope: ContestScope, desa: Region,
+def _tps_group(engine: Source, reference: Reference, contest: Contest, scope: ContestScope, desa: Region,
                base_url: str) -> Group:
     def path_of(tps: str) -> str:
         return f"sirekap/{region_path(hhcw_base(contest), tps)}"

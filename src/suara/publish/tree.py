@@ -24,14 +24,13 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from functools import partial
 
 import orjson
-from sqlalchemy import Engine
 
 from suara.config import Settings
 from suara.domain.contests import Contest
 from suara.domain.elections import ContestScope
 from suara.domain.regions import Region
 from suara.publish import own, routes, sirekap_tree
-from suara.publish.tree_groups import STATIC, Dependencies, Group, Rendered
+from suara.publish.tree_groups import STATIC, Dependencies, Group, Rendered, Source
 from suara.store import audit
 from suara.store.reference import Reference
 from suara.tally.fold import tally_point
@@ -46,7 +45,7 @@ def _subtree(scope: ContestScope) -> Iterator[Region]:
         stack.extend(reversed(scope.children(region.kode)))
 
 
-def single(engine: Engine, path: str, dependencies: Dependencies, builder: Callable[[], routes.Builder]) -> Group:
+def single(engine: Source, path: str, dependencies: Dependencies, builder: Callable[[], routes.Builder]) -> Group:
     """One document from a route's builder (made only when the document is rendered)."""
     def render(chosen: Collection[str] | None) -> Iterator[Rendered]:
         if chosen is None or path in chosen:
@@ -55,7 +54,7 @@ def single(engine: Engine, path: str, dependencies: Dependencies, builder: Calla
     return Group(lambda: listed, render)
 
 
-def groups(engine: Engine, reference: Reference, contests: Sequence[Contest],
+def groups(engine: Source, reference: Reference, contests: Sequence[Contest],
            base_url: str | None = None) -> Iterator[Group]:
     """The own API's documents of the chosen contests, then the Sirekap-compatible tree's; photo
     links in the latter start with base_url (default: the SUARA_PUBLIC_BASE_URL setting)."""
@@ -74,7 +73,7 @@ def groups(engine: Engine, reference: Reference, contests: Sequence[Contest],
                                    lambda path, builder: render_built(engine, path, builder))
 
 
-def documents(engine: Engine, reference: Reference, contests: Sequence[Contest],
+def documents(engine: Source, reference: Reference, contests: Sequence[Contest],
               base_url: str | None = None) -> Iterator[tuple[str, bytes]]:
     """Every document of the chosen contests' tree, in the order of `groups`."""
     for group in groups(engine, reference, contests, base_url):
@@ -82,7 +81,7 @@ def documents(engine: Engine, reference: Reference, contests: Sequence[Contest],
             yield rendered.path, rendered.body
 
 
-def _tps_group(engine: Engine, contest: Contest, scope: ContestScope, desa: Region) -> Group:
+def _tps_group(engine: Source, contest: Contest, scope: ContestScope, desa: Region) -> Group:
     def listing() -> tuple[tuple[str, Dependencies], ...]:
         return tuple((f"api/v1/tps/{contest.key}/{tps}", ((contest.key, tps),)) for tps in scope.tps_of(desa.kode))
 
@@ -99,7 +98,7 @@ def _tps_group(engine: Engine, contest: Contest, scope: ContestScope, desa: Regi
     return Group(listing, render, (contest.key, desa.kode))
 
 
-def render_built(engine: Engine, path: str, builder: routes.Builder) -> Rendered:
+def render_built(engine: Source, path: str, builder: routes.Builder) -> Rendered:
     with engine.connect() as conn:
         built = builder(conn)
         value = own.with_chain_head(built.value, *audit.head(conn))  # the builder's snapshot, as the server does

@@ -4,12 +4,31 @@ TPS documents of one desa), each path with what it depends on (see tree.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine
 
 Dependency = tuple[str, str]  # (contest key, region code or TPS code)
 Dependencies = tuple[Dependency, ...]
 STATIC: Dependencies = ()
 ALWAYS: Dependencies = (("*", "*"),)
+
+
+class Snapshot:
+    """One read transaction lent to every rendering of a publication, in place of the engine: its
+    documents all show the same tally point and chain head as its record, and two million
+    renderings do not each take a connection from the pool, begin and roll back."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        yield self.conn
+
+
+Source = Engine | Snapshot  # where documents are read from: a connection each, or the one snapshot
 
 
 @dataclass(frozen=True, slots=True)
