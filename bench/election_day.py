@@ -239,14 +239,19 @@ def _national_count(client: httpx.Client) -> int | None:
         return None
 
 
+SAMPLE_SECONDS = 0.05
+
+
 def _sample(url: str, samples: list[tuple[float, int]], stop: threading.Event) -> None:
-    """The national PPWP count as the public sees it, twice a second."""
+    """The national PPWP count as the public sees it, twenty times a second: the lag measured is
+    then the deployment's to within 50 ms, not the sampler's own interval (at 0.5 s, as before,
+    the sampling alone added up to half a second to every lag), for 20 reads/s among thousands."""
     with httpx.Client(base_url=url, timeout=10) as client:
         while not stop.is_set():
             count = _national_count(client)
             if count is not None:
                 samples.append((time.monotonic(), count))
-            stop.wait(0.5)
+            stop.wait(SAMPLE_SECONDS)
 
 
 def tally_lags(acked_at: list[float], samples: list[tuple[float, int]], before: int) -> list[float]:

@@ -67,7 +67,9 @@ from suara.web import routes as web_routes
 from suara.web.page_cache import PageCache
 
 log = logging.getLogger("suara.api")
-REFRESH_SECONDS = 0.25
+# how often a process looks whether the tally moved (one read of one row when it did not): a
+# tally point reaches the public this much later at most
+REFRESH_SECONDS = 0.1
 
 
 class SuaraApp(FastAPI):
@@ -95,11 +97,12 @@ def _background(publisher: Publisher, writer: Engine, stop: threading.Event, fol
     """
     while not stop.wait(REFRESH_SECONDS):
         try:
-            with publisher.engine.connect() as conn:
-                # a read on the primary (a replica's view lags): take the write lock only when there is work
-                waiting = pending(conn)
-            if waiting and fold:
-                fold_all(writer)
+            if fold:
+                with publisher.engine.connect() as conn:
+                    # a read on the primary (a replica's view lags): take the write lock only when there is work
+                    waiting = pending(conn)
+                if waiting:
+                    fold_all(writer)
             publisher.refresh()
             caught_up()  # the documents show the tally as it was at the start of this refresh
         except Exception:  # a failed round must not stop the next one
