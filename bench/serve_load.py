@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 console = Console(width=160)
 NATIONAL = "/api/v1/results/ppwp/0"
 PORTAL = "/wilayah/ppwp/0"  # the portal's national page (HTML), rendered from the same document
+PROVINCE = "/wilayah/ppwp/31"  # a province's page (DKI Jakarta, loaded in every run)
+PATHS = (NATIONAL, PORTAL, PROVINCE)
 
 
 def ensure_tools() -> None:
@@ -149,6 +151,8 @@ def main() -> None:
     parser.add_argument("--provinces", help="load only these provinces (default: the whole nation)")
     parser.add_argument("--seconds", type=int, default=10, help="duration of each wrk run")
     parser.add_argument("--rounds", type=int, default=3, help="alternating suara/nginx rounds per document")
+    parser.add_argument("--workers", type=lambda text: [int(n) for n in text.split(",")], default=[1, 2],
+                        help="worker counts to measure, comma-separated (default 1,2)")
     args = parser.parse_args()
     ensure_tools()
     with tempfile.TemporaryDirectory(prefix="suara-http-") as tmp:
@@ -175,7 +179,7 @@ def main() -> None:
         runs: dict[tuple[str, str, bool], list[dict[str, float]]] = {}
         port, nginx_port, proxy, bodies = free_port(), free_port(), None, {}
         try:
-            for workers in (1, 2):
+            for workers in args.workers:
                 # the access lines (one per request, as in production) go to a file, not the terminal
                 with open(work / f"serve-{workers}.log", "wb") as log:
                     server = subprocess.Popen([*suara, "serve", "--port", str(port), "--workers", str(workers)],
@@ -184,12 +188,12 @@ def main() -> None:
                     base = f"http://127.0.0.1:{port}"
                     wait_http(base + NATIONAL)
                     if proxy is None:
-                        bodies = {path: httpx.get(base + path).content for path in (NATIONAL, PORTAL)}
+                        bodies = {path: httpx.get(base + path).content for path in PATHS}
                         static_copies(work, bodies)
                         proxy = nginx(work, nginx_port)
                         wait_http(f"http://127.0.0.1:{nginx_port}{NATIONAL}")
                     name = f"suara serve, {workers} worker(s)"
-                    for path in (NATIONAL, PORTAL):
+                    for path in PATHS:
                         for gz in (False, True):
                             wrk(base + path, 2, 64, gz)  # warm every worker's rendered document
                             for _ in range(args.rounds):
@@ -197,7 +201,7 @@ def main() -> None:
                                 runs.setdefault((path, f"nginx (beside {workers} worker(s))", gz), []).append(
                                     wrk(f"http://127.0.0.1:{nginx_port}{path}", args.seconds, 64, gz))
                     memory = rss_mib(server.pid)
-                    if workers == 2:
+                    if workers == args.workers[-1]:
                         delays = freshness(base, url, work / "late.jsonl", 1000, 30)
                 finally:
                     server.terminate()
@@ -208,7 +212,8 @@ def main() -> None:
                 proxy.wait()
 
     results = {key: {k: statistics.median(r[k] for r in rounds) for k in rounds[0]} for key, rounds in runs.items()}
-    for path, title in ((NATIONAL, "National results document"), (PORTAL, "Portal national page (HTML)")):
+    for path, title in ((NATIONAL, "National results document"), (PORTAL, "Portal national page (HTML)"),
+                        (PROVINCE, "Portal province page (HTML)")):
         table = Table(title=f"{title} {path} ({len(bodies[path]):,} bytes, {args.rounds} alternating rounds of "
                             f"{args.seconds} s, wrk -t2 -c64; medians)")
         for column in ("server", "gzip", "requests/s", "p50 ms", "p99 ms", "share of nginx (median of rounds)"):
@@ -228,7 +233,7 @@ def main() -> None:
     delays.sort()
     console.print(f"freshness at 1,000 forms/s: {len(delays)} batches, acceptance to national document "
                   f"p50 {delays[len(delays) // 2]:.0f} ms, p99 {delays[int(len(delays) * 0.99)]:.0f} ms")
-    console.print(f"server memory with {split:,} TPS loaded (2 workers): {memory:,.0f} MiB")
+    console.print(f"server memory with {split:,} TPS loaded ({args.workers[-1]} workers): {memory:,.0f} MiB")
     (ROOT / "bench" / "out").mkdir(exist_ok=True)
     (ROOT / "bench" / "out" / "http.json").write_bytes(orjson.dumps(
         {"runs": [{"path": p, "server": n, "gzip": g, **r, "rounds": runs[(p, n, g)]} for (p, n, g), r in results.items()],
