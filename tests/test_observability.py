@@ -114,6 +114,37 @@ def test_a_batch_of_several_lands_in_its_bucket():
     assert value(scraped, "suara_forms_total", outcome="conflict") == 5
 
 
+def test_requests_counted_in_memory_reach_the_histogram_as_one_at_a_time_would():
+    # a process counts its requests in memory and adds them in one go (flush_requests); the
+    # buckets, the count and the sum must be those of observing each request
+    from prometheus_client import CollectorRegistry, Histogram
+
+    from suara.api.metrics import LATENCY_BUCKETS
+
+    durations = [0.0, 0.0004, 0.0005, 0.0006, 0.001, 0.003, 0.049, 0.05, 0.2, 0.99, 2.0, 9.9, 10.0, 10.5, 60.0]
+    metrics = Metrics()
+    for seconds in durations:
+        metrics.observe_request("GET", "/api/v1/results/{contest}/{kode}", 200, seconds)
+    metrics.observe_request("GET", "/api/v1/results/{contest}/{kode}", 304, 0.0001)
+    scraped = samples(metrics.exposition().decode())
+    one_at_a_time = Histogram("d", "d", buckets=LATENCY_BUCKETS, registry=CollectorRegistry())
+    for seconds in [*durations, 0.0001]:
+        one_at_a_time.observe(seconds)
+    expected = {(s.name, s.labels.get("le")): s.value for s in one_at_a_time.collect()[0].samples}
+    route = {"method": "GET", "route": "/api/v1/results/{contest}/{kode}"}
+    for bound in [*LATENCY_BUCKETS, float("inf")]:
+        le = "+Inf" if bound == float("inf") else str(bound)
+        assert value(scraped, "suara_http_request_duration_seconds_bucket", le=le, **route) == \
+            expected[("d_bucket", le)], le
+    assert value(scraped, "suara_http_request_duration_seconds_count", **route) == len(durations) + 1
+    assert value(scraped, "suara_http_request_duration_seconds_sum", **route) == pytest.approx(sum(durations) + 0.0001)
+    assert value(scraped, "suara_http_requests_total", status="200", **route) == len(durations)
+    assert value(scraped, "suara_http_requests_total", status="304", **route) == 1
+    # counted once: a second scrape adds nothing
+    again = samples(metrics.exposition().decode())
+    assert value(again, "suara_http_requests_total", status="200", **route) == len(durations)
+
+
 def test_shed_writes_are_counted():
 
     metrics = Metrics()

@@ -84,6 +84,10 @@ def test_any_worker_answers_a_scrape_with_every_worker_s_counts(server):
     for n in range(READS):  # a new connection each: the kernel spreads them over both workers
         with httpx.Client() as one:
             assert one.get(f"{base}/api/v1/results/ppwp/{('0', '31', '3171')[n % 3]}").status_code == 200
+    # each worker adds what it counted to the shared files every REQUEST_FLUSH_SECONDS (the one
+    # answering the scrape, at once); after that every scrape agrees
+    until(lambda: value(scrape(base), "suara_http_requests_total", method="GET", route=RESULTS,
+                        status="200") == READS, "both workers' requests in a scrape")
     for _ in range(6):
         scraped = scrape(base)
         assert value(scraped, "suara_worker_processes") == 2

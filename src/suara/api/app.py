@@ -155,6 +155,7 @@ def create_app(database_url: str | None = None, replica_url: str | None = None) 
             stop.set()
             committer.stop(STOP_JOIN_SECONDS)  # what is queued is stored and answered first
             thread.join(timeout=STOP_JOIN_SECONDS)  # a round stuck on the database is left behind (daemon)
+            metrics.flush_requests()  # this process's last requests, counted in memory until now
             engine.dispose()
             if replica is not None:
                 replica.dispose()

@@ -7,6 +7,12 @@ PROMETHEUS_MULTIPROC_DIR (`suara serve` makes a fresh one, or empties the one it
 the worker that answers a scrape adds up every worker's files. Every scrape sees the whole
 server, and counters never go back when a worker is respawned (its files stay and still count).
 
+A process counts its requests in memory and adds them to those files every REQUEST_FLUSH_SECONDS
+(and before it answers a scrape itself, and when it stops): three locked writes to the mapped
+files per request were the largest part of a rendered document's own time. A scrape answered by
+another worker may therefore miss up to that interval of this one's requests, which the next
+scrape has; a worker killed outright loses that much.
+
 What describes the database rather than a process (the tally's lag, a replica's lag) is read
 when scraped, by the worker answering; so is this worker's publisher against the tally. Without
 PROMETHEUS_MULTIPROC_DIR (tests, an embedded app) the values are plain in-process ones.
@@ -20,7 +26,9 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -52,6 +60,7 @@ CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 # seconds; the fast path answers in well under a millisecond, a write with photos in tens of ms
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+REQUEST_FLUSH_SECONDS = 0.1
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 OTHER_METHOD = "OTHER"  # any other verb an attacker makes up is one label, not one each
 _LIVE_GAUGE_FILE = re.compile(r"^gauge_live\w+_(\d+)\.db$")
@@ -105,6 +114,12 @@ class Metrics:
         self.workers.set(1)
         self._request_children: dict[tuple[str, str, int], Any] = {}
         self._duration_children: dict[tuple[str, str], Any] = {}
+        # requests counted since the last flush: (method, route, status) -> count, and
+        # (method, route) -> [count per latency bucket (+Inf last), sum of seconds]
+        self._counted: dict[tuple[str, str, int], int] = {}
+        self._timed: dict[tuple[str, str], list[float]] = {}
+        self._counting = threading.Lock()  # the event loop counts, the refresher thread flushes
+        self._flush_due = time.monotonic() + REQUEST_FLUSH_SECONDS
         self.refreshed_at = time.time()  # this process's publisher, for the live publish lag
         self.publisher_refreshed.set(self.refreshed_at)
         self.live: LiveState | None = None
@@ -112,14 +127,39 @@ class Metrics:
     # --- counted as the process works ------------------------------------------------------
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
-        counted = self._request_children.get((method, route, status))
-        if counted is None:
-            counted = self._request_children[(method, route, status)] = self.requests.labels(method, route, str(status))
-        counted.inc()
-        timed = self._duration_children.get((method, route))
-        if timed is None:
-            timed = self._duration_children[(method, route)] = self.duration.labels(method, route)
-        timed.observe(seconds)
+        with self._counting:
+            key = (method, route, status)
+            self._counted[key] = self._counted.get(key, 0) + 1
+            timed = self._timed.get((method, route))
+            if timed is None:
+                timed = self._timed[(method, route)] = [0.0] * (len(LATENCY_BUCKETS) + 2)
+            timed[bisect_left(LATENCY_BUCKETS, seconds)] += 1  # the first bucket whose bound >= seconds
+            timed[-1] += seconds
+        if time.monotonic() >= self._flush_due:
+            self.flush_requests()
+
+    def flush_requests(self) -> None:
+        """Add the requests counted since the last flush to the (shared) counters and histograms."""
+        with self._counting:
+            counted, self._counted = self._counted, {}
+            timed, self._timed = self._timed, {}
+            self._flush_due = time.monotonic() + REQUEST_FLUSH_SECONDS
+        for (method, route, status), count in counted.items():
+            child = self._request_children.get((method, route, status))
+            if child is None:
+                child = self._request_children[(method, route, status)] = self.requests.labels(method, route,
+                                                                                               str(status))
+            child.inc(count)
+        for (method, route), buckets in timed.items():
+            histogram = self._duration_children.get((method, route))
+            if histogram is None:
+                histogram = self._duration_children[(method, route)] = self.duration.labels(method, route)
+            # prometheus-client observes one value at a time; its child keeps a value per bucket
+            # (not cumulative) and the sum, which take a count at once
+            for bucket, count in zip(histogram._buckets, buckets[:-1], strict=True):
+                if count:
+                    bucket.inc(count)
+            histogram._sum.inc(buckets[-1])
 
     def batch_stored(self, answers: list[Any]) -> None:
         """The group committer's callback, from its writer thread, before it answers the callers:
@@ -132,6 +172,7 @@ class Metrics:
             log.exception("counting a stored batch failed")
 
     def publisher_caught_up(self) -> None:
+        self.flush_requests()  # the refresher's round, a few times a second: an idle worker's last requests too
         self.refreshed_at = time.time()
         self.publisher_refreshed.set(self.refreshed_at)
 
@@ -139,6 +180,7 @@ class Metrics:
 
     def exposition(self) -> bytes:
         """The text format: every worker's counters, then what is read live by this one."""
+        self.flush_requests()
         if self.multiprocess_dir is None:
             counted = generate_latest(self.registry)
         else:
