@@ -55,3 +55,59 @@ def test_the_harness_plays_election_day_and_checks_every_acknowledged_write(depl
     assert writes["by_status"].get("201", 0) >= 50 and writes["given_up"] == 0
     assert reads["attempts"] > 100 and set(reads["by_status"]) <= {"200", "304"}
     assert figures["tally_lag_unseen"] == 0 and figures["tally_lag_p99_s"] >= 0
+
+
+def test_the_lean_client_keeps_connections_follows_closes_and_refuses_garbage():
+    # the harness's HTTP/1.1 client (bench/lean_http.py) against a server of a few lines: a
+    # chunked answer and a sized one on one kept connection, an answer that closes it (the
+    # next request opens another), and an answer that is not HTTP (ProtocolError, closed)
+    import asyncio
+
+    import lean_http
+
+    answers = [
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Seen: 1\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+        b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok",
+        b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 3\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nnew",
+        b"SMTP ready\r\n\r\n",
+    ]
+    received: list[bytes] = []
+    connections = 0
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        while answers:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(next((line.split(b":")[1] for line in head.split(b"\r\n")
+                               if line.lower().startswith(b"content-length")), b"0"))
+            received.append(head + (await reader.readexactly(length) if length else b""))
+            answer = answers.pop(0)
+            writer.write(answer)
+            await writer.drain()
+            if b"Connection: close" in answer:
+                break
+        writer.close()
+
+    async def play() -> list[object]:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        conn = lean_http.Connection("127.0.0.1", port, timeout=5)
+        got: list[object] = [await conn.request(b"GET", b"/a", [(b"accept-encoding", b"gzip")])]
+        got.append(await conn.request(b"POST", b"/b", [(b"content-type", b"application/json")], b'{"x":1}'))
+        got.append(await conn.request(b"POST", b"/c", [], b"again"))
+        got.append(await conn.request(b"GET", b"/d", []))
+        with pytest.raises(lean_http.ProtocolError):
+            await conn.request(b"GET", b"/e", [])
+        server.close()
+        return got
+
+    first, second, shed, reopened = asyncio.run(play())
+    assert (first.status, first.body, first.headers[b"x-seen"]) == (200, b"hello world", b"1")
+    assert (second.status, second.body) == (201, b"ok")
+    assert (shed.status, shed.headers[b"retry-after"]) == (503, b"3")
+    assert (reopened.status, reopened.body) == (200, b"new")
+    assert connections == 2  # one kept for three exchanges, a new one after the close
+    assert received[1].startswith(b"POST /b HTTP/1.1\r\n") and received[1].endswith(b'\r\n\r\n{"x":1}')
+    assert b"content-length: 7\r\n" in received[1] and b"content-type: application/json\r\n" in received[1]
