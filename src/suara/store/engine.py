@@ -21,6 +21,25 @@ def normalise_url(url: str) -> str:
 
 
 SQLITE_POOL_SIZE = 48
+# PostgreSQL: each connection is a server process, so fewer are kept than for SQLite, but enough
+# that a burst of requests does not open and close one of its own: with SQLAlchemy's default
+# (5 kept, 10 more opened and closed as needed) an API process under election-day load opened
+# some 80 connections a second on the primary (a fork and a login each). Kept per engine and per
+# process; an API process has three engines (the primary's reader and writer, the replica's).
+PG_POOL_SIZE_ENV = "SUARA_DB_POOL_SIZE"
+PG_POOL_SIZE = 20
+PG_POOL_OVERFLOW = 20
+
+
+def _pg_pool_size() -> int:
+    text = os.environ.get(PG_POOL_SIZE_ENV, str(PG_POOL_SIZE))
+    try:
+        size = int(text)
+    except ValueError:
+        raise ValueError(f"{PG_POOL_SIZE_ENV} must be a whole number of connections, not {text!r}") from None
+    if not 1 <= size <= 500:
+        raise ValueError(f"{PG_POOL_SIZE_ENV} must be between 1 and 500, not {size}")
+    return size
 
 
 def make_engine(url: str, read_only: bool = False, **kwargs: Any) -> Engine:
@@ -35,6 +54,9 @@ def make_engine(url: str, read_only: bool = False, **kwargs: Any) -> Engine:
         # Recycle rather than pre-ping: a ping is one more round trip on every checkout.
         if read_only:
             kwargs.setdefault("isolation_level", "REPEATABLE READ")
+        if "poolclass" not in kwargs:
+            kwargs.setdefault("pool_size", _pg_pool_size())
+            kwargs.setdefault("max_overflow", PG_POOL_OVERFLOW)
         return create_engine(url, pool_recycle=1800, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
