@@ -125,6 +125,34 @@ def test_etag_304_gzip_and_freshness_by_level(client, engine, reference):
     assert client.get("/api/v1/results/ppwp/32").headers["etag"] == province_etag  # untouched
 
 
+def test_a_costly_document_is_rendered_again_only_once_its_share_of_time_is_up(client, engine, reference,
+                                                                                 monkeypatch):
+    # every document counts as costly here (no floor); the publisher's clock is ours
+    from suara.publish import publisher as publisher_module
+
+    monkeypatch.setattr(publisher_module, "RENDER_FLOOR_SECONDS", 0.0)
+    publisher = client.app.state.publisher
+    now = [100.0]
+    publisher.clock = lambda: now[0]
+    publish(client, engine, reference, ppwp_form("3171011001001", (1, 2, 3)))
+    first = client.get("/api/v1/results/ppwp/0")
+    kept = publisher.cached("api/v1/results/ppwp/0")
+    assert kept.rendered_at == 100.0 and kept.render_cpu_seconds > 0
+    assert kept.keep_until() == 100.0 + kept.render_cpu_seconds / publisher_module.RENDER_SHARE
+
+    publish(client, engine, reference, ppwp_form("3171011001002", (4, 5, 6)), key_prefix="x")
+    still = client.get("/api/v1/results/ppwp/0")
+    assert still.headers["etag"] == first.headers["etag"]  # kept: its as_of still says the point it shows
+    assert still.json()["as_of"] == first.json()["as_of"]
+    assert still.json()["totals"]["votes"]["1"] == 1
+
+    now[0] = kept.keep_until()  # its time is up: the next look drops it, and the next reader renders it
+    publisher.refresh()
+    fresh = client.get("/api/v1/results/ppwp/0")
+    assert fresh.headers["etag"] != first.headers["etag"]
+    assert fresh.json()["totals"]["votes"]["1"] == 1 + 4
+
+
 def test_gzip_round_trip_is_the_same_document(client, engine, reference):
     publish(client, engine, reference, *[ppwp_form(f"31710110010{n:02d}", (n, 2, 3)) for n in (1, 2, 3)])
     raw = client.get("/api/v1/results/ppwp/0", headers={"Accept-Encoding": "identity"}).content

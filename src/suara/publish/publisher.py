@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import threading
+import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,13 @@ from suara.tally.fold import tally_point
 from suara.tally.queries import changed_since, tps_changed_between
 
 GZIP_MIN_BYTES = 512
+# A document whose rendering costs much (the national DPR document: parties and 9,917 candidates)
+# is rendered again at most once per RENDER_SHARE of the process's time: kept, with the as_of of
+# the point it shows, for its rendering's CPU time / RENDER_SHARE after it was rendered, however
+# often the tally moves. Cheap documents (under RENDER_FLOOR_SECONDS of CPU) are always dropped
+# at once, so a correction still shows in the next national PPWP document.
+RENDER_SHARE = 0.05
+RENDER_FLOOR_SECONDS = 0.02
 STALE_KEPT = 4096
 FULL_INVALIDATION = 20_000  # past this many changed regions, dropping everything is cheaper
 T = TypeVar("T")
@@ -47,6 +55,15 @@ class Document:
     _gzipped: bytes | None = field(default=None, repr=False)
     # the fast path's headers for this document, made on its first answer (api/fast_path.py)
     wire_headers: Any = field(default=None, repr=False, compare=False)
+    # when (time.monotonic) a publisher kept it, and the CPU time its rendering took
+    rendered_at: float = field(default=0.0, repr=False, compare=False)
+    render_cpu_seconds: float = field(default=0.0, repr=False, compare=False)
+
+    def keep_until(self) -> float:
+        """Until when a change of what it shows does not drop it (see RENDER_SHARE)."""
+        if self.render_cpu_seconds < RENDER_FLOOR_SECONDS:
+            return 0.0
+        return self.rendered_at + self.render_cpu_seconds / RENDER_SHARE
 
     @classmethod
     def of(cls, value: object, cache_control: str, tally_seq: int, media_type: str = "application/json",
@@ -90,6 +107,8 @@ class Publisher:
         # (the most recently dropped STALE_KEPT of them: the hot national and province documents,
         # dropped at every tally point, stay; a crawler's walk of every TPS does not stay in memory)
         self._stale: OrderedDict[str, Document] = OrderedDict()
+        self._deferred: dict[str, float] = {}  # costly documents kept past a change, until when
+        self.clock = time.monotonic
         with self.public_engine.connect() as conn:
             self.tally_seq, self.cursor, self.updated_at = tally_point(conn)
         self.renders = 0
@@ -127,8 +146,11 @@ class Publisher:
 
     def _render_and_keep(self, key: str, builder: routes.Builder) -> Document:
         seq_before = self.tally_seq
+        cpu_before = time.thread_time()  # the builder runs in this thread: its CPU, not the wait for it
         built, document = self._render(builder)
         document.gzipped()  # once, here, rather than by every reader that takes gzip
+        document.render_cpu_seconds = time.thread_time() - cpu_before
+        document.rendered_at = self.clock()
         self.renders += 1
         with self._lock:
             # A refresh that ran while this was rendering may have dropped what it read; keep
@@ -136,6 +158,7 @@ class Publisher:
             if self.tally_seq == seq_before and built.tally_seq <= self.tally_seq:
                 self._documents[key] = document
                 self._stale.pop(key, None)
+                self._deferred.pop(key, None)
                 # a document showing several contests (BuiltMany) lists the others here
                 for dependency in (built.depends_on, *getattr(built, "also_depends_on", ())):
                     if dependency is not None:
@@ -143,30 +166,45 @@ class Publisher:
         return document
 
     def refresh(self) -> int:
-        """Drop documents whose regions or TPS changed since the last refresh; returns how many."""
+        """Drop documents whose regions or TPS changed since the last refresh (a costly one only
+        once its time is up, see RENDER_SHARE); returns how many."""
+        now = self.clock()
+        with self._lock:
+            dropped = self._drop_due(now)
         with self.public_engine.connect() as conn:
             seq, cursor, updated_at = tally_point(conn)
             if seq == self.tally_seq:
-                return 0
+                return dropped
             changed = changed_since(conn, self.tally_seq) | tps_changed_between(conn, self.cursor, cursor)
         with self._lock:
-            dropped = 0
             if len(changed) > FULL_INVALIDATION:
-                dropped = len(self._documents)
-                for key, gone in self._documents.items():
-                    if gone.cache_control != routes.STATIC:
-                        self._keep_stale(key, gone)
-                self._documents = {k: v for k, v in self._documents.items() if v.cache_control == routes.STATIC}
+                keys = [k for k, v in self._documents.items() if v.cache_control != routes.STATIC]
                 self._by_dependency.clear()
             else:
-                for dependency in changed:
-                    for key in self._by_dependency.pop(dependency, ()):
-                        gone = self._documents.pop(key, None)
-                        if gone is not None:
-                            self._keep_stale(key, gone)
-                            dropped += 1
+                keys = [key for dependency in changed for key in self._by_dependency.pop(dependency, ())]
+            for key in keys:
+                dropped += self._drop(key, now)
             self.tally_seq, self.cursor, self.updated_at = seq, cursor, updated_at
         return dropped
+
+    def _drop(self, key: str, now: float) -> int:  # under self._lock
+        gone = self._documents.get(key)
+        if gone is None:
+            return 0
+        keep_until = gone.keep_until()
+        if now < keep_until:
+            self._deferred[key] = keep_until
+            return 0
+        del self._documents[key]
+        self._deferred.pop(key, None)
+        self._keep_stale(key, gone)
+        return 1
+
+    def _drop_due(self, now: float) -> int:  # under self._lock
+        due = [key for key, until in self._deferred.items() if until <= now]
+        for key in due:
+            del self._deferred[key]
+        return sum(self._drop(key, now) for key in due)
 
     def _keep_stale(self, key: str, document: Document) -> None:  # under self._lock
         self._stale[key] = document
