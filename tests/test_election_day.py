@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from conftest import init_pemilu
-from helpers import free_port
+from helpers import free_port, run_async
 
 from suara.store.engine import make_engine
 
@@ -103,7 +103,7 @@ def test_the_lean_client_keeps_connections_follows_closes_and_refuses_garbage():
         server.close()
         return got
 
-    first, second, shed, reopened = asyncio.run(play())
+    first, second, shed, reopened = run_async(play())
     assert (first.status, first.body, first.headers[b"x-seen"]) == (200, b"hello world", b"1")
     assert (second.status, second.body) == (201, b"ok")
     assert (shed.status, shed.headers[b"retry-after"]) == (503, b"3")
