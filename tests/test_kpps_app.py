@@ -220,6 +220,9 @@ def test_a_session_that_ends_keeps_the_queue_until_the_officer_logs_in_again(bro
     errors = watch(page)
     with serve(deployment) as server:
         log_in(page, server)
+        # right after logging in the app refreshes its ballots (app.js start); the phone going
+        # offline before that answer came would fail it, a console error of its own
+        page.wait_for_load_state("networkidle")
         context.set_offline(True)
         fill_ppwp(page)
         page.get_by_label("Jumlah seluruh suara sah dan tidak sah").fill("249")
@@ -240,10 +243,7 @@ def test_a_session_that_ends_keeps_the_queue_until_the_officer_logs_in_again(bro
         expect(page.locator("#outbox-items li.item.stored")).to_contain_text("Tersimpan di server", timeout=20_000)
         assert count_rows(engine) == 1
     context.close()
-    # the browser logs the refused send (401), and a send the app tried while the phone was offline
-    # (it stays queued, as asserted above); nothing else
-    expected = ("401", "net::ERR_INTERNET_DISCONNECTED")
-    assert [e for e in errors if not any(cause in e for cause in expected)] == [], errors
+    assert [e for e in errors if "401" not in e] == [], errors  # the refused send is logged by the browser
 
 
 def test_a_party_list_ballot_is_typed_checked_and_stored(browser: Browser, pemilu_engine: Any, db_url: str,
