@@ -146,8 +146,13 @@ def create_app(database_url: str | None = None, replica_url: str | None = None) 
         app.state.limiter = RateLimiter()
         app.state.login_throttle = LoginThrottle()
         stop = threading.Event()
+
+        def round_done() -> None:
+            metrics.publisher_caught_up()
+            metrics.flush_requests()  # an idle worker's last requests reach the shared files too
+
         thread = threading.Thread(target=_background, args=(app.state.publisher, writer, stop, settings.serve_tally,
-                                                            metrics.publisher_caught_up), daemon=True)
+                                                            round_done), daemon=True)
         thread.start()
         try:
             yield

@@ -172,7 +172,6 @@ class Metrics:
             log.exception("counting a stored batch failed")
 
     def publisher_caught_up(self) -> None:
-        self.flush_requests()  # the refresher's round, a few times a second: an idle worker's last requests too
         self.refreshed_at = time.time()
         self.publisher_refreshed.set(self.refreshed_at)
 

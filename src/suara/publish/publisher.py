@@ -202,9 +202,7 @@ class Publisher:
 
     def _drop_due(self, now: float) -> int:  # under self._lock
         due = [key for key, until in self._deferred.items() if until <= now]
-        for key in due:
-            del self._deferred[key]
-        return sum(self._drop(key, now) for key in due)
+        return sum(self._drop(key, now) for key in due)  # _drop forgets each in _deferred
 
     def _keep_stale(self, key: str, document: Document) -> None:  # under self._lock
         self._stale[key] = document
