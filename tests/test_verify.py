@@ -86,3 +86,36 @@ def test_a_changed_flagged_tps_index_is_named(engine, reference):
                                            {"contest": "ppwp", "rule": "R3", "tps": "3171011001001"}])
     [problem] = verify(engine).problems  # the R8 row is back, so only the made-up R3 one is wrong
     assert "ppwp/R3/3171011001001: tercatat" in problem
+
+
+def test_a_fold_while_verify_reads_is_not_a_problem(engine, reference, monkeypatch):
+    """`suara verify` runs beside a live tally: a fold landing between its reads of the cursor and
+    of the rollups must not look like tampering (PostgreSQL's READ COMMITTED gave each statement
+    its own snapshot and did, in CI)."""
+    import threading
+
+    from suara.services import verify as verify_module
+    from suara.tally.fold import pending
+
+    _election(engine, reference)
+    submit_forms(engine, reference, [Submission(ppwp_form("3171011001003", (1, 2, 3)))])
+    folder = threading.Thread(target=lambda: fold_all(engine))
+    real_tally_point = verify_module.tally_point
+
+    def cursor_then_fold(conn):
+        point = real_tally_point(conn)
+        folder.start()
+        if engine.dialect.name == "postgresql":
+            folder.join()  # the fold commits before verify reads the rollups
+        # on SQLite verify's transaction holds the write lock: the fold waits for it to end
+        return point
+
+    monkeypatch.setattr(verify_module, "tally_point", cursor_then_fold)
+    report = verify(engine)
+    folder.join()
+    assert report.ok, report.problems
+    assert report.pending == 1
+    with engine.connect() as conn:
+        assert pending(conn) == 0  # the thread did fold it
+    monkeypatch.undo()
+    assert verify(engine).ok and verify(engine).pending == 0

@@ -42,6 +42,7 @@ from suara.publish.snapshot_keys import public_key_text
 from suara.publish.targets import Target
 from suara.publish.tree_groups import Dependency, Snapshot, Source, needs_render
 from suara.store import audit
+from suara.store.engine import one_snapshot
 from suara.store.reference import Reference
 from suara.tally.fold import tally_point
 from suara.tally.queries import changed_since, tps_changed_between
@@ -132,8 +133,7 @@ def publish(engine: Engine, reference: Reference, contests: Sequence[Contest], b
         # one read transaction for the whole publication (REPEATABLE READ on PostgreSQL, a WAL
         # snapshot on SQLite): the point, the chain head, what changed since the last one and every
         # document agree, whatever the writers do meanwhile
-        if conn.dialect.name == "postgresql":
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        conn = one_snapshot(conn)
         seq, cursor, moment = tally_point(conn)
         chain_head = audit.head(conn)
         if previous is True or previous is False:

@@ -23,6 +23,7 @@ from suara.domain.chain_replay import ChainState
 from suara.domain.tally import Totals, roll_up
 from suara.services import verify_chain
 from suara.services.verify_blobs import check_blobs
+from suara.store.engine import one_snapshot
 from suara.store.schema import flagged_tps, form_versions, rollups
 from suara.tally.codec import contribution_of_version, rules_of_flags, totals_of_row
 from suara.tally.fold import pending, tally_point
@@ -59,6 +60,9 @@ def verify(engine: Engine, progress: Tick | None = None, witness: Mapping[int, s
     report = VerifyReport()
     tick = progress or (lambda stage, n: None)
     with engine.connect() as conn:
+        # one snapshot: the tally may fold while this runs, and the versions, the cursor, the
+        # rollups and the flagged index must be read as of one moment to agree
+        conn = one_snapshot(conn)
         state = verify_chain.walk_chain(conn, report, tick, witness)
         verify_chain.check_tables(conn, state, report)
         expected, flagged = _check_versions(conn, state, report, tick)

@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 
@@ -122,6 +122,15 @@ def make_engine(url: str, read_only: bool = False, **kwargs: Any) -> Engine:
     event.listen(engine, "rollback", _release)
 
     return engine
+
+
+def one_snapshot(conn: Connection) -> Connection:
+    """`conn` reading one snapshot for its whole transaction: REPEATABLE READ on PostgreSQL (READ
+    COMMITTED, its default, gives each statement a snapshot of its own, so a reader that compares
+    two tables would see a tally fold between them). SQLite's transactions already are one."""
+    if conn.dialect.name == "postgresql":
+        return conn.execution_options(isolation_level="REPEATABLE READ")
+    return conn
 
 
 class _ProcessLock:
