@@ -64,6 +64,8 @@ class Tally:
     attempts: list[tuple[int, float]] = field(default_factory=list)
     acknowledged: dict[str, int] = field(default_factory=dict)  # idempotency key -> version id
     given_up: int = 0
+    refused_s: list[float] = field(default_factory=list)  # latency of each 429/503 answer
+    refused_bare: int = 0  # 429/503 answers without a Retry-After header
     late: int = 0  # requests sent more than a second after their slot (the harness fell behind)
     ppwp_acked_at: list[float] = field(default_factory=list)  # time.monotonic() of each PPWP acknowledgement
     active_s: float = 0.0  # from the first slot to the last answer (retries included)
@@ -80,9 +82,10 @@ def photo_bytes(size: int = 1_000_000) -> bytes:
     return out.getvalue()
 
 
-def prepare(database_url: str, devices: int, provinces: str, seed: int, forms: int = 0) -> list[Device]:
+def prepare(database_url: str, devices: int, provinces: str, seed: int, forms: int = 0, skip: int = 0) -> list[Device]:
     """KPPS accounts and tokens for `devices` TPS (or, with `forms`, for as many TPS as carry that
-    many ballots), each with every ballot of its TPS."""
+    many ballots), each with every ballot of its TPS; past the first `skip` TPS (those of an
+    earlier run: their forms are stored, and a different count for them is a correction proposal)."""
     engine = make_engine(database_url)
     with engine.connect() as conn:
         reference = load_reference(conn)
@@ -90,16 +93,16 @@ def prepare(database_url: str, devices: int, provinces: str, seed: int, forms: i
     by_tps: dict[str, list[dict[str, Any]]] = {}
     synthesizer = Synthesizer(reference, options)
     for kab in synthesizer.kabs:  # a kab/kota's every ballot at a time, only as many as the devices need
-        if len(by_tps) >= devices:
+        if len(by_tps) >= skip + devices:
             break
         for form in synthesizer.forms_of_kab(kab):
-            if form["tps"] not in by_tps and len(by_tps) >= devices:
+            if form["tps"] not in by_tps and len(by_tps) >= skip + devices:
                 continue
             by_tps.setdefault(form["tps"], []).append(form)
         if forms:  # as many TPS as carry that many forms (a DKI TPS has four ballots, elsewhere five)
             per_tps = max(1, sum(map(len, by_tps.values())) // max(1, len(by_tps)))
             devices = min(devices, -(-forms // per_tps))
-    by_tps = dict(sorted(by_tps.items())[:devices])
+    by_tps = dict(sorted(by_tps.items())[skip:skip + devices])
     found = []
     tag = f"{seed}-{int(time.time())}"
     for n, (tps, ballots) in enumerate(sorted(by_tps.items())):
@@ -131,7 +134,11 @@ async def _send(conn: lean_http.Connection, device: Device, form: dict[str, Any]
             status = answer.status
         except (OSError, TimeoutError, lean_http.ProtocolError):
             status, answer = 0, None
-        tally.attempts.append((status, time.perf_counter() - started))
+        took = time.perf_counter() - started
+        tally.attempts.append((status, took))
+        if status in (429, 503):
+            tally.refused_s.append(took)
+            tally.refused_bare += answer is not None and b"retry-after" not in answer.headers
         if status in (200, 201) and answer is not None:
             tally.acknowledged[key] = orjson.loads(answer.body)["version_id"]
             if form["contest"] == "ppwp":
@@ -232,6 +239,9 @@ def _summary(tallies: list[Tally], seconds: float) -> dict[str, Any]:
             "p50_ms": round(_percentile([d for _, d in attempts], 0.5) * 1000, 1),
             "p99_ms": round(_percentile([d for _, d in attempts], 0.99) * 1000, 1),
             "by_status": dict(sorted(statuses.items())), "given_up": sum(t.given_up for t in tallies),
+            "refused_p99_ms": round(_percentile([d for t in tallies for d in t.refused_s], 0.99) * 1000, 1),
+            "refused_max_ms": round(max([0.0, *(d for t in tallies for d in t.refused_s)]) * 1000, 1),
+            "refused_without_retry_after": sum(t.refused_bare for t in tallies),
             "harness_late": sum(t.late for t in tallies)}
 
 
@@ -286,9 +296,10 @@ def check_stored(database_url: str, acknowledged: dict[str, int]) -> dict[str, i
 
 
 def run(url: str, database_url: str, seconds: float, write_rate: float, read_rate: float, photo_share: float,
-        devices: int, provinces: str, seed: int, processes: int = 2) -> dict[str, Any]:
+        devices: int, provinces: str, seed: int, processes: int = 2, skip: int = 0) -> dict[str, Any]:
+    """One run's figures; `skip`: pass over the TPS of earlier runs (their "devices" figure)."""
     needed = int(seconds * write_rate)
-    prepared = prepare(database_url, devices or needed, provinces, seed, forms=needed)
+    prepared = prepare(database_url, devices or needed, provinces, seed, forms=needed, skip=skip)
     work = [(d, form, f"ed-{seed}-{d.tps}-{form['contest']}", (hash((d.tps, form["contest"])) % 1000) < photo_share * 1000)
             for d in prepared for form in d.forms]
     work = work[: int(seconds * write_rate)]
@@ -327,7 +338,8 @@ def run(url: str, database_url: str, seconds: float, write_rate: float, read_rat
                "photo_share": photo_share, "writes": _summary(writes, seconds), "reads": _summary(reads, seconds),
                "tally_lag_p50_s": round(_percentile(lags, 0.5), 3), "tally_lag_p99_s": round(_percentile(lags, 0.99), 3),
                "tally_lag_unseen": len(acked_at) - len(lags),
-               "elapsed_s": round(elapsed, 1), "check": check_stored(database_url, acknowledged)}
+               "elapsed_s": round(elapsed, 1), "tps_used_so_far": skip + len(prepared),
+               "check": check_stored(database_url, acknowledged)}
     return figures
 
 

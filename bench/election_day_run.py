@@ -6,9 +6,10 @@ database.
     .venv/bin/python bench/election_day_run.py [--backend sqlite|postgresql] [--duration 300]
         [--write-rate 1000] [--read-rate 5000] [--photo-share 0] [--overload 5]
 
-With --overload F it then plays F times the write rate for a third of the duration, and reports
-how the refusals came (429/503 with Retry-After, within 1 s). Figures go to stdout; the last line
-is JSON.
+With --overload F it then plays F times the write rate the deployment sustained (the day's stored
+writes a second) for a third of the duration (at most OVERLOAD_SECONDS), with TPS of their own,
+reports how the refusals came (429/503 with Retry-After, within 1 s) and runs `suara verify` once
+the tally has caught up. Figures go to stdout; the last line is JSON.
 """
 
 from __future__ import annotations
@@ -95,6 +96,26 @@ def plain_inserts(url: str, rows: int) -> float:
     return rows / seconds
 
 
+OVERLOAD_SECONDS = 30.0
+
+
+def verified(url: str) -> dict[str, object]:
+    """`suara verify` on the deployment's database once the tally worker has folded everything."""
+    from suara.services.verify import verify
+    from suara.tally.fold import pending
+
+    engine = make_engine(url)
+    deadline = time.monotonic() + 120
+    with engine.connect() as conn:
+        while pending(conn) and time.monotonic() < deadline:
+            conn.rollback()
+            time.sleep(0.5)
+    report = verify(engine)
+    engine.dispose()
+    return {"ok": report.ok, "versions": report.versions_checked, "pending": report.pending,
+            "problems": report.problem_count}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "postgresql-replica"), default="sqlite")
@@ -115,8 +136,10 @@ def main() -> None:
                                    args.provinces, seed=1)
             figures["day"] = day
             if args.overload:
-                figures["overload"] = election_day.run(base, url, args.duration / 3, args.write_rate * args.overload,
-                                                       0, 0.0, 0, args.provinces, seed=2)
+                rate = args.overload * max(1.0, day["writes"]["ok_per_s"])
+                figures["overload"] = election_day.run(base, url, min(args.duration / 3, OVERLOAD_SECONDS), rate,
+                                                       0, 0.0, 0, args.provinces, seed=2, skip=day["tps_used_so_far"])
+            figures["verify"] = verified(url)
         figures["baseline_inserts_per_s"] = round(plain_inserts(url, int(args.duration * args.write_rate)), 1)
     day = figures["day"]
     assert isinstance(day, dict)
@@ -127,8 +150,12 @@ def main() -> None:
     if "overload" in figures:
         over = figures["overload"]
         assert isinstance(over, dict)
-        print(f"overload x{args.overload}: {over['writes']['by_status']}, p99 {over['writes']['p99_ms']} ms, "
-              f"{over['check']}")
+        w = over["writes"]
+        print(f"overload x{args.overload} of the sustained rate ({over['write_rate_target']:.0f}/s planned): "
+              f"{w['ok_per_s']}/s stored, {w['by_status']}, p99 {w['p99_ms']} ms; refusals p99 {w['refused_p99_ms']} "
+              f"ms, max {w['refused_max_ms']} ms, {w['refused_without_retry_after']} without Retry-After; "
+              f"given up {w['given_up']}; {over['check']}")
+    print(f"verify afterwards: {figures['verify']}")
     print(orjson.dumps(figures).decode())
 
 

@@ -29,7 +29,8 @@ def deployment(db_url: str, tmp_path: Path):
     engine.dispose()
     port = free_port()
     env = dict(os.environ, SUARA_DATABASE_URL=db_url, SUARA_DATA_DIR=str(tmp_path),
-               SUARA_WRITES_PER_ADDRESS_MINUTE="100000000")  # every device shares this one address here
+               SUARA_WRITES_PER_ADDRESS_MINUTE="100000000",  # every device shares this one address here
+               SUARA_MAX_WRITES_IN_FLIGHT="2")  # a burst of a few hundred forms a second is then an overload
     proc = subprocess.Popen([sys.executable, "-m", "suara.cli", "serve", "--port", str(port), "--workers", "1"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
@@ -55,6 +56,30 @@ def test_the_harness_plays_election_day_and_checks_every_acknowledged_write(depl
     assert writes["by_status"].get("201", 0) >= 50 and writes["given_up"] == 0
     assert reads["attempts"] > 100 and set(reads["by_status"]) <= {"200", "304"}
     assert figures["tally_lag_unseen"] == 0 and figures["tally_lag_p99_s"] >= 0
+
+
+def test_an_overload_is_refused_with_retry_after_and_loses_nothing(deployment):
+    # the overload phase of bench/election_day_run.py in short: devices of TPS not sent before
+    # (skip) at far more than two writes in flight take; refused at once with Retry-After, retried,
+    # and in the end every form stored once and `suara verify` content
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    import election_day_run
+
+    url, db_url = deployment
+    first = election_day.run(url, db_url, seconds=1, write_rate=10, read_rate=0, photo_share=0, devices=0,
+                             provinces="31,32,99", seed=8, processes=1)
+    burst = election_day.run(url, db_url, seconds=2, write_rate=150, read_rate=0, photo_share=0, devices=0,
+                             provinces="31,32,99", seed=9, processes=1, skip=first["tps_used_so_far"])
+    writes = burst["writes"]
+    assert writes["by_status"].get("503", 0) > 0, writes  # it was an overload
+    assert "202" not in writes["by_status"]  # no TPS of the first run sent again (a correction proposal)
+    assert writes["refused_without_retry_after"] == 0 and writes["given_up"] == 0
+    assert writes["refused_max_ms"] > 0 and burst["check"]["wrong"] == 0
+    # every TPS of the small Pemilu past the first run's (fewer than the 300 forms planned)
+    assert burst["check"]["acknowledged"] == writes["by_status"]["201"] >= 50
+    assert election_day_run.verified(db_url) == {"ok": True, "versions": first["check"]["acknowledged"]
+                                                 + burst["check"]["acknowledged"],
+                                                 "pending": 0, "problems": 0}
 
 
 def test_the_lean_client_keeps_connections_follows_closes_and_refuses_garbage():
