@@ -144,8 +144,8 @@ async def _send(conn: lean_http.Connection, device: Device, form: dict[str, Any]
             if form["contest"] == "ppwp":
                 tally.ppwp_acked_at.append(time.monotonic())  # one clock for every process (CLOCK_MONOTONIC)
             return
-        if 400 <= status < 500 and status != 429:
-            return  # refused for good: retrying the same body cannot help
+        if 200 <= status < 300 or (400 <= status < 500 and status != 429):
+            return  # answered (202: filed as a correction proposal) or refused for good: resending cannot help
         wait = float(answer.headers.get(b"retry-after", b"0.5")) if answer is not None else 0.5
         await asyncio.sleep(min(wait, 2.0))
     tally.given_up += 1
