@@ -183,14 +183,14 @@ async def _paced(host: str, port: int, connections: int, rate: float, seconds: f
 
 
 async def _writes(url: str, work: list[tuple[Device, dict[str, Any], str, bool]], rate: float, photo: bytes,
-                  out: Tally) -> None:
+                  out: Tally, connections: int) -> None:
     host, port = _address(url)
 
     async def serve(conn: lean_http.Connection, item: tuple[Device, dict[str, Any], str, bool]) -> None:
         device, form, key, with_photo = item
         await _send(conn, device, form, key, photo if with_photo else None, out)
 
-    await _paced(host, port, WRITE_CONNECTIONS, rate, None, work, serve, out)
+    await _paced(host, port, connections, rate, None, work, serve, out)
 
 
 async def _reads(url: str, rate: float, seconds: float, out: Tally) -> None:
@@ -213,10 +213,11 @@ def _address(url: str) -> tuple[str, int]:
     return parsed.hostname or "127.0.0.1", parsed.port or 80
 
 
-def _child(kind: str, url: str, payload: Any, rate: float, seconds: float, photo: bytes, results: Any) -> None:
+def _child(kind: str, url: str, payload: Any, rate: float, seconds: float, photo: bytes, results: Any,
+           connections: int = WRITE_CONNECTIONS) -> None:
     tally = Tally()
     if kind == "write":
-        uvloop.run(_writes(url, payload, rate, photo, tally))  # the harness's own CPU is the measure's cost
+        uvloop.run(_writes(url, payload, rate, photo, tally, connections))  # the harness's own CPU is the measure's cost
     else:
         uvloop.run(_reads(url, rate, seconds, tally))
     results.put((kind, tally))
@@ -296,8 +297,11 @@ def check_stored(database_url: str, acknowledged: dict[str, int]) -> dict[str, i
 
 
 def run(url: str, database_url: str, seconds: float, write_rate: float, read_rate: float, photo_share: float,
-        devices: int, provinces: str, seed: int, processes: int = 2, skip: int = 0) -> dict[str, Any]:
-    """One run's figures; `skip`: pass over the TPS of earlier runs (their "devices" figure)."""
+        devices: int, provinces: str, seed: int, processes: int = 2, skip: int = 0,
+        write_connections: int = WRITE_CONNECTIONS) -> dict[str, Any]:
+    """One run's figures; `skip`: pass over the TPS of earlier runs (their "tps_used_so_far");
+    `write_connections` per process: devices sending at once (more than the server admits, and the
+    server, not the harness's queue, meets the overload)."""
     needed = int(seconds * write_rate)
     prepared = prepare(database_url, devices or needed, provinces, seed, forms=needed, skip=skip)
     work = [(d, form, f"ed-{seed}-{d.tps}-{form['contest']}", (hash((d.tps, form["contest"])) % 1000) < photo_share * 1000)
@@ -307,7 +311,8 @@ def run(url: str, database_url: str, seconds: float, write_rate: float, read_rat
     context = multiprocessing.get_context("fork")
     results = context.Queue()
     children = [context.Process(target=_child, args=("write", url, work[i::processes], write_rate / processes,
-                                                     seconds, photo, results)) for i in range(processes)]
+                                                     seconds, photo, results, write_connections))
+                for i in range(processes)]
     if read_rate > 0:
         children += [context.Process(target=_child, args=("read", url, None, read_rate / processes, seconds, photo,
                                                           results)) for _ in range(processes)]

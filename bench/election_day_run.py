@@ -137,8 +137,11 @@ def main() -> None:
             figures["day"] = day
             if args.overload:
                 rate = args.overload * max(1.0, day["writes"]["ok_per_s"])
+                # four times the devices at once that the day had: more than the workers admit
+                # (SUARA_MAX_WRITES_IN_FLIGHT each), so the deployment sheds and not the harness's queue
                 figures["overload"] = election_day.run(base, url, min(args.duration / 3, OVERLOAD_SECONDS), rate,
-                                                       0, 0.0, 0, args.provinces, seed=2, skip=day["tps_used_so_far"])
+                                                       0, 0.0, 0, args.provinces, seed=2, skip=day["tps_used_so_far"],
+                                                       write_connections=4 * election_day.WRITE_CONNECTIONS)
             figures["verify"] = verified(url)
         figures["baseline_inserts_per_s"] = round(plain_inserts(url, int(args.duration * args.write_rate)), 1)
     day = figures["day"]
