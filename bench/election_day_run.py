@@ -9,7 +9,10 @@ database.
 With --overload F it then plays F times the write rate the deployment sustained (the day's stored
 writes a second) for a third of the duration (at most OVERLOAD_SECONDS), with TPS of their own,
 reports how the refusals came (429/503 with Retry-After, within 1 s) and runs `suara verify` once
-the tally has caught up. Figures go to stdout; the last line is JSON.
+the tally has caught up. The baselines of the same run: plain inserts in one transaction for the
+writes, and nginx serving the same documents' bytes as static files, read by the same harness at
+the same planned rate (for a third of the duration, at most BASELINE_SECONDS), for the reads.
+Figures go to stdout; the last line is JSON.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import orjson
 from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_engine
 
@@ -35,7 +39,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import election_day
 from pg_replica import running_primary_and_replica
 from pg_server import fresh_database, running_postgres
-from serve_load import free_port, wait_http
+from serve_load import ensure_tools, free_port, nginx, static_copies, wait_http
 
 from suara.services.setup import init_database
 from suara.store.engine import make_engine
@@ -97,6 +101,25 @@ def plain_inserts(url: str, rows: int) -> float:
 
 
 OVERLOAD_SECONDS = 30.0
+BASELINE_SECONDS = 30.0
+
+
+def nginx_reads(base: str, url: str, work: Path, seconds: float, rate: float, provinces: str) -> dict[str, object]:
+    """The read baseline: the documents the readers poll, as the deployment answers them now,
+    served by nginx (gzip_static) and read by the harness at the planned rate."""
+    ensure_tools()
+    bodies = {path: httpx.get(base + path, timeout=30).content for path in election_day.READ_PATHS}
+    root = work / "nginx"
+    static_copies(root, bodies)
+    port = free_port()
+    server = nginx(root, port)
+    try:
+        wait_http(f"http://127.0.0.1:{port}{election_day.READ_PATHS[0]}")
+        played = election_day.run(f"http://127.0.0.1:{port}", url, seconds, 0, rate, 0.0, 0, provinces, seed=3)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return played["reads"]
 
 
 def verified(url: str) -> dict[str, object]:
@@ -143,6 +166,9 @@ def main() -> None:
                                                        0, 0.0, 0, args.provinces, seed=2, skip=day["tps_used_so_far"],
                                                        write_connections=4 * election_day.WRITE_CONNECTIONS)
             figures["verify"] = verified(url)
+            if args.read_rate:
+                figures["baseline_nginx_reads"] = nginx_reads(base, url, work, min(args.duration / 3, BASELINE_SECONDS),
+                                                              args.read_rate, args.provinces)
         figures["baseline_inserts_per_s"] = round(plain_inserts(url, int(args.duration * args.write_rate)), 1)
     day = figures["day"]
     assert isinstance(day, dict)
@@ -159,6 +185,11 @@ def main() -> None:
               f"ms, max {w['refused_max_ms']} ms, {w['refused_without_retry_after']} without Retry-After; "
               f"given up {w['given_up']}; {over['check']}")
     print(f"verify afterwards: {figures['verify']}")
+    if "baseline_nginx_reads" in figures:
+        reads = figures["baseline_nginx_reads"]
+        assert isinstance(reads, dict)
+        print(f"baseline: nginx serving the same documents, read at {args.read_rate:.0f}/s planned: "
+              f"{reads['ok_per_s']}/s, p50 {reads['p50_ms']} ms, p99 {reads['p99_ms']} ms, {reads['by_status']}")
     print(orjson.dumps(figures).decode())
 
 
