@@ -112,3 +112,13 @@ def test_sigterm_once_serving(serve):
         except httpx.HTTPError:
             time.sleep(0.05)
     _stops_on_sigterm(proc)
+
+
+def test_a_served_worker_gives_opencv_one_thread(database):
+    # the app of a served worker (what Granian's factory calls): the workers take the cores, and
+    # OpenCV's own pool per photo would fight them for it (api/shutdown.py)
+    probe = ("import cv2; from suara.api.shutdown import worker_app; before = cv2.getNumThreads(); "
+             "worker_app(); print(before, cv2.getNumThreads())")
+    out = subprocess.run([sys.executable, "-c", probe], env=dict(os.environ, SUARA_DATABASE_URL=database),
+                         capture_output=True, text=True, timeout=120, check=True).stdout.split()
+    assert out[-1] == "1"
