@@ -343,7 +343,7 @@ def run(url: str, database_url: str, seconds: float, write_rate: float, read_rat
                "photo_share": photo_share, "writes": _summary(writes, seconds), "reads": _summary(reads, seconds),
                "tally_lag_p50_s": round(_percentile(lags, 0.5), 3), "tally_lag_p99_s": round(_percentile(lags, 0.99), 3),
                "tally_lag_unseen": len(acked_at) - len(lags),
-               "elapsed_s": round(elapsed, 1), "tps_used_so_far": skip + len(prepared),
+               "elapsed_s": round(elapsed, 1), "tps_used_so_far": skip + len(prepared), "forms": len(work),
                "check": check_stored(database_url, acknowledged)}
     return figures
 
