@@ -169,7 +169,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="suara-http-") as tmp:
         work = Path(tmp)
         url = f"sqlite:///{work / 'suara.db'}"
-        env = dict(os.environ, SUARA_DATABASE_URL=url)
+        # nginx below logs no request (access_log off); suara the same way, as on election night
+        # behind a CDN that logs the reads (SUARA_ACCESS_LOG=writes: every write and error still is)
+        env = dict(os.environ, SUARA_DATABASE_URL=url, SUARA_ACCESS_LOG=os.environ.get("SUARA_ACCESS_LOG", "writes"))
         suara = [sys.executable, "-m", "suara.cli"]
         subprocess.run([*suara, "init"], env=env, check=True, capture_output=True)
         synth = [*suara, "synth", "--contests", "ppwp", "--seed", "1", "--out", str(work / "ppwp.jsonl")]
@@ -191,7 +193,7 @@ def main() -> None:
         port, nginx_port, proxy, bodies = free_port(), free_port(), None, {}
         try:
             for workers in args.workers:
-                # the access lines (one per request, as in production) go to a file, not the terminal
+                # its log lines (writes and errors, see env above) go to a file, not the terminal
                 with open(work / f"serve-{workers}.log", "wb") as log:
                     server = subprocess.Popen([*suara, "serve", "--port", str(port), "--workers", str(workers)],
                                               env=env, stdout=subprocess.DEVNULL, stderr=log)
