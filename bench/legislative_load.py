@@ -49,7 +49,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="suara-pemilu-http-") as tmp:
         work = Path(tmp)
         url = f"sqlite:///{work / 'suara.db'}"
-        env = dict(os.environ, SUARA_DATABASE_URL=url, SUARA_DATA_DIR=str(work / "data"))
+        # no access line for a successful read, as nginx beside it (bench/serve_load.py)
+        env = dict(os.environ, SUARA_DATABASE_URL=url, SUARA_DATA_DIR=str(work / "data"),
+                   SUARA_ACCESS_LOG=os.environ.get("SUARA_ACCESS_LOG", "writes"))
         suara = [sys.executable, "-m", "suara.cli"]
         subprocess.run([*suara, "init"], env=env, check=True, capture_output=True)
         forms = work / "pemilu.jsonl"
