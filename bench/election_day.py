@@ -19,6 +19,7 @@ import asyncio
 import io
 import multiprocessing
 import os
+import random
 import sys
 import threading
 import time
@@ -147,7 +148,8 @@ async def _send(conn: lean_http.Connection, device: Device, form: dict[str, Any]
         if 200 <= status < 300 or (400 <= status < 500 and status != 429):
             return  # answered (202: filed as a correction proposal) or refused for good: resending cannot help
         wait = float(answer.headers.get(b"retry-after", b"0.5")) if answer is not None else 0.5
-        await asyncio.sleep(min(wait, 2.0))
+        # no sooner than asked, and spread out: devices refused together must not return as one herd
+        await asyncio.sleep(min(wait, 2.0) * random.uniform(1.0, 1.5))
     tally.given_up += 1
 
 

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import election_day
 from pg_replica import running_primary_and_replica
 from pg_server import fresh_database, running_postgres
-from serve_load import ensure_tools, free_port, nginx, static_copies, wait_http
+from serve_load import ensure_tools, free_port, nginx, server_env, static_copies, wait_http
 
 from suara.services.setup import init_database
 from suara.store.engine import make_engine
@@ -61,11 +61,10 @@ def database(backend: str, work: Path) -> Iterator[tuple[str, str | None]]:
 
 @contextmanager
 def deployment(url: str, work: Path, workers: int = 2, replica: str | None = None) -> Iterator[str]:
-    env = dict(os.environ, SUARA_DATABASE_URL=url, **({"SUARA_REPLICA_URL": replica} if replica else {}), SUARA_DATA_DIR=str(work), SUARA_SERVE_TALLY="0",
-               SUARA_WRITES_PER_ADDRESS_MINUTE="100000000",  # every device shares the loopback address here
-               SUARA_MAX_WRITES_IN_FLIGHT=os.environ.get("SUARA_MAX_WRITES_IN_FLIGHT", "64"),
-               # successful reads are logged by the CDN in front in production; writes and errors still are here
-               SUARA_ACCESS_LOG=os.environ.get("SUARA_ACCESS_LOG", "writes"))
+    env = server_env(SUARA_DATABASE_URL=url, **({"SUARA_REPLICA_URL": replica} if replica else {}),
+                     SUARA_DATA_DIR=str(work), SUARA_SERVE_TALLY="0",
+                     SUARA_WRITES_PER_ADDRESS_MINUTE="100000000",  # every device shares the loopback address here
+                     SUARA_MAX_WRITES_IN_FLIGHT=os.environ.get("SUARA_MAX_WRITES_IN_FLIGHT", "64"))
     port = free_port()
     procs = [subprocess.Popen([sys.executable, "-m", "suara.cli", "serve", "--port", str(port),
                                "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL, start_new_session=True),

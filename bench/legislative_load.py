@@ -14,7 +14,6 @@ Installs Debian's wrk and nginx if they are missing (bench/serve_load.py). Loopb
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,16 @@ from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve_load import ensure_tools, free_port, nginx, rss_mib, static_copies, wait_http, wrk
+from serve_load import (
+    ensure_tools,
+    free_port,
+    nginx,
+    rss_mib,
+    server_env,
+    static_copies,
+    wait_http,
+    wrk,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 console = Console(width=160)
@@ -49,9 +57,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="suara-pemilu-http-") as tmp:
         work = Path(tmp)
         url = f"sqlite:///{work / 'suara.db'}"
-        # no access line for a successful read, as nginx beside it (bench/serve_load.py)
-        env = dict(os.environ, SUARA_DATABASE_URL=url, SUARA_DATA_DIR=str(work / "data"),
-                   SUARA_ACCESS_LOG=os.environ.get("SUARA_ACCESS_LOG", "writes"))
+        env = server_env(SUARA_DATABASE_URL=url, SUARA_DATA_DIR=str(work / "data"))
         suara = [sys.executable, "-m", "suara.cli"]
         subprocess.run([*suara, "init"], env=env, check=True, capture_output=True)
         forms = work / "pemilu.jsonl"

@@ -47,6 +47,13 @@ def ensure_tools() -> None:
         subprocess.run(["apt-get", "install", "-y", *missing], check=True, capture_output=True, env=env)
 
 
+def server_env(**settings: str) -> dict[str, str]:
+    """The environment of a suara under measurement. nginx beside it logs no request (access_log
+    off); suara the same way, as on election night behind a CDN that logs the reads:
+    SUARA_ACCESS_LOG=writes still logs every write and every error (override it to compare)."""
+    return dict(os.environ, SUARA_ACCESS_LOG=os.environ.get("SUARA_ACCESS_LOG", "writes"), **settings)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -169,9 +176,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="suara-http-") as tmp:
         work = Path(tmp)
         url = f"sqlite:///{work / 'suara.db'}"
-        # nginx below logs no request (access_log off); suara the same way, as on election night
-        # behind a CDN that logs the reads (SUARA_ACCESS_LOG=writes: every write and error still is)
-        env = dict(os.environ, SUARA_DATABASE_URL=url, SUARA_ACCESS_LOG=os.environ.get("SUARA_ACCESS_LOG", "writes"))
+        env = server_env(SUARA_DATABASE_URL=url)
         suara = [sys.executable, "-m", "suara.cli"]
         subprocess.run([*suara, "init"], env=env, check=True, capture_output=True)
         synth = [*suara, "synth", "--contests", "ppwp", "--seed", "1", "--out", str(work / "ppwp.jsonl")]
