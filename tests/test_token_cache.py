@@ -35,12 +35,15 @@ def test_a_holder_is_asked_again_only_after_the_ttl_and_a_refusal_is_never_kept(
         asked.append(clock.now)
         return (who, LATER) if clock.now < 110 else None  # revoked elsewhere at 110
 
+    assert cache.remembered("rahasia") is None  # never asked: the database must be
     assert cache.lookup("rahasia", ask) == who
     clock.now = 104.9
+    assert cache.remembered("rahasia") == who and cache.remembered("lain") is None
     assert cache.lookup("rahasia", ask) == who and asked == [100.0]
     clock.now = 105.0
     assert cache.lookup("rahasia", ask) == who and asked == [100.0, 105.0]
     clock.now = 110.0  # held until 110, then asked: the revocation shows within the ttl
+    assert cache.remembered("rahasia") is None
     assert cache.lookup("rahasia", ask) is None
     assert cache.lookup("rahasia", ask) is None and asked == [100.0, 105.0, 110.0, 110.0]
 

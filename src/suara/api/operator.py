@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from suara.api import receipts
 from suara.api.access import access
-from suara.api.auth import bearer, client_address, limit, log_in, principal
+from suara.api.auth import bearer, caller, client_address, limit, log_in
 from suara.api.body_limits import MAX_ROW_ID, read_upload
 from suara.api.limits import COMPLAINT_PER_ADDRESS
 from suara.domain.access import Action, Role, may
@@ -24,7 +24,7 @@ from suara.services.photos import MAX_PAGES, PAGE_FIELDS, PreparedSubmission, pr
 from suara.services.submission import IdempotencyConflict, Submission, SubmissionResult
 
 router = APIRouter(prefix="/api/v1", tags=["operator"])
-Caller = Annotated[Principal, Depends(principal)]
+Caller = Annotated[Principal, Depends(caller)]
 KEY = Header(alias="Idempotency-Key", min_length=8, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")
 
 

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from suara.api.access import access
-from suara.api.auth import principal
+from suara.api.auth import caller
 from suara.api.body_limits import read_upload
 from suara.domain.access import Action, may
 from suara.domain.contests import UnknownContest
@@ -28,7 +28,7 @@ from suara.services.errors import ServiceError
 from suara.services.photos import MAX_PAGES, PAGE_FIELDS, check_pages
 
 router = APIRouter(prefix="/api/v1", tags=["operator"])
-Caller = Annotated[Principal, Depends(principal)]
+Caller = Annotated[Principal, Depends(caller)]
 CONTEST_KEY = r"^[a-z0-9-]{1,32}$"
 
 

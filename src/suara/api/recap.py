@@ -15,7 +15,7 @@ from sqlalchemy import Connection, func, select
 from starlette.concurrency import run_in_threadpool
 
 from suara.api.access import PUBLIC, access
-from suara.api.auth import principal
+from suara.api.auth import caller
 from suara.api.body_limits import read_upload
 from suara.api.public import CONTEST, KODE
 from suara.api.responses import serve
@@ -30,7 +30,7 @@ from suara.store.schema import recap_status
 from suara.tally.fold import tally_point
 
 router = APIRouter(prefix="/api/v1", tags=["recapitulation"])
-Caller = Annotated[Principal, Depends(principal)]
+Caller = Annotated[Principal, Depends(caller)]
 PLENARY = "role: the plenary of that region (PPK kecamatan, KPU_KABKOTA, KPU_PROVINSI, KPU_RI nasional, PPLN overseas)"
 
 

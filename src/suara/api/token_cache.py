@@ -43,14 +43,22 @@ class TokenCache:
     def _key(secret: str) -> bytes:
         return hashlib.sha256(secret.encode()).digest()  # the secret itself is not kept
 
-    def lookup(self, secret: str, ask: Callable[[], tuple[Principal, datetime] | None]) -> Principal | None:
-        """The holder of `secret`: remembered if asked within the last ttl seconds and the token
-        has not expired since, else ask() (the holder and the token's expiry, or None)."""
-        key = self._key(secret)
-        held = self._held.get(key) if self.ttl > 0 else None
-        now = self.clock()
-        if held is not None and held[0] > now and still_live(held[1]):
+    def remembered(self, secret: str) -> Principal | None:
+        """The holder of `secret` if asked within the last ttl seconds and the token has not
+        expired since; None when the database must be asked. Never blocks."""
+        held = self._held.get(self._key(secret)) if self.ttl > 0 else None
+        if held is not None and held[0] > self.clock() and still_live(held[1]):
             return held[2]
+        return None
+
+    def lookup(self, secret: str, ask: Callable[[], tuple[Principal, datetime] | None]) -> Principal | None:
+        """The holder of `secret`: remembered(), else ask() (the holder and the token's expiry,
+        or None)."""
+        who = self.remembered(secret)
+        if who is not None:
+            return who
+        key = self._key(secret)
+        now = self.clock()
         found = ask()
         with self._lock:
             if found is None or self.ttl <= 0:
