@@ -111,3 +111,22 @@ def test_a_bad_grace_setting_is_refused_at_start(monkeypatch):
             Settings.from_env()
     monkeypatch.setenv("SUARA_RESEND_GRACE_SECONDS", "300")
     assert Settings.from_env().resend_grace_seconds == 300.0
+
+
+def test_the_stored_versions_of_a_batch_are_its_own_pairs_found_in_one_read(engine, reference):
+    """A batch's (contest, tps) pairs are looked up with every contest and TPS in one statement
+    (store/dialect.crossed_chunks): a TPS asked for under one contest and stored under another is
+    not in the answer, and each pair found carries its latest version."""
+    from suara.services import resends
+    from suara.services.submission import Submission, _current_numbers, submit_forms
+
+    other = "3171011001002"
+    sent = [Submission(ppwp_form(TPS), None, "test"), Submission(ppwp_form(TPS, votes=(61, 122, 64)), None, "test"),
+            Submission(ppwp_form(other), None, "test")]
+    assert all(r.version_id for r in submit_forms(engine, reference, sent))
+    asked = [("ppwp", TPS), ("pdpr", other), ("pdpr", TPS)]  # (ppwp, other) is stored but not asked for
+    with engine.connect() as conn:
+        stored = resends.stored_versions(conn, asked)
+        numbers = _current_numbers(conn, asked)
+    assert list(stored) == [("ppwp", TPS)] and stored[("ppwp", TPS)].version_no == 2
+    assert numbers == {("ppwp", TPS): 2}

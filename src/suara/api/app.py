@@ -135,6 +135,7 @@ def create_app(database_url: str | None = None, replica_url: str | None = None) 
         settings = Settings.from_env()
         app.state.policy = settings.policy
         app.state.resend_grace = settings.resend_grace_seconds
+        app.state.public_base_url = settings.public_base_url  # in every receipt's link
         # submissions arriving together are stored in one transaction (services/group_commit.py)
         app.state.committer = committer = GroupCommitter(writer, reference, settings.group_commit_max_batch,
                                                          settings.group_commit_wait_ms / 1000,

@@ -41,10 +41,11 @@ def keys(state: Any) -> ReceiptKeys:
     return found
 
 
-def check_url(receipt: Receipt, base_url: str | None = None) -> str:
-    """The public page that checks a receipt, with the receipt in its address (what the QR code holds)."""
+def check_url(receipt: Receipt, base_url: str | None = None, compact: str | None = None) -> str:
+    """The public page that checks a receipt, with the receipt in its address (what the QR code
+    holds). `compact`: the receipt's compact form when the caller has made it already."""
     base = Settings.from_env().public_base_url if base_url is None else base_url
-    return f"{base}/kwitansi?r={quote(receipt.compact(), safe='')}"
+    return f"{base}/kwitansi?r={quote(compact or receipt.compact(), safe='')}"
 
 
 def for_submission(state: Any, result: SubmissionResult) -> dict[str, Any]:
@@ -64,7 +65,9 @@ def for_submission(state: Any, result: SubmissionResult) -> dict[str, Any]:
         receipt = None
     if receipt is None:
         return {"receipt": None}
-    return {"receipt": receipt.as_dict(), "receipt_compact": receipt.compact(), "receipt_url": check_url(receipt)}
+    compact = receipt.compact()
+    return {"receipt": receipt.as_dict(), "receipt_compact": compact,
+            "receipt_url": check_url(receipt, state.public_base_url, compact)}
 
 
 def parsed(text: str) -> Receipt:

@@ -25,7 +25,7 @@ from sqlalchemy import func, select, tuple_
 
 from suara.domain.audit import text_hash
 from suara.store import audit
-from suara.store.dialect import keyed_chunks
+from suara.store.dialect import crossed_chunks
 from suara.store.schema import corrections, form_versions, version_photos
 
 RESEND_REASON = "dikirim ulang oleh KPPS setelah formulir dipublikasikan"
@@ -48,32 +48,33 @@ class Stored:
 def stored_versions(conn: Any, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Stored]:
     """(contest, tps) -> the current version, for those that have one."""
     found: dict[tuple[str, str], Stored] = {}
-    for contest, part in keyed_chunks(sorted(set(pairs))):
-        heads = conn.execute(
-            select(form_versions.c.tps, func.max(form_versions.c.version_no).label("latest"),
+    wanted = set(pairs)
+    for contests, codes in crossed_chunks(pairs):
+        # on election day nearly every send is a TPS's first: one statement, usually answering nothing
+        heads = [r for r in conn.execute(
+            select(form_versions.c.contest, form_versions.c.tps, func.max(form_versions.c.version_no).label("latest"),
                    func.min(form_versions.c.submitted_at).label("first"))
-            .where(form_versions.c.contest == contest, form_versions.c.tps.in_(part))
-            .group_by(form_versions.c.tps)).all()
-        if not heads:
-            continue
-        firsts = {r.tps: r.first for r in heads}
-        # the latest version of each alone (by the unique index), not every version the TPS has had
-        rows = conn.execute(select(form_versions.c.id, form_versions.c.tps, form_versions.c.version_no,
-                                   form_versions.c.content_hash, form_versions.c.outcome, form_versions.c.flags)
-                            .where(form_versions.c.contest == contest,
-                                   tuple_(form_versions.c.tps, form_versions.c.version_no).in_(
-                                       [(r.tps, r.latest) for r in heads])))
-        latest = {r.tps: r for r in rows}
+            .where(form_versions.c.contest.in_(contests), form_versions.c.tps.in_(codes))
+            .group_by(form_versions.c.contest, form_versions.c.tps)) if (r.contest, r.tps) in wanted]
+        latest: dict[tuple[str, str], Any] = {}
+        for contest in sorted({r.contest for r in heads}):
+            # the latest version of each alone (by the unique index), not every version the TPS has had
+            rows = conn.execute(select(form_versions.c.id, form_versions.c.tps, form_versions.c.version_no,
+                                       form_versions.c.content_hash, form_versions.c.outcome, form_versions.c.flags)
+                                .where(form_versions.c.contest == contest,
+                                       tuple_(form_versions.c.tps, form_versions.c.version_no).in_(
+                                           [(r.tps, r.latest) for r in heads if r.contest == contest])))
+            latest.update({(contest, r.tps): r for r in rows})
         photos: dict[int, list[tuple[int, str]]] = {}
         ids = [r.id for r in latest.values()]
         if ids:
             for row in conn.execute(select(version_photos.c.version_id, version_photos.c.page, version_photos.c.sha256)
                                     .where(version_photos.c.version_id.in_(ids))):
                 photos.setdefault(row.version_id, []).append((row.page, row.sha256))
-        for tps, r in latest.items():
-            first = firsts[tps]
-            found[(contest, tps)] = Stored(r.id, r.version_no, r.content_hash, r.outcome, r.flags, first,
-                                           tuple(sorted(photos.get(r.id, ()))))
+        firsts = {(r.contest, r.tps): r.first for r in heads}
+        for pair, r in latest.items():
+            found[pair] = Stored(r.id, r.version_no, r.content_hash, r.outcome, r.flags, firsts[pair],
+                                 tuple(sorted(photos.get(r.id, ()))))
     return found
 
 

@@ -21,7 +21,7 @@ from suara.domain.policy import Outcome, Policy, decide
 from suara.domain.rules import Flag, Severity, check_form, conform_to_contest
 from suara.services import resends
 from suara.store import audit
-from suara.store.dialect import bulk_insert, chunks, keyed_chunks
+from suara.store.dialect import bulk_insert, chunks, crossed_chunks
 from suara.store.reference import Reference
 from suara.store.schema import form_versions, version_photos
 from suara.tally.fold import fold_pending
@@ -370,11 +370,14 @@ def _seen_keys(conn: Any, keys: list[str]) -> dict[str, Any]:
 def _current_numbers(conn: Any, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """The latest version number of each (contest, tps) that has one."""
     numbers: dict[tuple[str, str], int] = {}
-    for contest, part in keyed_chunks(sorted(set(pairs))):
-        stmt = (select(form_versions.c.tps, func.max(form_versions.c.version_no).label("version_no"))
-                .where(form_versions.c.contest == contest, form_versions.c.tps.in_(part))
-                .group_by(form_versions.c.tps))
-        numbers.update({(contest, r.tps): r.version_no for r in conn.execute(stmt)})
+    wanted = set(pairs)
+    for contests, codes in crossed_chunks(pairs):
+        stmt = (select(form_versions.c.contest, form_versions.c.tps,
+                       func.max(form_versions.c.version_no).label("version_no"))
+                .where(form_versions.c.contest.in_(contests), form_versions.c.tps.in_(codes))
+                .group_by(form_versions.c.contest, form_versions.c.tps))
+        numbers.update({(r.contest, r.tps): r.version_no for r in conn.execute(stmt)
+                        if (r.contest, r.tps) in wanted})
     return numbers
 
 
