@@ -4,8 +4,9 @@ concurrent writers drove p99 to 2.1 s and nothing was shed)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -32,18 +33,13 @@ def server(engine, monkeypatch, request):
 def test_writes_beyond_the_bound_are_refused_at_once_and_reads_still_served(server, engine, monkeypatch):
     base, auth = server
     gate, entered = threading.Event(), threading.Semaphore(0)
-    real_enqueue = GroupCommitter.enqueue
+    real_submit = GroupCommitter.submit_async
 
-    def held(committer: GroupCommitter, *args: Any) -> Future[Any]:  # two writes stay in flight until the gate opens
+    async def held(committer: GroupCommitter, *args: Any) -> Any:  # two writes stay in flight until the gate opens
         entered.release()
-        answer: Future[Any] = Future()
-
-        def later() -> None:
-            gate.wait(timeout=20)
-            real_enqueue(committer, *args).add_done_callback(lambda stored: answer.set_result(stored.result()))
-        threading.Thread(target=later, daemon=True).start()
-        return answer
-    monkeypatch.setattr(GroupCommitter, "enqueue", held)
+        await asyncio.to_thread(gate.wait, 20)
+        return await real_submit(committer, *args)
+    monkeypatch.setattr(GroupCommitter, "submit_async", held)
 
     def submit(n: int) -> httpx.Response:
         return httpx.post(f"{base}/api/v1/submissions", json=ppwp_form(TPS, (n, 2, 3)),

@@ -4,6 +4,7 @@ On SQLite and PostgreSQL; the crash test SIGKILLs a real `suara serve` under loa
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -18,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import MINI
-from helpers import count_rows, ppwp_form
+from helpers import count_rows, ppwp_form, run_async
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
@@ -92,6 +93,38 @@ def test_a_failed_batch_answers_every_caller_with_the_error(engine, reference, m
     finally:
         committer.stop()
     assert count_rows(engine) == 1
+
+
+def test_coroutines_get_their_answers_on_their_loop_and_a_cancelled_one_spoils_nothing(engine, reference,
+                                                                                        monkeypatch):
+    """submit_async: a batch's answers reach their event loop together; a caller that went away
+    (cancelled) leaves its stored version and every other answer alone; a failed batch raises
+    in every coroutine."""
+    committer = GroupCommitter(engine, reference, max_batch=64, max_wait=0.05)
+
+    async def day() -> tuple[list[Any], Any]:
+        sends = [asyncio.ensure_future(committer.submit_async(
+            Submission(ppwp_form(tps, (10 + i, 20, 30)), f"co-{tps}", f"KPPS:{tps}"), Policy.AS_IS))
+            for i, tps in enumerate(GAMBIR[:6])]
+        await asyncio.sleep(0)  # all six are queued; the first goes away before the batch is stored
+        sends[0].cancel()
+        answers = await asyncio.wait_for(asyncio.gather(*sends[1:]), 20)  # a lost answer fails, not hangs
+        return answers, await asyncio.gather(sends[0], return_exceptions=True)
+
+    async def failing() -> list[Any]:
+        return await asyncio.gather(*(committer.submit_async(Submission(ppwp_form(tps), f"no-{tps}", "KPPS:t"),
+                                                             Policy.AS_IS) for tps in GAMBIR[6:8]),
+                                    return_exceptions=True)
+    try:
+        answers, (cancelled,) = run_async(day())
+        assert [(a.tps, a.outcome, a.version_no) for a in answers] == [(tps, Outcome.STORED, 1) for tps in GAMBIR[1:6]]
+        assert isinstance(cancelled, asyncio.CancelledError)
+        monkeypatch.setattr(group_commit, "submit_forms", lambda *a, **k: (_ for _ in ()).throw(
+            OperationalError("INSERT", {}, Exception("database is locked"))))
+        assert all(isinstance(e, OperationalError) for e in run_async(failing()))
+    finally:
+        committer.stop()
+    assert count_rows(engine) == 6  # the cancelled caller's form was stored all the same: its retry replays it
 
 
 # --- a crash in the middle of a batch -----------------------------------------------------------

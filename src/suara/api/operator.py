@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -155,7 +154,7 @@ async def submit(request: Request, who: Caller, key: Annotated[str, KEY]) -> Res
     prepared = (await run_in_threadpool(prepare_photos, state.reference, submission, uploads, reading)
                 if uploads or reading is not None else PreparedSubmission(submission))
     # waiting for the group commit holds no thread: the answer comes when the batch is durable
-    result = await asyncio.wrap_future(state.committer.enqueue(prepared.submission, state.policy))
+    result = await state.committer.submit_async(prepared.submission, state.policy)
     if prepared.pages.contents:
         await run_in_threadpool(prepared.keep_if_stored, result, state.blobs)
     return _answer(state, result)

@@ -14,11 +14,12 @@ one, so a re-send is judged against a stored first version (services/resends.py)
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,7 +44,8 @@ DEFAULT_MAX_WAIT = 0.002  # seconds after the first submission of a batch
 class _Pending:
     submission: Submission
     policy: Policy
-    future: Future[Answer] = field(default_factory=Future)
+    future: Future[Answer] | None = None  # a thread's caller waits on this
+    waiter: asyncio.Future[Answer] | None = None  # a coroutine's on this, settled on its own loop
 
     @property
     def pair(self) -> tuple[Any, Any]:
@@ -67,7 +69,8 @@ class BatchStats:
 
 
 class GroupCommitter:
-    """One writer thread per process; `submit` from any thread, `submit_async`'s future from a loop."""
+    """One writer thread per process; `submit` (or `enqueue`'s future) from any thread,
+    `submit_async` from a coroutine."""
 
     def __init__(self, engine: Engine, reference: Any, max_batch: int = DEFAULT_MAX_BATCH,
                  max_wait: float = DEFAULT_MAX_WAIT,
@@ -87,11 +90,21 @@ class GroupCommitter:
         self._thread.start()
 
     def enqueue(self, submission: Submission, policy: Policy) -> Future[Answer]:
+        future: Future[Answer] = Future()
+        self._put(_Pending(submission, policy, future=future))
+        return future
+
+    async def submit_async(self, submission: Submission, policy: Policy) -> Answer:
+        """Store one submission with whatever else is waiting; the answer comes once it is
+        durable, and waiting holds no thread."""
+        waiter: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        self._put(_Pending(submission, policy, waiter=waiter))
+        return await waiter
+
+    def _put(self, pending: _Pending) -> None:
         if self._stopping.is_set():
             raise RuntimeError("group commit is stopping")
-        pending = _Pending(submission, policy)
         self._queue.put(pending)
-        return pending.future
 
     def submit(self, submission: Submission, policy: Policy, timeout: float | None = None) -> Answer:
         """Store one submission with whatever else is waiting; blocks until it is durable."""
@@ -153,13 +166,40 @@ class GroupCommitter:
                 answers = submit_forms(self.engine, self.reference, [p.submission for p in group], policy)
             except Exception as exc:  # noqa: BLE001 -- whatever failed the batch, every caller hears it and the writer goes on
                 log.warning("group commit of %d submissions failed: %s", len(group), exc)
-                for pending in group:
-                    pending.future.set_exception(exc)
+                _settle(group, [exc] * len(group))
                 continue
             self.stats.record(len(group))
             if self.on_batch is not None:
                 self.on_batch(len(group))
             if self.on_answers is not None:
                 self.on_answers(answers)
-            for pending, answer in zip(group, answers, strict=True):
-                pending.future.set_result(answer)
+            _settle(group, answers)
+
+
+def _settle(group: list[_Pending], outcomes: Sequence[Answer | Exception]) -> None:
+    """Give each caller its answer (or the batch's failure). A coroutine's answers are handed to
+    its event loop in one call per batch: one wake-up of the loop's thread, not one per caller."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Answer], Answer | Exception]]] = {}
+    for pending, outcome in zip(group, outcomes, strict=True):
+        if pending.waiter is not None:
+            by_loop.setdefault(pending.waiter.get_loop(), []).append((pending.waiter, outcome))
+        elif pending.future is not None:
+            if isinstance(outcome, Exception):
+                pending.future.set_exception(outcome)
+            else:
+                pending.future.set_result(outcome)
+    for loop, settled in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle_on_loop, settled)
+        except RuntimeError:  # the loop has closed: its callers are gone
+            log.warning("group commit: %d answers for a closed event loop", len(settled))
+
+
+def _settle_on_loop(settled: list[tuple[asyncio.Future[Answer], Answer | Exception]]) -> None:
+    for waiter, outcome in settled:
+        if waiter.done():  # its caller went away (the request was cancelled); the version is stored
+            continue
+        if isinstance(outcome, Exception):
+            waiter.set_exception(outcome)
+        else:
+            waiter.set_result(outcome)
