@@ -29,7 +29,7 @@ from suara.services import group_commit
 from suara.services.accounts import create_account, login
 from suara.services.group_commit import GroupCommitter
 from suara.services.setup import init_database
-from suara.services.submission import Submission
+from suara.services.submission import IdempotencyConflict, Submission
 from suara.services.verify import verify
 from suara.store.engine import make_engine
 from suara.store.schema import form_versions
@@ -109,6 +109,10 @@ def test_coroutines_get_their_answers_on_their_loop_and_a_cancelled_one_spoils_n
         await asyncio.sleep(0)  # all six are queued; the first goes away before the batch is stored
         sends[0].cancel()
         answers = await asyncio.wait_for(asyncio.gather(*sends[1:]), 20)  # a lost answer fails, not hangs
+        # the same key with another body: an answer (409), though an IdempotencyConflict is an exception too
+        conflict = await committer.submit_async(Submission(ppwp_form(GAMBIR[1], (99, 20, 30)), f"co-{GAMBIR[1]}",
+                                                           "KPPS:x"), Policy.AS_IS)
+        assert isinstance(conflict, IdempotencyConflict)
         return answers, await asyncio.gather(sends[0], return_exceptions=True)
 
     async def failing() -> list[Any]:

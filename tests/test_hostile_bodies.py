@@ -145,7 +145,7 @@ def test_writes_are_rate_limited_before_their_body_is_read(client):
         def __init__(self) -> None:
             self.keys: list[str] = []
 
-        def take(self, key: str, rate: Any) -> float:
+        def take(self, key: str, rate: Any, cost: int = 1) -> float:
             self.keys.append(key)
             return 30.0
 

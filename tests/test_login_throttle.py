@@ -79,7 +79,7 @@ def _login(test_client, username: str, password: str):
 def _no_address_rate_limit(client) -> None:
     """Only the per-(username, address) throttle is under test; the per-address rate limit on
     logins (which test_operator covers) would also refuse these attempts."""
-    client.app.state.limiter.take = lambda key, rate: 0.0
+    client.app.state.limiter.take = lambda key, rate, cost=1: 0.0
 
 
 def test_wrong_passwords_never_lock_the_owner_out(client, officer):

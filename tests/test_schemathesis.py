@@ -36,7 +36,7 @@ class NoRateLimits(RateLimiter):
     """The fuzzer sends hundreds of writes a minute from one address; with the real limits most
     would get 429 and the operations behind them would go untested. Limits have their own tests."""
 
-    def take(self, key: str, rate: Rate) -> float:
+    def take(self, key: str, rate: Rate, cost: int = 1) -> float:
         return 0.0
 
 

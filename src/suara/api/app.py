@@ -49,6 +49,7 @@ from suara.api.observe import Observed, Observer, access_log_choice
 from suara.api.openapi import allowed_methods
 from suara.api.openapi import install as install_openapi
 from suara.api.readiness import ReadinessLimits
+from suara.api.reading_gate import ReadingGate, readings_at_once
 from suara.api.responses import error
 from suara.api.shutdown import STOP_JOIN_SECONDS, exit_on_sigterm
 from suara.api.token_cache import TokenCache, ttl_from_env
@@ -145,6 +146,7 @@ def create_app(database_url: str | None = None, replica_url: str | None = None) 
         app.state.anomalies = AnomalyScreens(settings.anomaly_thresholds)
         app.state.blobs = blob_store_from_settings(settings.blobs_url)
         app.state.limiter = RateLimiter()
+        app.state.reading_gate = ReadingGate(readings_at_once())  # on this loop: its semaphore is the loop's
         app.state.login_throttle = LoginThrottle()
         stop = threading.Event()
 
@@ -204,7 +206,7 @@ def create_app(database_url: str | None = None, replica_url: str | None = None) 
     @app.exception_handler(ServiceError)
     async def refused(request: Request, exc: ServiceError) -> Response:
         response = refusal(request, exc.status, exc.code, exc.message, exc.details)
-        if exc.status == 429 and isinstance(exc.details, dict):
+        if exc.status in (429, 503) and isinstance(exc.details, dict) and "retry_after" in exc.details:
             response.headers["Retry-After"] = str(int(exc.details["retry_after"]))
         return response
 

@@ -23,9 +23,9 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def limit(request: Request, key: str, rate: Rate) -> None:
+def limit(request: Request, key: str, rate: Rate, cost: int = 1) -> None:
     limiter: RateLimiter = request.app.state.limiter
-    wait = limiter.take(key, rate)
+    wait = limiter.take(key, rate, cost)
     if wait:
         raise ServiceError(429, "rate_limited", f"terlalu banyak permintaan; coba lagi dalam {wait:.0f} detik",
                            {"retry_after": wait})

@@ -27,20 +27,22 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._max_keys = max_keys
 
-    def take(self, key: str, rate: Rate) -> float:
-        """Spend one token; returns 0 when allowed, else the seconds until one is available."""
+    def take(self, key: str, rate: Rate, cost: int = 1) -> float:
+        """Spend `cost` tokens (at most the burst); returns 0 when allowed, else the seconds
+        until they are available."""
         now = time.monotonic()
         refill = rate.per_minute / 60.0
+        cost = min(cost, rate.burst)
         with self._lock:
             tokens, stamp = self._buckets.get(key, (float(rate.burst), now))
             tokens = min(float(rate.burst), tokens + (now - stamp) * refill)
-            if tokens >= 1:
+            if tokens >= cost:
                 if len(self._buckets) >= self._max_keys and key not in self._buckets:
                     self._buckets.clear()  # bounded memory under a flood of addresses
-                self._buckets[key] = (tokens - 1, now)
+                self._buckets[key] = (tokens - cost, now)
                 return 0.0
             self._buckets[key] = (tokens, now)
-            return max(1.0, math.ceil((1 - tokens) / refill))
+            return max(1.0, math.ceil((cost - tokens) / refill))
 
 
 class LoginThrottle:
@@ -109,6 +111,8 @@ LOGIN = Rate(per_minute=10, burst=5)
 # measure the endpoint itself.
 WRITE_PER_ADDRESS = Rate(per_minute=_setting("SUARA_WRITES_PER_ADDRESS_MINUTE", 600), burst=100)
 WRITE_PER_ACCOUNT = Rate(per_minute=_setting("SUARA_WRITES_PER_ACCOUNT_MINUTE", 300), burst=60)
+# pages of photos read per account: a TPS's five ballots are about twenty pages, sent again a few times
+PAGES_READ_PER_ACCOUNT = Rate(per_minute=_setting("SUARA_PAGES_READ_PER_ACCOUNT_MINUTE", 120), burst=60)
 COMPLAINT_PER_ADDRESS = Rate(per_minute=5, burst=3)
 # a name search scans the names of every region (a few ms); a reader types a handful a minute
 SEARCH_PER_ADDRESS = Rate(per_minute=_setting("SUARA_SEARCHES_PER_ADDRESS_MINUTE", 120), burst=30)

@@ -150,8 +150,9 @@ async def submit(request: Request, who: Caller, key: Annotated[str, KEY]) -> Res
         raise ServiceError(403, "forbidden", f"{who.actor} hanya boleh mengirim formulir TPS {who.scope}")
     state = request.app.state
     submission = Submission(form, f"{who.username}:{key}", who.actor, resend_grace=state.resend_grace)
-    # the photos' checks and reading are CPU work for a thread; a form alone goes straight on
-    prepared = (await run_in_threadpool(prepare_photos, state.reference, submission, uploads, reading)
+    # the photos' checks and reading are CPU work for a thread, bounded (api/reading_gate.py); a form alone goes straight on
+    prepared = (await state.reading_gate.run(request, who.account_id, len(uploads), prepare_photos, state.reference,
+                                             submission, uploads, reading)
                 if uploads or reading is not None else PreparedSubmission(submission))
     # waiting for the group commit holds no thread: the answer comes when the batch is durable
     result = await state.committer.submit_async(prepared.submission, state.policy)

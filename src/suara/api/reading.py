@@ -14,11 +14,11 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from suara.api.access import access
 from suara.api.auth import caller
 from suara.api.body_limits import read_upload
+from suara.api.reading_gate import ReadingGate
 from suara.domain.access import Action, may
 from suara.domain.contests import UnknownContest
 from suara.reading import reader
@@ -57,11 +57,11 @@ async def read_form(request: Request, who: Caller,
                     contest: Annotated[str | None, Query(pattern=CONTEST_KEY)] = None) -> Response:
     if not may(who.role, who.scope, Action.SUBMIT_FORM, who.scope):
         raise ServiceError(403, "forbidden", f"{who.actor}: hanya KPPS yang membaca formulir TPS-nya sendiri")
-    return Response(orjson.dumps(await read_uploaded(request, who.scope, contest)), media_type="application/json")
+    return Response(orjson.dumps(await read_uploaded(request, who, contest)), media_type="application/json")
 
 
-async def read_uploaded(request: Request, tps: str, contest: str | None) -> dict[str, Any]:
-    """The reading of the page photos a request carries (multipart page1..pageN) for a TPS; also
+async def read_uploaded(request: Request, who: Principal, contest: str | None) -> dict[str, Any]:
+    """The reading of the page photos a request carries (multipart page1..pageN) for the caller's TPS; also
     the entry screen's (web/routes.py, POST /ui/read). Nothing is stored."""
     pages = MAX_PAGES
     if contest is not None:
@@ -79,4 +79,6 @@ async def read_uploaded(request: Request, tps: str, contest: str | None) -> dict
         raise ServiceError(422, "missing_photo", f"kirim foto halaman formulir sebagai bagian page1..page{MAX_PAGES} (multipart)")
     check_pages(uploads, pages)  # 4xx naming the page for anything that is not a usable photo
     parts = sorted(uploads)
-    return await run_in_threadpool(_read, parts, [uploads[p][0] for p in parts], tps, contest)
+    gate: ReadingGate = request.app.state.reading_gate
+    return await gate.run(request, who.account_id, len(parts), _read, parts, [uploads[p][0] for p in parts],
+                          who.scope, contest)

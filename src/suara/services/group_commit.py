@@ -166,7 +166,7 @@ class GroupCommitter:
                 answers = submit_forms(self.engine, self.reference, [p.submission for p in group], policy)
             except Exception as exc:  # noqa: BLE001 -- whatever failed the batch, every caller hears it and the writer goes on
                 log.warning("group commit of %d submissions failed: %s", len(group), exc)
-                _settle(group, [exc] * len(group))
+                _settle(group, None, exc)
                 continue
             self.stats.record(len(group))
             if self.on_batch is not None:
@@ -176,30 +176,32 @@ class GroupCommitter:
             _settle(group, answers)
 
 
-def _settle(group: list[_Pending], outcomes: Sequence[Answer | Exception]) -> None:
-    """Give each caller its answer (or the batch's failure). A coroutine's answers are handed to
-    its event loop in one call per batch: one wake-up of the loop's thread, not one per caller."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Answer], Answer | Exception]]] = {}
-    for pending, outcome in zip(group, outcomes, strict=True):
+def _settle(group: list[_Pending], answers: Sequence[Answer] | None, failure: Exception | None = None) -> None:
+    """Give each caller its answer, or the batch's failure (an IdempotencyConflict is an answer,
+    though it is an exception too). A coroutine's outcomes are handed to its event loop in one
+    call per batch: one wake-up of the loop's thread, not one per caller."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Answer], Answer | None]]] = {}
+    for index, pending in enumerate(group):
+        answer = answers[index] if answers is not None else None
         if pending.waiter is not None:
-            by_loop.setdefault(pending.waiter.get_loop(), []).append((pending.waiter, outcome))
+            by_loop.setdefault(pending.waiter.get_loop(), []).append((pending.waiter, answer))
         elif pending.future is not None:
-            if isinstance(outcome, Exception):
-                pending.future.set_exception(outcome)
+            if answer is None:
+                pending.future.set_exception(failure or RuntimeError("no answer"))
             else:
-                pending.future.set_result(outcome)
+                pending.future.set_result(answer)
     for loop, settled in by_loop.items():
         try:
-            loop.call_soon_threadsafe(_settle_on_loop, settled)
+            loop.call_soon_threadsafe(_settle_on_loop, settled, failure)
         except RuntimeError:  # the loop has closed: its callers are gone
             log.warning("group commit: %d answers for a closed event loop", len(settled))
 
 
-def _settle_on_loop(settled: list[tuple[asyncio.Future[Answer], Answer | Exception]]) -> None:
-    for waiter, outcome in settled:
+def _settle_on_loop(settled: list[tuple[asyncio.Future[Answer], Answer | None]], failure: Exception | None) -> None:
+    for waiter, answer in settled:
         if waiter.done():  # its caller went away (the request was cancelled); the version is stored
             continue
-        if isinstance(outcome, Exception):
-            waiter.set_exception(outcome)
+        if answer is None:
+            waiter.set_exception(failure or RuntimeError("no answer"))
         else:
-            waiter.set_result(outcome)
+            waiter.set_result(answer)

@@ -5,6 +5,7 @@ device token; every POST carries a CSRF token matching a second cookie (double s
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated, Any
 
 import orjson
@@ -222,7 +223,7 @@ async def read_photos(request: Request, contest: Annotated[str, Query(pattern=r"
         raise ServiceError(401, "unauthenticated", "sesi berakhir; masuk lagi")
     if not may(who.role, who.scope, Action.SUBMIT_FORM, who.scope):
         raise ServiceError(403, "forbidden", f"{who.actor}: hanya KPPS yang membaca formulir TPS-nya sendiri")
-    answer = await read_uploaded(request, who.scope, contest)
+    answer = await read_uploaded(request, who, contest)
     return Response(orjson.dumps(answer), media_type="application/json")
 
 
@@ -244,8 +245,11 @@ async def submit(request: Request) -> Response:
                             resend_grace=state.resend_grace)
     try:
         reading = _reading_record(fields.get("reading"))
-        result = await run_in_threadpool(submit_with_photos, state.blobs, state.writer, state.reference, submission,
-                                         uploads, state.policy, state.committer, reading)
+        store = partial(submit_with_photos, state.blobs, state.writer, state.reference, submission, uploads,
+                        state.policy, state.committer, reading)
+        # photos to read wait for the process's reader and spend the account's budget (api/reading_gate.py)
+        result = (await state.reading_gate.run(request, who.account_id, len(uploads), store)
+                  if uploads or reading is not None else await run_in_threadpool(store))
     except ServiceError as exc:  # a photo or the reading's record refused: the form is not stored either
         return _outcome(request, who, doc, Outcome.REFUSED, [], exc.message, None, exc.status)
     if isinstance(result, IdempotencyConflict):
