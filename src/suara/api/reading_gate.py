@@ -7,7 +7,7 @@ OpenCV), and a device may send five pages with each form. Without a bound, one t
 
 - each account has a budget of pages read (PAGES_READ_PER_ACCOUNT, api/limits.py); past it, 429;
 - each process reads one request's photos at a time (SUARA_READINGS_AT_ONCE, default 1); a
-  request that cannot start within READER_WAIT_SECONDS is answered 503 with Retry-After, as the
+  request that cannot start within READER_WAIT_SECONDS (0.5) is answered 503 with Retry-After, as the
   write admission answers, and the device sends again. Forms without photos never wait here.
 """
 
@@ -27,7 +27,7 @@ from suara.services.errors import ServiceError
 
 T = TypeVar("T")
 AT_ONCE_ENV = "SUARA_READINGS_AT_ONCE"
-READER_WAIT_SECONDS = 2.0
+READER_WAIT_SECONDS = 0.5  # a refusal comes within a second, as the write admission's
 READER_RETRY_SECONDS = 2
 BUSY = "pembaca foto sedang penuh; kirim lagi sebentar lagi"
 
