@@ -166,7 +166,7 @@ class GroupCommitter:
                 answers = submit_forms(self.engine, self.reference, [p.submission for p in group], policy)
             except Exception as exc:  # noqa: BLE001 -- whatever failed the batch, every caller hears it and the writer goes on
                 log.warning("group commit of %d submissions failed: %s", len(group), exc)
-                _settle(group, None, exc)
+                _settle(group, exc)
                 continue
             self.stats.record(len(group))
             if self.on_batch is not None:
@@ -176,32 +176,32 @@ class GroupCommitter:
             _settle(group, answers)
 
 
-def _settle(group: list[_Pending], answers: Sequence[Answer] | None, failure: Exception | None = None) -> None:
-    """Give each caller its answer, or the batch's failure (an IdempotencyConflict is an answer,
-    though it is an exception too). A coroutine's outcomes are handed to its event loop in one
-    call per batch: one wake-up of the loop's thread, not one per caller."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Answer], Answer | None]]] = {}
+def _settle(group: list[_Pending], outcome: Sequence[Answer] | Exception) -> None:
+    """Give each caller its answer (`outcome`: the batch's answers in order), or the batch's
+    failure (`outcome`: the exception; an IdempotencyConflict, an exception too, only ever comes
+    as an answer). A coroutine's outcomes are handed to its event loop in one call per batch: one
+    wake-up of the loop's thread, not one per caller."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[int, asyncio.Future[Answer]]]] = {}
     for index, pending in enumerate(group):
-        answer = answers[index] if answers is not None else None
         if pending.waiter is not None:
-            by_loop.setdefault(pending.waiter.get_loop(), []).append((pending.waiter, answer))
+            by_loop.setdefault(pending.waiter.get_loop(), []).append((index, pending.waiter))
         elif pending.future is not None:
-            if answer is None:
-                pending.future.set_exception(failure or RuntimeError("no answer"))
-            else:
-                pending.future.set_result(answer)
-    for loop, settled in by_loop.items():
+            _resolve(pending.future, outcome, index)
+    for loop, waiters in by_loop.items():
         try:
-            loop.call_soon_threadsafe(_settle_on_loop, settled, failure)
+            loop.call_soon_threadsafe(_settle_on_loop, waiters, outcome)
         except RuntimeError:  # the loop has closed: its callers are gone
-            log.warning("group commit: %d answers for a closed event loop", len(settled))
+            log.warning("group commit: %d answers for a closed event loop", len(waiters))
 
 
-def _settle_on_loop(settled: list[tuple[asyncio.Future[Answer], Answer | None]], failure: Exception | None) -> None:
-    for waiter, answer in settled:
-        if waiter.done():  # its caller went away (the request was cancelled); the version is stored
-            continue
-        if answer is None:
-            waiter.set_exception(failure or RuntimeError("no answer"))
-        else:
-            waiter.set_result(answer)
+def _settle_on_loop(waiters: list[tuple[int, asyncio.Future[Answer]]], outcome: Sequence[Answer] | Exception) -> None:
+    for index, waiter in waiters:
+        if not waiter.done():  # else its caller went away (the request was cancelled); the version is stored
+            _resolve(waiter, outcome, index)
+
+
+def _resolve(future: Future[Answer] | asyncio.Future[Answer], outcome: Sequence[Answer] | Exception, index: int) -> None:
+    if isinstance(outcome, Exception):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome[index])
