@@ -304,10 +304,11 @@ def check_stored(database_url: str, acknowledged: dict[str, int]) -> dict[str, i
 
 def run(url: str, database_url: str, seconds: float, write_rate: float, read_rate: float, photo_share: float,
         devices: int, provinces: str, seed: int, processes: int = 2, skip: int = 0,
-        write_connections: int = WRITE_CONNECTIONS) -> dict[str, Any]:
+        write_connections: int = WRITE_CONNECTIONS, meter: Any = None) -> dict[str, Any]:
     """One run's figures; `skip`: pass over the TPS of earlier runs (their "tps_used_so_far");
     `write_connections` per process: devices sending at once (more than the server admits, and the
-    server, not the harness's queue, meets the overload)."""
+    server, not the harness's queue, meets the overload); `meter` (bench/cpu_meter.py): started
+    as the devices and readers start and stopped when the last has finished."""
     needed = int(seconds * write_rate)
     prepared = prepare(database_url, devices or needed, provinces, seed, forms=needed, skip=skip)
     work = [(d, form, f"ed-{seed}-{d.tps}-{form['contest']}", (hash((d.tps, form["contest"])) % 1000) < photo_share * 1000)
@@ -329,12 +330,16 @@ def run(url: str, database_url: str, seconds: float, write_rate: float, read_rat
     sampler = threading.Thread(target=_sample, args=(url, samples, stop), daemon=True)
     started = time.monotonic()
     sampler.start()
+    if meter is not None:
+        meter.start()
     for child in children:
         child.start()
     gathered = [results.get() for _ in children]
     for child in children:
         child.join()
     elapsed = time.monotonic() - started
+    if meter is not None:
+        meter.stop()
     acked_at = [t for kind, tally in gathered for t in tally.ppwp_acked_at]
     deadline = time.monotonic() + 30  # let the public count catch up with the last acknowledgement
     while time.monotonic() < deadline and (not samples or samples[-1][1] - before < len(acked_at)):

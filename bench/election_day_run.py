@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
@@ -37,6 +38,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import election_day
+from cpu_meter import CpuMeter
 from pg_replica import running_primary_and_replica
 from pg_server import fresh_database, running_postgres
 from serve_load import ensure_tools, free_port, nginx, server_env, static_copies, wait_http
@@ -60,7 +62,8 @@ def database(backend: str, work: Path) -> Iterator[tuple[str, str | None]]:
 
 
 @contextmanager
-def deployment(url: str, work: Path, workers: int = 2, replica: str | None = None) -> Iterator[str]:
+def deployment(url: str, work: Path, workers: int = 2, replica: str | None = None) -> Iterator[tuple[str, dict[str, int]]]:
+    """(base URL, the pid at the top of each part: the API server and the tally worker)"""
     env = server_env(SUARA_DATABASE_URL=url, **({"SUARA_REPLICA_URL": replica} if replica else {}),
                      SUARA_DATA_DIR=str(work), SUARA_SERVE_TALLY="0",
                      SUARA_WRITES_PER_ADDRESS_MINUTE="100000000",  # every device shares the loopback address here
@@ -73,7 +76,7 @@ def deployment(url: str, work: Path, workers: int = 2, replica: str | None = Non
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{base}/healthz", timeout=300)
-        yield base
+        yield base, {"API workers": procs[0].pid, "tally worker": procs[1].pid}
     finally:
         for proc in procs:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -138,6 +141,18 @@ def verified(url: str) -> dict[str, object]:
             "problems": report.problem_count}
 
 
+def cpu_figures(meter: CpuMeter, day: dict[str, Any]) -> dict[str, object]:
+    """Where the day's CPU went; with writes or reads alone, also per operation (the budget a
+    planned rate needs is then the rate times these)."""
+    figures = meter.as_dict()
+    writes, reads = day["check"]["acknowledged"], day["reads"]["attempts"]
+    if writes and not reads:
+        figures["ms_per_stored_write"] = meter.per_operation_ms(writes)
+    elif reads and not writes:
+        figures["ms_per_read"] = meter.per_operation_ms(reads)
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "postgresql-replica"), default="sqlite")
@@ -153,9 +168,11 @@ def main() -> None:
             database(args.backend, Path(tmp)) as (url, replica):
         work = Path(tmp)
         init_database(make_engine(url))
-        with deployment(url, work, replica=replica) as base:
+        with deployment(url, work, replica=replica) as (base, parts):
+            meter = CpuMeter({**parts, "harness": os.getpid()})
             day = election_day.run(base, url, args.duration, args.write_rate, args.read_rate, args.photo_share, 0,
-                                   args.provinces, seed=1)
+                                   args.provinces, seed=1, meter=meter)
+            day["cpu"] = cpu_figures(meter, day)
             figures["day"] = day
             if args.overload:
                 rate = args.overload * max(1.0, day["writes"]["ok_per_s"])
@@ -168,13 +185,20 @@ def main() -> None:
             if args.read_rate:
                 figures["baseline_nginx_reads"] = nginx_reads(base, url, work, min(args.duration / 3, BASELINE_SECONDS),
                                                               args.read_rate, args.provinces)
-        figures["baseline_inserts_per_s"] = round(plain_inserts(url, int(args.duration * args.write_rate)), 1)
+        if args.write_rate:  # the write path's baseline, as many rows as the day planned
+            figures["baseline_inserts_per_s"] = round(plain_inserts(url, int(args.duration * args.write_rate)), 1)
     day = figures["day"]
     assert isinstance(day, dict)
     print(f"{args.backend}: writes {day['writes']['ok_per_s']}/s (target {args.write_rate}), p50 "
           f"{day['writes']['p50_ms']} ms, p99 {day['writes']['p99_ms']} ms, {day['writes']['by_status']}; reads "
           f"{day['reads']['ok_per_s']}/s, p99 {day['reads']['p99_ms']} ms; tally lag p99 {day['tally_lag_p99_s']} s; "
-          f"baseline plain inserts in one transaction {figures['baseline_inserts_per_s']}/s; {day['check']}")
+          f"baseline plain inserts in one transaction {figures.get('baseline_inserts_per_s', '-')}/s; {day['check']}")
+    cpu = day["cpu"]
+    print(f"CPU over the day's {cpu['seconds']} s: machine {cpu['machine_busy_percent']}% busy; % of one core: "
+          + ", ".join(f"{part} {share}" for part, share in cpu["percent_of_a_core"].items())
+          + "".join(f"; ms of CPU per {what.removeprefix('ms_per_').replace('_', ' ')}: "
+                    + ", ".join(f"{part} {ms}" for part, ms in cpu[what].items())
+                    for what in ("ms_per_stored_write", "ms_per_read") if what in cpu))
     if "overload" in figures:
         over = figures["overload"]
         assert isinstance(over, dict)

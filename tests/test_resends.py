@@ -118,7 +118,7 @@ def test_the_stored_versions_of_a_batch_are_its_own_pairs_found_in_one_read(engi
     (store/dialect.crossed_chunks): a TPS asked for under one contest and stored under another is
     not in the answer, and each pair found carries its latest version."""
     from suara.services import resends
-    from suara.services.submission import Submission, _current_numbers, submit_forms
+    from suara.services.submission import Submission, submit_forms
 
     other = "3171011001002"
     sent = [Submission(ppwp_form(TPS), None, "test"), Submission(ppwp_form(TPS, votes=(61, 122, 64)), None, "test"),
@@ -127,6 +127,6 @@ def test_the_stored_versions_of_a_batch_are_its_own_pairs_found_in_one_read(engi
     asked = [("ppwp", TPS), ("pdpr", other), ("pdpr", TPS)]  # (ppwp, other) is stored but not asked for
     with engine.connect() as conn:
         stored = resends.stored_versions(conn, asked)
-        numbers = _current_numbers(conn, asked)
+        heads = resends.version_heads(conn, asked)
     assert list(stored) == [("ppwp", TPS)] and stored[("ppwp", TPS)].version_no == 2
-    assert numbers == {("ppwp", TPS): 2}
+    assert list(heads) == [("ppwp", TPS)] and heads[("ppwp", TPS)].latest == 2

@@ -17,6 +17,7 @@ cannot both slip through.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +26,7 @@ from sqlalchemy import func, select, tuple_
 
 from suara.domain.audit import text_hash
 from suara.store import audit
-from suara.store.dialect import crossed_chunks
+from suara.store.dialect import chunks, crossed_chunks
 from suara.store.schema import corrections, form_versions, version_photos
 
 RESEND_REASON = "dikirim ulang oleh KPPS setelah formulir dipublikasikan"
@@ -45,37 +46,52 @@ class Stored:
     photos: tuple[tuple[int, str], ...]
 
 
-def stored_versions(conn: Any, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Stored]:
-    """(contest, tps) -> the current version, for those that have one."""
-    found: dict[tuple[str, str], Stored] = {}
+@dataclass(frozen=True, slots=True)
+class VersionHead:
+    """A (contest, tps)'s latest version number, and when its first version came."""
+
+    latest: int
+    first_at: datetime
+
+
+def version_heads(conn: Any, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], VersionHead]:
+    """(contest, tps) -> its VersionHead, for the pairs asked for that have a version; one
+    statement per 2,000 pairs (store/dialect.crossed_chunks), keeping only the pairs asked for."""
+    heads: dict[tuple[str, str], VersionHead] = {}
     wanted = set(pairs)
     for contests, codes in crossed_chunks(pairs):
         # on election day nearly every send is a TPS's first: one statement, usually answering nothing
-        heads = [r for r in conn.execute(
-            select(form_versions.c.contest, form_versions.c.tps, func.max(form_versions.c.version_no).label("latest"),
-                   func.min(form_versions.c.submitted_at).label("first"))
-            .where(form_versions.c.contest.in_(contests), form_versions.c.tps.in_(codes))
-            .group_by(form_versions.c.contest, form_versions.c.tps)) if (r.contest, r.tps) in wanted]
-        latest: dict[tuple[str, str], Any] = {}
-        for contest in sorted({r.contest for r in heads}):
+        stmt = (select(form_versions.c.contest, form_versions.c.tps, func.max(form_versions.c.version_no).label("latest"),
+                       func.min(form_versions.c.submitted_at).label("first"))
+                .where(form_versions.c.contest.in_(contests), form_versions.c.tps.in_(codes))
+                .group_by(form_versions.c.contest, form_versions.c.tps))
+        heads.update({(r.contest, r.tps): VersionHead(r.latest, r.first) for r in conn.execute(stmt)
+                      if (r.contest, r.tps) in wanted})
+    return heads
+
+
+def stored_versions(conn: Any, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], Stored]:
+    """(contest, tps) -> the current version, for those that have one."""
+    heads = version_heads(conn, pairs)
+    latest: dict[tuple[str, str], Any] = {}
+    by_contest: dict[str, list[tuple[str, int]]] = {}
+    for (contest, tps), head in sorted(heads.items()):
+        by_contest.setdefault(contest, []).append((tps, head.latest))
+    for contest, wanted in by_contest.items():
+        for part in chunks(wanted, 1000):
             # the latest version of each alone (by the unique index), not every version the TPS has had
             rows = conn.execute(select(form_versions.c.id, form_versions.c.tps, form_versions.c.version_no,
                                        form_versions.c.content_hash, form_versions.c.outcome, form_versions.c.flags)
                                 .where(form_versions.c.contest == contest,
-                                       tuple_(form_versions.c.tps, form_versions.c.version_no).in_(
-                                           [(r.tps, r.latest) for r in heads if r.contest == contest])))
+                                       tuple_(form_versions.c.tps, form_versions.c.version_no).in_(part)))
             latest.update({(contest, r.tps): r for r in rows})
-        photos: dict[int, list[tuple[int, str]]] = {}
-        ids = [r.id for r in latest.values()]
-        if ids:
-            for row in conn.execute(select(version_photos.c.version_id, version_photos.c.page, version_photos.c.sha256)
-                                    .where(version_photos.c.version_id.in_(ids))):
-                photos.setdefault(row.version_id, []).append((row.page, row.sha256))
-        firsts = {(r.contest, r.tps): r.first for r in heads}
-        for pair, r in latest.items():
-            found[pair] = Stored(r.id, r.version_no, r.content_hash, r.outcome, r.flags, firsts[pair],
-                                 tuple(sorted(photos.get(r.id, ()))))
-    return found
+    photos: dict[int, list[tuple[int, str]]] = {}
+    for ids in chunks([r.id for r in latest.values()]):
+        for row in conn.execute(select(version_photos.c.version_id, version_photos.c.page, version_photos.c.sha256)
+                                .where(version_photos.c.version_id.in_(ids))):
+            photos.setdefault(row.version_id, []).append((row.page, row.sha256))
+    return {pair: Stored(r.id, r.version_no, r.content_hash, r.outcome, r.flags, heads[pair].first_at,
+                         tuple(sorted(photos.get(r.id, ())))) for pair, r in latest.items()}
 
 
 def within_grace(stored: Stored, now: datetime, grace_seconds: float) -> bool:

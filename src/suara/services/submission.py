@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from suara.domain.audit import canonical, content_hash, text_hash
 from suara.domain.contests import UnknownContest
@@ -21,7 +21,7 @@ from suara.domain.policy import Outcome, Policy, decide
 from suara.domain.rules import Flag, Severity, check_form, conform_to_contest
 from suara.services import resends
 from suara.store import audit
-from suara.store.dialect import bulk_insert, chunks, crossed_chunks
+from suara.store.dialect import bulk_insert, chunks
 from suara.store.reference import Reference
 from suara.store.schema import form_versions, version_photos
 from suara.tally.fold import fold_pending
@@ -367,20 +367,6 @@ def _seen_keys(conn: Any, keys: list[str]) -> dict[str, Any]:
     return seen
 
 
-def _current_numbers(conn: Any, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """The latest version number of each (contest, tps) that has one."""
-    numbers: dict[tuple[str, str], int] = {}
-    wanted = set(pairs)
-    for contests, codes in crossed_chunks(pairs):
-        stmt = (select(form_versions.c.contest, form_versions.c.tps,
-                       func.max(form_versions.c.version_no).label("version_no"))
-                .where(form_versions.c.contest.in_(contests), form_versions.c.tps.in_(codes))
-                .group_by(form_versions.c.contest, form_versions.c.tps))
-        numbers.update({(r.contest, r.tps): r.version_no for r in conn.execute(stmt)
-                        if (r.contest, r.tps) in wanted})
-    return numbers
-
-
 def _store(conn: Any, items: list[tuple[int, Submission, _Checked]],
            results: list[Any], now: datetime, head: audit.ChainHead,
            latest: dict[tuple[str, str], int]) -> None:
@@ -388,8 +374,8 @@ def _store(conn: Any, items: list[tuple[int, Submission, _Checked]],
     if not items:
         return
     numbers = dict(latest)
-    numbers.update(_current_numbers(conn, [(c.contest, c.tps) for _, _, c in items
-                                           if (c.contest, c.tps) not in latest]))
+    unread = [(c.contest, c.tps) for _, _, c in items if (c.contest, c.tps) not in latest]
+    numbers.update({pair: head.latest for pair, head in resends.version_heads(conn, unread).items()})
     rows: list[dict[str, Any]] = []
     for _, sub, checked in items:
         pair = (checked.contest, checked.tps)
