@@ -11,6 +11,7 @@ from typing import Annotated
 
 import orjson
 import typer
+from rich.progress import TaskID
 
 from suara import cli_publish
 from suara.blobs import blob_store_from_settings
@@ -48,7 +49,7 @@ def verify(
     engine = _engine(read_only=True)
     started = time.perf_counter()
     with _progress() as progress:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def tick(stage: str, n: int) -> None:
             if stage not in tasks:

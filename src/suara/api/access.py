@@ -19,7 +19,7 @@ def access(rule: str) -> dict[str, Any]:
 def check_declared(app: FastAPI) -> None:
     # app.routes holds included routers whole (FastAPI >= 0.16x): walk the routes inside them too
     routes = [(context.path, context.original_route) for context in iter_route_contexts(app.routes)]
-    missing = [f"{sorted(r.methods)} {path}" for path, r in routes
+    missing = [f"{sorted(r.methods or ())} {path}" for path, r in routes
                if isinstance(r, APIRoute) and (r.openapi_extra or {}).get(ACCESS_KEY) is None]
     if missing:
         raise RuntimeError(f"routes without a declared access rule: {', '.join(missing)}")

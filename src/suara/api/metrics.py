@@ -156,9 +156,9 @@ class Metrics:
                 histogram = self._duration_children[(method, route)] = self.duration.labels(method, route)
             # prometheus-client observes one value at a time; its child keeps a value per bucket
             # (not cumulative) and the sum, which take a count at once
-            for bucket, count in zip(histogram._buckets, buckets[:-1], strict=True):
-                if count:
-                    bucket.inc(count)
+            for bucket, in_bucket in zip(histogram._buckets, buckets[:-1], strict=True):
+                if in_bucket:
+                    bucket.inc(in_bucket)
             histogram._sum.inc(buckets[-1])
 
     def batch_stored(self, answers: list[Any]) -> None:

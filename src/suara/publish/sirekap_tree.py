@@ -10,6 +10,7 @@ million of them) are rendered a desa at a time from one query.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Sequence
+from functools import partial
 
 import orjson
 
@@ -41,6 +42,11 @@ def _walk(children: Callable[[str], Sequence[Region]], top: Region) -> Iterator[
         stack.extend(reversed(children(region.kode)))
 
 
+def _pilkada_children(tree: RegionTree, kode: str) -> list[Region]:
+    """The regions under `kode` a Pilkada list shows: at home, with TPS (or a desa)."""
+    return [c for c in tree.children(kode) if not c.kode.startswith(OVERSEAS) and (c.tps_total > 0 or c.tingkat == 4)]
+
+
 def _list_paths(reference: Reference, contests: Sequence[Contest]) -> Iterator[str]:
     """The region (and dapil) lists of the chosen contests' kinds; the dispatcher decides what
     each path holds (under pdprdp/{p} and pdprdk/{p}/{k}: the dapil)."""
@@ -49,8 +55,7 @@ def _list_paths(reference: Reference, contests: Sequence[Contest]) -> Iterator[s
         group = "pilkada" if kind in sirekap_routes.PILKADA_KINDS else "pemilu"
         if group == "pilkada":
             tree: RegionTree = reference.tree_of(next(c for c in contests if c.kind == kind))
-            regions = _walk(lambda k, t=tree: [c for c in t.children(k) if not c.kode.startswith(OVERSEAS)
-                                               and (c.tps_total > 0 or c.tingkat == 4)], tree.get(NATIONAL))
+            regions = _walk(partial(_pilkada_children, tree), tree.get(NATIONAL))
         elif kind == "pdpd":
             yield f"wilayah/pemilu/pdpd/{NATIONAL}.json"
             regions = (r for c in contests if c.kind == "pdpd" for r in _walk(reference.scope(c).children,

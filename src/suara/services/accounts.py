@@ -91,7 +91,7 @@ def create_account(engine: Engine, username: str, password: str, role: Role, sco
         password_hash = _hasher.hash(password)
         account_id = conn.execute(accounts.insert().values(
             username=username, password_hash=password_hash, role=role.value, scope=scope, active=True,
-            failed_logins=0, locked_until=None, created_at=now)).inserted_primary_key[0]
+            failed_logins=0, locked_until=None, created_at=now).returning(accounts.c.id)).scalar_one()
         # the digest of the (salted) hash, never the hash: verify compares it, and it tells nobody
         # anything about the password
         audit.append(conn, [audit.AuditEvent("account.created", actor, f"account/{username}", {
@@ -134,8 +134,10 @@ def login(engine: Engine, username: str, password: str, label: str) -> tuple[str
         row = conn.execute(select(accounts.c.id, accounts.c.username, accounts.c.role, accounts.c.scope,
                                   accounts.c.active, accounts.c.password_hash)
                            .where(accounts.c.username == username)).first()
-    usable = row is not None and row.active
-    if not _verify(row.password_hash if usable else _DUMMY_HASH, password) or not usable:
+    if row is None or not row.active:
+        _verify(_DUMMY_HASH, password)  # as long as a real check: the answer's time tells nothing
+        raise AccountError("bad_credentials", BAD_CREDENTIALS)
+    if not _verify(row.password_hash, password):
         raise AccountError("bad_credentials", BAD_CREDENTIALS)
     who = Principal(row.id, row.username, Role(row.role), row.scope)
     now = _now()
@@ -156,7 +158,7 @@ def _issue(conn: Connection, who: Principal, label: str, now: datetime, head: au
     token_hash = _token_hash(secret)
     token_id = conn.execute(api_tokens.insert().values(
         account_id=who.account_id, token_hash=token_hash, label=label[:100], created_at=now, revoked_at=None,
-        expires_at=expires)).inserted_primary_key[0]
+        expires_at=expires).returning(api_tokens.c.id)).scalar_one()
     payload: dict[str, object] = {"token_id": int(token_id), "token_hash": token_hash, "label": label[:100],
                                   "created_at": now.isoformat(), "expires_at": expires.isoformat()}
     if replaces is not None:

@@ -86,7 +86,7 @@ def propose(engine: Engine, reference: Reference, who: Principal, doc: Any, reas
         stored = orjson.dumps(form.to_json()).decode()
         new_id = conn.execute(corrections.insert().values(
             contest=form.contest, tps=form.tps, payload=stored, reason=reason,
-            proposed_by=who.actor, proposed_at=now, status=PROPOSED)).inserted_primary_key[0]
+            proposed_by=who.actor, proposed_at=now, status=PROPOSED).returning(corrections.c.id)).scalar_one()
         audit.append(conn, [audit.AuditEvent("correction.proposed", who.actor, f"{form.contest}/{form.tps}", {
             "correction_id": new_id, "contest": form.contest, "tps": form.tps, "reason": reason,
             "payload_sha256": text_hash(stored), "proposed_at": now.isoformat()})], now, head)

@@ -112,7 +112,7 @@ def propose(conn: Any, contest: str, tps: str, payload: str, actor: str, now: da
     """File the re-sent numbers as a correction proposal (the same event a PPK's proposal writes)."""
     new_id = conn.execute(corrections.insert().values(
         contest=contest, tps=tps, payload=payload, reason=RESEND_REASON, proposed_by=actor, proposed_at=now,
-        status=PROPOSED)).inserted_primary_key[0]
+        status=PROPOSED).returning(corrections.c.id)).scalar_one()
     audit.append(conn, [audit.AuditEvent("correction.proposed", actor, f"{contest}/{tps}", {
         "correction_id": new_id, "contest": contest, "tps": tps, "reason": RESEND_REASON,
         "payload_sha256": text_hash(payload), "proposed_at": now.isoformat()})], now, head)

@@ -77,8 +77,8 @@ class PartyBook:
                 factor = OVERSEAS_WEIGHT if desa.kode.startswith(OVERSEAS) else 1.0
                 weight[(desa.kode[:2], dapil.kode)] += desa.tps_total * factor
         cells = []
-        for (prov, dapil), w in sorted(weight.items()):
-            standing = book.standing("pdpr", dapil)
+        for (prov, dapil_kode), w in sorted(weight.items()):
+            standing = book.standing("pdpr", dapil_kode)
             mask = np.array([str(p.nomor_urut) in standing for p in self.parties])
             cells.append((prov, mask, w))
         return cells

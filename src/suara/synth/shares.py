@@ -152,7 +152,8 @@ def with_aceh_local_parties(base: np.ndarray, parties: Sequence[Partai]) -> np.n
     local = np.array([ACEH_LOCAL_SHARES.get(p.singkatan, UNKNOWN_LOCAL_SHARE) if p.aceh_local else 0.0
                       for p in parties])
     national = np.where(local > 0, 0.0, base)
-    return national / national.sum() * (1 - local.sum()) + local
+    shares: np.ndarray = national / national.sum() * (1 - local.sum()) + local
+    return shares
 
 
 def list_weights(rng: np.random.Generator, list_lengths: Sequence[int]) -> list[np.ndarray]:

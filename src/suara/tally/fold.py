@@ -10,6 +10,7 @@ either all of a fold or none, and running the fold again is harmless.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -84,7 +85,7 @@ def fold_all(engine: Engine, limit: int = 5000) -> int:
     return total
 
 
-def _differences(conn: Connection, new: list[Any], cursor: int) -> tuple[
+def _differences(conn: Connection, new: Sequence[Any], cursor: int) -> tuple[
         dict[tuple[str, str], Totals], int, list[flagged.Change], dict[tuple[str, str], str]]:
     """Per desa: the rollup difference of its TPS (new version in, the one it replaces out);
     how many TPS changed; their old and new flags for the flagged-TPS index; and the dapil of a
@@ -148,7 +149,8 @@ def _apply(conn: Connection, regional: dict[tuple[str, str], Totals], seq: int, 
     if inserts:
         conn.execute(rollups.insert(), inserts)
     if updates:
-        values = {c: bindparam(c) for c in (*ROLLUP_NUMBERS, "votes", "flag_counts", "tally_seq", "updated_at")}
-        stmt = (update(rollups).where(rollups.c.contest == bindparam("b_contest"))
-                .where(rollups.c.kode == bindparam("b_kode")).values(values))
-        conn.execute(stmt, updates)
+        values: dict[str, Any] = {c: bindparam(c)
+                                  for c in (*ROLLUP_NUMBERS, "votes", "flag_counts", "tally_seq", "updated_at")}
+        change = (update(rollups).where(rollups.c.contest == bindparam("b_contest"))
+                  .where(rollups.c.kode == bindparam("b_kode")).values(values))
+        conn.execute(change, updates)

@@ -188,5 +188,5 @@ def number(value: int | Decimal | str, lang: str) -> str:
     """540.771 / 66,48688 in Indonesian, 540,771 / 66.48688 in English."""
     shown = format_id(Decimal(value) if isinstance(value, str) else value)
     if lang == "en":
-        return shown.translate(str.maketrans({".": ",", ",": "."}))
+        return shown.translate(str.maketrans(".,", ",."))
     return shown
