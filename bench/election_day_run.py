@@ -12,7 +12,9 @@ reports how the refusals came (429/503 with Retry-After, within 1 s) and runs `s
 the tally has caught up. The baselines of the same run: plain inserts in one transaction for the
 writes, and nginx serving the same documents' bytes as static files, read by the same harness at
 the same planned rate (for a third of the duration, at most BASELINE_SECONDS), for the reads.
-Figures go to stdout; the last line is JSON.
+It also says where the CPU went during the day, by part (bench/cpu_meter.py): per stored write
+when the day has writes alone, per read when it has reads alone. Figures go to stdout; the last
+line is JSON.
 """
 
 from __future__ import annotations
