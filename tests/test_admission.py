@@ -73,18 +73,11 @@ def test_a_write_is_shed_while_the_oldest_in_the_works_has_waited_too_long():
     release = asyncio.Event()
 
     async def slow_app(scope, receive, send):
+        await receive()  # its body: from here it is on the clock
         if scope["path"] == "/api/v1/slow":
             await release.wait()
         await send({"type": "http.response.start", "status": 201, "headers": []})
         await send({"type": "http.response.body", "body": b"{}"})
-
-    async def call(admission, path):
-        sent = []
-
-        async def send(message):
-            sent.append(message)
-        await admission({"type": "http", "method": "POST", "path": path}, None, send)
-        return sent[0]["status"]
 
     async def scenario():
         admission = WriteAdmission(slow_app, bound=100, shed_after=0.05)
@@ -98,3 +91,55 @@ def test_a_write_is_shed_while_the_oldest_in_the_works_has_waited_too_long():
         after = await call(admission, "/api/v1/submissions")  # nothing in the works: admitted
         return young, behind, first, after, admission.shed
     assert run_async(scenario()) == (201, 503, 201, 201, 1)
+
+
+async def _whole_body():
+    return {"type": "http.request", "body": b"{}", "more_body": False}
+
+
+async def call(admission, path, receive=_whole_body):
+    """One POST through the admission; its status."""
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+    await admission({"type": "http", "method": "POST", "path": path}, receive, send)
+    return sent[0]["status"]
+
+
+def test_a_slow_sender_or_a_reading_is_not_the_process_falling_behind():
+    """A write's clock runs from when its whole body is in, and stops while it reads its photos
+    (api/reading_gate.py): a sender trickling its body, or a long reading, does not get the
+    other writes turned away, while a write waiting on the write path that long still does."""
+    from suara.api.admission import WriteAdmission, off_the_clock
+
+    body_done, reading_done, stored = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def app(scope, receive, send):
+        await receive()
+        if scope["path"] == "/api/v1/reads-photos":
+            with off_the_clock(scope):
+                await reading_done.wait()
+        if scope["path"] == "/api/v1/stores-slowly":
+            await stored.wait()
+        await send({"type": "http.response.start", "status": 201, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def trickled():  # a body whose last part takes as long as the sender likes
+        await body_done.wait()
+        return {"type": "http.request", "body": b"{}", "more_body": False}
+
+    async def scenario():
+        admission = WriteAdmission(app, bound=100, shed_after=0.05)
+        trickling = asyncio.create_task(call(admission, "/api/v1/submissions", trickled))
+        reading = asyncio.create_task(call(admission, "/api/v1/reads-photos"))
+        await asyncio.sleep(0.2)  # both far older than shed_after
+        beside_them = await call(admission, "/api/v1/submissions")
+        body_done.set()
+        reading_done.set()
+        slow = asyncio.create_task(call(admission, "/api/v1/stores-slowly"))
+        await asyncio.sleep(0.2)
+        behind = await call(admission, "/api/v1/submissions")  # the slow store is the write path
+        stored.set()
+        return beside_them, behind, await trickling, await reading, await slow, admission.in_flight
+    assert run_async(scenario()) == (201, 503, 201, 201, 201, 0)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from contextlib import contextmanager
 from typing import Any
 
 import orjson
@@ -37,8 +38,12 @@ UNAVAILABLE = "basis data sedang tidak tersedia; coba lagi sebentar lagi"
 
 # A write that has been in the works this long says the process is already behind: the ones
 # that arrive now would wait at least as long, so they are turned away at once instead (shedding
-# on time in the queue, as CoDel does, rather than on its length alone).
+# on time in the queue, as CoDel does, rather than on its length alone). A write's clock runs
+# from when its whole body is in, and stops while it does work of its own (its photos read, see
+# off_the_clock): a phone sending on a slow network, or a sender trickling its body on purpose,
+# and a long reading say nothing about the write path, and must not turn everyone else away.
 DEFAULT_SHED_AFTER_MS = 400
+CLOCK = "suara.write_clock"  # in an admitted write's scope: (the admission's record, its key)
 
 
 def shed_after_seconds() -> float:
@@ -74,7 +79,9 @@ class WriteAdmission:
         self.on_shed = on_shed  # counts for /metrics
         self.bound = bound if bound is not None else max_writes_in_flight()
         self.shed_after = shed_after if shed_after is not None else shed_after_seconds()
-        self.started: dict[int, float] = {}  # in-flight writes: at most `bound`, so min() is cheap
+        # in-flight writes -> since when each has waited on the write path (None: its body is still
+        # coming, or it is at work of its own); at most `bound` of them, so min() is cheap
+        self.started: dict[int, float | None] = {}
         self.shed = 0
 
     @property
@@ -82,7 +89,8 @@ class WriteAdmission:
         return len(self.started)
 
     def behind(self, now: float) -> bool:
-        return bool(self.started) and now - min(self.started.values()) > self.shed_after
+        waiting = [since for since in self.started.values() if since is not None]
+        return bool(waiting) and now - min(waiting) > self.shed_after
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in WRITE_METHODS or \
@@ -97,11 +105,37 @@ class WriteAdmission:
             await _refuse(send, OVERLOADED, OVERLOAD_RETRY_SECONDS)
             return
         key = id(scope)
-        self.started[key] = now
+        started = self.started
+        started[key] = None
+        scope[CLOCK] = (started, key)
+
+        async def receive_body() -> Any:
+            message = await receive()
+            if message["type"] == "http.request" and not message.get("more_body", False) and key in started:
+                started[key] = time.monotonic()  # the whole body is in: on the clock
+            return message
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive_body, send)
         finally:
-            del self.started[key]
+            del started[key]
+
+
+@contextmanager
+def off_the_clock(scope: Scope) -> Iterator[None]:
+    """While an admitted write does work of its own (its photos read, or waiting for the reader),
+    its time says nothing about the write path: admission leaves it out of the oldest write's
+    age, and its clock starts again after."""
+    clock = scope.get(CLOCK)
+    if clock is None:  # not a write admission counts (or no admission in front: a test's app)
+        yield
+        return
+    started, key = clock
+    started[key] = None
+    try:
+        yield
+    finally:
+        if key in started:
+            started[key] = time.monotonic()
 
 
 async def _refuse(send: Send, message: str, retry_after: int) -> None:
