@@ -97,13 +97,13 @@ async def _whole_body():
     return {"type": "http.request", "body": b"{}", "more_body": False}
 
 
-async def call(admission, path, receive=_whole_body):
-    """One POST through the admission; its status."""
+async def call(admission, path, receive=_whole_body, headers=((b"content-length", b"2"),)):
+    """One POST through the admission (with a body, unless `headers` say none); its status."""
     sent = []
 
     async def send(message):
         sent.append(message)
-    await admission({"type": "http", "method": "POST", "path": path}, receive, send)
+    await admission({"type": "http", "method": "POST", "path": path, "headers": list(headers)}, receive, send)
     return sent[0]["status"]
 
 
@@ -143,3 +143,26 @@ def test_a_slow_sender_or_a_reading_is_not_the_process_falling_behind():
         stored.set()
         return beside_them, behind, await trickling, await reading, await slow, admission.in_flight
     assert run_async(scenario()) == (201, 503, 201, 201, 201, 0)
+
+
+def test_a_write_without_a_body_is_on_the_clock_at_once():
+    """A route may never ask for an empty body: a write without one is on the clock from its
+    admission, so one stuck on the write path still gets new writes shed."""
+    from suara.api.admission import WriteAdmission
+
+    stored = asyncio.Event()
+
+    async def app(scope, receive, send):  # never reads a body
+        if scope["path"] == "/api/v1/stores-slowly":
+            await stored.wait()
+        await send({"type": "http.response.start", "status": 201, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def scenario():
+        admission = WriteAdmission(app, bound=100, shed_after=0.05)
+        slow = asyncio.create_task(call(admission, "/api/v1/stores-slowly", headers=()))
+        await asyncio.sleep(0.2)
+        behind = await call(admission, "/api/v1/submissions", headers=[(b"content-length", b"0")])
+        stored.set()
+        return behind, await slow, await call(admission, "/api/v1/submissions", headers=())
+    assert run_async(scenario()) == (503, 201, 201)

@@ -106,7 +106,8 @@ class WriteAdmission:
             return
         key = id(scope)
         started = self.started
-        started[key] = None
+        # a write without a body is on the clock at once: its route may never ask for a body
+        started[key] = None if _has_body(scope) else now
         scope[CLOCK] = (started, key)
 
         async def receive_body() -> Any:
@@ -118,6 +119,14 @@ class WriteAdmission:
             await self.app(scope, receive_body, send)
         finally:
             del started[key]
+
+
+def _has_body(scope: Scope) -> bool:
+    """Whether a body is to come: a Content-Length above 0, or a chunked one."""
+    for name, value in scope.get("headers", ()):
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() not in (b"", b"0")):
+            return True
+    return False
 
 
 @contextmanager
